@@ -1,0 +1,332 @@
+"""The data model: rosters' rows, conflict declarations, history, and the campaign file.
+
+Every model is strict pydantic v2 with unknown keys rejected (`extra="forbid"`) and frozen.
+Rosters are validated column-wise in `dualrandom.io` (a million rows cannot go through
+pydantic one by one); these row models define the same fields and give the JSON Schema.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import PolicyError
+from .ids import normalize_id, validate_ids
+
+__all__ = [
+    "DEFAULT_TIERS",
+    "ENTITY_TYPES",
+    "Campaign",
+    "Conflict",
+    "Coordination",
+    "Department",
+    "Entity",
+    "HistoryRecord",
+    "Inspector",
+    "Item",
+    "Plan",
+    "Publication",
+    "Sampling",
+    "StrictModel",
+    "Task",
+    "TeamRules",
+    "campaign_json_schema",
+    "load_campaign",
+    "parse_campaign",
+    "policy_error_from",
+]
+
+DEFAULT_TIERS: tuple[str, ...] = ("A", "B", "C", "D")
+ENTITY_TYPES: tuple[str, ...] = ("enterprise", "individual", "cooperative")
+EntityType = Literal["enterprise", "individual", "cooperative"]
+DivisionCode = Annotated[str, Field(pattern=r"^[0-9]{6}$", description="GB/T 2260 division code")]
+Ratio = Annotated[float, Field(ge=0.0, le=1.0)]
+Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\s;,]+$")]
+# TOML and JSON give arrays as lists: tuples accept them while their items stay strict.
+Identifiers = Annotated[tuple[Identifier, ...], Field(strict=False)]
+Texts = Annotated[tuple[str, ...], Field(strict=False)]
+
+
+class StrictModel(BaseModel):
+    """Base of every model: strict types, unknown keys rejected, immutable."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+def _entity_code(value: str) -> str:
+    code = normalize_id(value)
+    check = validate_ids([code])
+    if check.rule.notna().iloc[0]:
+        raise ValueError(check.message(0))
+    return code
+
+
+class Entity(StrictModel):
+    """One market entity of the entity roster (检查对象名录库)."""
+
+    uscc: str = Field(description="统一社会信用代码 (18) or legacy 注册号 (15 digits)")
+    name: str = Field(min_length=1)
+    entity_type: EntityType
+    division: DivisionCode
+    industry: str = Field(min_length=1, description="industry code or name (GB/T 4754)")
+    registered_on: date
+    address: str = ""
+    indicators: dict[str, float | bool | str | date | None] = Field(default_factory=dict)
+
+    @field_validator("uscc")
+    @classmethod
+    def _valid_code(cls, value: str) -> str:
+        return _entity_code(value)
+
+
+class Inspector(StrictModel):
+    """One enforcement officer of the inspector roster (执法检查人员名录库)."""
+
+    inspector_id: Identifier
+    name: str = Field(min_length=1)
+    department: Identifier
+    certificate_no: str = Field(default="", description="执法证号, published with the name")
+    qualifications: Texts = ()
+    home_division: Annotated[str, Field(pattern=r"^[0-9]{6}$")] | None = None
+    active: bool = True
+    max_targets: Annotated[int, Field(ge=0)] | None = None
+    unavailable: Annotated[tuple[date, ...], Field(strict=False)] = ()
+    expert: bool = Field(default=False, description="experts assist and never count in the quorum")
+
+
+class Department(StrictModel):
+    """A department with enforcement power that takes part in joint checks."""
+
+    id: Identifier
+    name: str = Field(min_length=1)
+
+
+class Conflict(StrictModel):
+    """A declared conflict of interest: the officer may never inspect the entity (回避)."""
+
+    inspector_id: Identifier
+    uscc: str
+    reason: str = Field(min_length=1)
+
+    @field_validator("uscc")
+    @classmethod
+    def _valid_code(cls, value: str) -> str:
+        return _entity_code(value)
+
+
+class HistoryRecord(StrictModel):
+    """One past inspection of an entity, random or triggered (complaint, alert, case lead)."""
+
+    uscc: str
+    inspected_on: date
+    campaign_id: str = ""
+    department: str = ""
+    kind: Literal["random", "triggered"] = "random"
+    inspector_id: str = ""
+
+
+class Item(StrictModel):
+    """An inspection item (抽查事项) of the published item list."""
+
+    id: Identifier
+    name: str = Field(min_length=1)
+    department: Identifier
+    qualification: str | None = Field(default=None, description="qualification officers need")
+    kind: Literal["key", "general"] = "general"
+
+
+class Task(StrictModel):
+    """A task of the plan: one draw, checked jointly by its departments (进一次门、查多项事)."""
+
+    id: Identifier
+    name: str = Field(min_length=1)
+    departments: Identifiers = Field(min_length=1, description="first one initiates")
+    items: Identifiers = Field(min_length=1)
+    entity_types: Annotated[tuple[EntityType, ...], Field(strict=False)] = (
+        "enterprise",
+        "individual",
+        "cooperative",
+    )
+    industries: Texts = Field(default=(), description="industry prefixes; empty = all")
+    divisions: Texts = Field(default=(), description="division prefixes; empty = all")
+    completion_due: date | None = None
+
+
+class Plan(StrictModel):
+    """The annual (or campaign) plan that the tasks belong to."""
+
+    id: Identifier
+    name: str = Field(min_length=1)
+    year: int = Field(ge=2000, le=2100)
+    initiating_department: Identifier
+    participating_departments: Identifiers = ()
+    authority: str = Field(default="", description="抽查机关 as published")
+
+
+class Coordination(StrictModel):
+    """Permanent random numbers: a fixed seed and a start shift per cycle (see docs/draw.md)."""
+
+    permanent_seed: str = Field(min_length=1)
+    start: float = Field(ge=0.0, lt=1.0, description="start point a of this cycle on (0,1)")
+
+
+class Sampling(StrictModel):
+    """The first random: per-tier ratios, frequency caps and draw mode."""
+
+    tiers: Texts = DEFAULT_TIERS
+    ratios: dict[str, Ratio]
+    frequency_caps: dict[str, Annotated[int, Field(ge=0)]] = Field(
+        default_factory=dict, description="random or triggered checks allowed per 365 days"
+    )
+    mode: Literal["fixed", "bernoulli"] = "fixed"
+    min_total: Annotated[int, Field(ge=0)] | None = None
+    max_total: Annotated[int, Field(ge=0)] | None = None
+    reserve: int = Field(default=5, ge=0, description="reserve entities listed per tier")
+    strata: str | None = Field(default=None, description="roster column to allocate quotas over")
+    allocation: Literal["proportional", "per_capita", "fixed"] = "proportional"
+    per_capita: float | None = Field(default=None, gt=0, description="targets per 1,000 residents")
+    fixed_quotas: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
+    coordination: Coordination | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Sampling:
+        if len(set(self.tiers)) != len(self.tiers) or not self.tiers:
+            raise ValueError(f"tiers must be distinct and non-empty, got {list(self.tiers)}")
+        for key, name in ((self.ratios, "ratios"), (self.frequency_caps, "frequency_caps")):
+            unknown = sorted(set(key) - set(self.tiers))
+            if unknown:
+                raise ValueError(f"{name} names unknown tier(s) {unknown}; allowed: {list(self.tiers)}")
+        missing = [t for t in self.tiers if t not in self.ratios]
+        if missing:
+            raise ValueError(f"ratios has no entry for tier(s) {missing}; every tier needs one")
+        if self.min_total is not None and self.max_total is not None and self.min_total > self.max_total:
+            raise ValueError(f"min_total ({self.min_total}) exceeds max_total ({self.max_total})")
+        if self.allocation == "per_capita" and self.per_capita is None:
+            raise ValueError("allocation 'per_capita' needs per_capita (targets per 1,000 residents)")
+        if self.allocation != "proportional" and self.strata is None:
+            raise ValueError(f"allocation {self.allocation!r} needs strata (a roster column)")
+        return self
+
+
+class TeamRules(StrictModel):
+    """The second random: team composition, recusal rules and workload."""
+
+    officers_per_department: Annotated[int, Field(ge=1)] | None = Field(
+        default=None, description="default: 2 for a single-department task, 1 for a joint one"
+    )
+    min_officers: int = Field(default=2, ge=2, description="enforcement quorum per target")
+    experts: int = Field(default=0, ge=0, description="experts added on top of the quorum")
+    local_recusal: bool = Field(default=True, description="属地 officer may not inspect")
+    rotation_campaigns: int = Field(default=1, ge=0, description="no repeat within N campaigns")
+    max_targets_per_officer: Annotated[int, Field(ge=1)] | None = None
+    mode: Literal["fast", "marginals"] = "fast"
+    pair_cap: float = Field(default=0.5, gt=0.0, le=1.0, description="q: max P(officer, target)")
+
+
+class Publication(StrictModel):
+    """The one public: deadline and privacy rules of the publication."""
+
+    working_days: int = Field(default=20, ge=1, le=60)
+    mask_individual_names: bool = True
+    retention_years: int = Field(default=5, ge=1)
+
+
+class Campaign(StrictModel):
+    """A campaign file: the plan, its departments, items and tasks, and the rules."""
+
+    plan: Plan
+    departments: Annotated[tuple[Department, ...], Field(strict=False, min_length=1)]
+    items: Annotated[tuple[Item, ...], Field(strict=False, min_length=1)]
+    tasks: Annotated[tuple[Task, ...], Field(strict=False, min_length=1)]
+    sampling: Sampling
+    teams: TeamRules = TeamRules()
+    publication: Publication = Publication()
+
+    @model_validator(mode="after")
+    def _references(self) -> Campaign:
+        departments = [d.id for d in self.departments]
+        items = {i.id: i for i in self.items}
+        for label, values in (
+            ("departments", departments),
+            ("items", list(items)),
+            ("tasks", [t.id for t in self.tasks]),
+        ):
+            seen = {v for v in values if values.count(v) > 1}
+            if seen:
+                raise ValueError(f"{label} ids must be unique; repeated: {sorted(seen)}")
+        known = set(departments)
+        for who in (self.plan.initiating_department, *self.plan.participating_departments):
+            if who not in known:
+                raise ValueError(f"plan names department {who!r}; allowed: {departments}")
+        for item in self.items:
+            if item.department not in known:
+                raise ValueError(
+                    f"item {item.id!r} names department {item.department!r}; allowed: {departments}"
+                )
+        for task in self.tasks:
+            for who in task.departments:
+                if who not in known:
+                    raise ValueError(f"task {task.id!r} names department {who!r}; allowed: {departments}")
+            for item_id in task.items:
+                if item_id not in items:
+                    raise ValueError(f"task {task.id!r} names item {item_id!r}; allowed: {sorted(items)}")
+                if items[item_id].department not in task.departments:
+                    raise ValueError(
+                        f"task {task.id!r} lists item {item_id!r} of department "
+                        f"{items[item_id].department!r}, which is not among its departments"
+                    )
+        return self
+
+    def task(self, task_id: str) -> Task:
+        """The task with this id (raises `PolicyError` if there is none)."""
+        for task in self.tasks:
+            if task.id == task_id:
+                return task
+        raise PolicyError(f"campaign {self.plan.id!r} has no task {task_id!r}")
+
+    def officers_per_department(self, task: Task) -> int:
+        """Officers each department sends per target of ``task``."""
+        if self.teams.officers_per_department is not None:
+            return self.teams.officers_per_department
+        return 2 if len(task.departments) == 1 else 1
+
+
+def policy_error_from(error: ValidationError, source: str) -> PolicyError:
+    """Turn a pydantic error into a `PolicyError` naming each key path and the rule."""
+    lines = []
+    for detail in error.errors(include_url=False):
+        path = ".".join(str(part) for part in detail["loc"]) or "(top level)"
+        shown = detail.get("input")
+        value = "" if isinstance(shown, dict | list) else f" (got {shown!r})"
+        message = detail["msg"].removeprefix("Value error, ")
+        lines.append(f"  - {path}: {message}{value}")
+    return PolicyError(f"{source}: {len(lines)} problem(s):\n" + "\n".join(lines))
+
+
+def parse_campaign(data: dict[str, Any], *, source: str = "campaign") -> Campaign:
+    """Validate a campaign given as a mapping (for example parsed TOML)."""
+    try:
+        return Campaign.model_validate(data)
+    except ValidationError as error:
+        raise policy_error_from(error, source) from None
+
+
+def load_campaign(path: str | Path) -> Campaign:
+    """Read and validate a campaign TOML file; raises `PolicyError` naming every bad key."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PolicyError(f"{path}: campaign file not found") from None
+    except tomllib.TOMLDecodeError as error:
+        raise PolicyError(f"{path}: not valid TOML: {error}") from None
+    return parse_campaign(data, source=str(path))
+
+
+def campaign_json_schema() -> dict[str, Any]:
+    """The JSON Schema of the campaign file, for integrators."""
+    return Campaign.model_json_schema()
