@@ -151,7 +151,8 @@ def validate_ids(values: pd.Series | list[str], *, lenient: bool = False) -> IdC
         code[is18] = sub
         expected[is18] = np.where(sub == _RULES.index("ID_CHECK"), check, -1)
 
-    rule = pd.Series(pd.Categorical.from_codes(code.astype(np.int64) - 1, _RULES[1:]), index=normalized.index)
+    categories = pd.CategoricalDtype(list(_RULES[1:]))
+    rule = pd.Series(pd.Categorical.from_codes(code.astype(np.int64) - 1, dtype=categories), index=normalized.index)
     is_check = code == _RULES.index("ID_CHECK")
     expected_chars = np.where(expected >= 0, np.array(list(ALPHABET), dtype=object)[expected], np.array(None))
     return IdCheck(
