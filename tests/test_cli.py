@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from click.testing import CliRunner
 
+from dualrandom import load_campaign
 from dualrandom.cli import main
 
 
@@ -21,3 +23,14 @@ def test_python_dash_m_runs_the_cli() -> None:
         [sys.executable, "-m", "dualrandom", "--version"], capture_output=True, text=True, check=True
     )
     assert "0.1.0" in done.stdout
+
+
+def test_init_writes_a_campaign_file_that_loads(tmp_path: Path) -> None:
+    target = tmp_path / "campaign.toml"
+    result = CliRunner().invoke(main, ["init", str(target)])
+    assert result.exit_code == 0, result.output
+    campaign = load_campaign(target)
+    assert campaign.plan.id == "PLAN-2026-01"
+    again = CliRunner().invoke(main, ["init", str(target)])
+    assert again.exit_code == 1
+    assert "exists; pass --force to overwrite it" in again.output
