@@ -152,7 +152,8 @@ def validate_ids(values: pd.Series | list[str], *, lenient: bool = False) -> IdC
         expected[is18] = np.where(sub == _RULES.index("ID_CHECK"), check, -1)
 
     categories = pd.CategoricalDtype(list(_RULES[1:]))
-    rule = pd.Series(pd.Categorical.from_codes(code.astype(np.int64) - 1, dtype=categories), index=normalized.index)
+    rule_codes = pd.Categorical.from_codes(code.astype(np.int64) - 1, dtype=categories)
+    rule = pd.Series(rule_codes, index=normalized.index)
     is_check = code == _RULES.index("ID_CHECK")
     expected_chars = np.where(expected >= 0, np.array(list(ALPHABET), dtype=object)[expected], np.array(None))
     return IdCheck(
