@@ -72,9 +72,10 @@ class Entity(StrictModel):
     name: str = Field(min_length=1)
     entity_type: EntityType
     division: DivisionCode
-    industry: str = Field(min_length=1, description="industry code or name (GB/T 4754)")
+    industry: str = Field(pattern=r"^[A-T][0-9]{2,4}$", description="GB/T 4754 code, e.g. F52")
     registered_on: date
     address: str = ""
+    legal_rep: str = Field(default="", description="法定代表人/经营者: private, never published unmasked")
     indicators: dict[str, float | bool | str | date | None] = Field(default_factory=dict)
 
     @field_validator("uscc")
@@ -168,7 +169,7 @@ class Plan(StrictModel):
 
 
 class Coordination(StrictModel):
-    """Permanent random numbers: a fixed seed and a start shift per cycle (see docs/draw.md)."""
+    """Permanent random numbers: a fixed seed and a start shift per cycle (docs/draw-spec.md §9)."""
 
     permanent_seed: str = Field(min_length=1)
     start: float = Field(ge=0.0, lt=1.0, description="start point a of this cycle on (0,1)")

@@ -1,0 +1,116 @@
+"""`dualrandom check` (validate a roster, list every problem, write nothing) and `dualrandom schema`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, cast
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from ..errors import Problem
+from ..io import ROSTER_COLUMNS, RosterKind, check_roster
+from ._common import console, fail_on_errors
+
+__all__ = ["check", "schema"]
+
+TABLE_LIMIT = 1000
+"""At most this many problems go into the table; ``--format lines`` prints every one."""
+
+
+def _kind_of(roster: str, kind: str | None, table: str | None) -> RosterKind:
+    """The ``--kind`` given, else the SQL table's or file's name when it names a kind, else entities."""
+    if kind is None:
+        stem = (table or Path(roster).stem).lower()
+        kind = stem if stem in ROSTER_COLUMNS else "entities"
+    return cast(RosterKind, kind)
+
+
+def _table(problems: tuple[Problem, ...]) -> Table:
+    shown = problems[:TABLE_LIMIT]
+    more = f", first {TABLE_LIMIT} shown (--format lines lists all)" if len(problems) > TABLE_LIMIT else ""
+    table = Table(title=f"{len(problems)} problem(s){more}")
+    table.add_column("row", justify="right")
+    table.add_column("column")
+    table.add_column("value", min_width=18, overflow="fold")
+    table.add_column("problem", ratio=1)
+    for p in shown:
+        message = f"{p.message} [{p.rule}]"
+        if p.severity == "warning":
+            message = f"[yellow]warning:[/yellow] {escape(message)}"
+        else:
+            message = escape(message)
+        row = "" if p.row is None else str(p.row)
+        table.add_row(row, escape(p.column or ""), escape(p.value or ""), message)
+    return table
+
+
+@click.command()
+@click.argument("roster")
+@click.option(
+    "--kind", type=click.Choice(list(ROSTER_COLUMNS)), help="Default: the file's name, else entities."
+)
+@click.option(
+    "--lenient", is_flag=True, help="Accept a USCC whose only fault is its check character (warning)."
+)
+@click.option("--sheet", help="XLSX: the sheet name (default: the first sheet).")
+@click.option("--table", "sql_table", help="SQL URL: the table to read.")
+@click.option("--query", help="SQL URL: the query to read.")
+@click.option("--format", "fmt", type=click.Choice(["table", "lines"]), default="table", show_default=True)
+@fail_on_errors
+def check(
+    roster: str,
+    kind: str | None,
+    lenient: bool,
+    sheet: str | None,
+    sql_table: str | None,
+    query: str | None,
+    fmt: str,
+) -> None:
+    """Validate ROSTER (a CSV/XLSX/Parquet file or SQL URL) and list every problem; writes nothing.
+
+    Exits 0 when the roster is usable (warnings allowed), 2 when any row has an error.
+    """
+    chosen = _kind_of(roster, kind, sql_table)
+    report = check_roster(roster, chosen, lenient=lenient, sheet=sheet, table=sql_table, query=query)
+    if report.problems:
+        if fmt == "lines":
+            for problem in report.problems:
+                click.echo(f"{problem.severity}: {problem}")
+        else:
+            console.print(_table(report.problems))
+    if report.errors:
+        click.echo(
+            f"Error: {roster}: {len(report.errors)} error(s), {len(report.warnings)} warning(s) "
+            f"in {len(report.frame):,} {chosen} rows",
+            err=True,
+        )
+        sys.exit(2)
+    click.echo(f"ok: {len(report.frame):,} {chosen} rows, {len(report.warnings)} warning(s)")
+
+
+def _schema(name: str) -> dict[str, Any]:
+    from .. import models
+
+    if name == "campaign":
+        return models.campaign_json_schema()
+    rows: dict[str, type[models.StrictModel]] = {
+        "entity": models.Entity,
+        "inspector": models.Inspector,
+        "conflict": models.Conflict,
+        "history": models.HistoryRecord,
+    }
+    return rows[name].model_json_schema()
+
+
+@click.command()
+@click.argument(
+    "name", type=click.Choice(["campaign", "entity", "inspector", "conflict", "history"]), default="campaign"
+)
+@fail_on_errors
+def schema(name: str) -> None:
+    """Print the JSON Schema of a campaign file or of one roster row, for integrators."""
+    click.echo(json.dumps(_schema(name), ensure_ascii=False, indent=2))

@@ -1,0 +1,319 @@
+"""Read and write raw tables: CSV (UTF-8, UTF-8 with BOM, GBK/GB18030), XLSX, Parquet, SQL, DataFrame.
+
+`read_table` gives the table as stored: text formats (CSV, XLSX) come back as strings with
+empty cells as ``""``; typed formats (Parquet, SQL, DataFrame) keep their column types.
+`write_table` writes a frame atomically, choosing the format from the destination.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from ..atomic import atomic_file
+from ..errors import InputError, Problem
+
+__all__ = ["TableSource", "describe_source", "read_table", "write_table"]
+
+TableSource = str | Path | pd.DataFrame
+"""A path (.csv, .xlsx, .parquet), a SQLAlchemy URL (with ``table=`` or ``query=``) or a DataFrame."""
+
+_CSV = (".csv", ".txt", ".tsv")
+_XLSX = (".xlsx", ".xlsm")
+_PARQUET = (".parquet", ".pq")
+
+
+def _is_url(source: str | Path) -> bool:
+    return isinstance(source, str) and "://" in source and not Path(source).exists()
+
+
+def describe_source(source: TableSource, *, table: str | None = None, query: str | None = None) -> str:
+    """The name problems use for a source (a SQL URL is shown without its password)."""
+    if isinstance(source, pd.DataFrame):
+        return "<DataFrame>"
+    if _is_url(source):
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            shown = make_url(str(source)).render_as_string(hide_password=True)
+        except ArgumentError:
+            shown = re.sub(r"://[^@/]*@", "://***@", str(source))
+        return f"{shown} ({f'table {table}' if table else 'query'})"
+    return str(source)
+
+
+def _fail(source: str, rule: str, message: str) -> InputError:
+    return InputError([Problem(source, None, None, None, rule, message)])
+
+
+def read_table(
+    source: TableSource,
+    *,
+    sheet: str | int | None = None,
+    table: str | None = None,
+    query: str | None = None,
+) -> pd.DataFrame:
+    """Read a table as stored (see the module docstring); raises `InputError` if it cannot be read."""
+    name = describe_source(source, table=table, query=query)
+    if isinstance(source, pd.DataFrame):
+        frame = source.copy()
+    elif _is_url(source):
+        frame = _read_sql(str(source), name, table=table, query=query)
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise _fail(name, "FILE_NOT_FOUND", "no such file")
+        suffix = path.suffix.lower()
+        if suffix in _CSV:
+            frame = _read_csv(path, name)
+        elif suffix in _XLSX:
+            frame = _read_xlsx(path, name, sheet)
+        elif suffix in _PARQUET:
+            try:
+                frame = pd.read_parquet(path)
+            except (OSError, pa.ArrowInvalid) as error:
+                raise _fail(name, "PARQUET", f"not a readable Parquet file: {error}") from None
+        else:
+            allowed = ", ".join(_CSV + _XLSX + _PARQUET)
+            raise _fail(name, "FORMAT", f"unknown file type {suffix!r}; allowed: {allowed} or a SQL URL")
+    frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
+    repeated = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
+    if repeated:
+        raise InputError(
+            [
+                Problem(name, 1, c, c, "COLUMN_REPEATED", "the header names this column twice")
+                for c in repeated
+            ]
+        )
+    return frame.reset_index(drop=True)
+
+
+def _utf8(data: bytes, name: str) -> pa.Buffer:
+    """The file as UTF-8: as is when it is valid UTF-8 (BOM skipped), else decoded as GB18030.
+
+    GB18030 is a superset of GBK; strict UTF-8 is tried first because GBK text is almost
+    never valid UTF-8, while the reverse often decodes to nonsense.
+    """
+    buffer = pa.py_buffer(data)
+    if data.startswith(b"\xef\xbb\xbf"):
+        buffer = buffer.slice(3)
+    offsets = pa.py_buffer(np.array([0, buffer.size], dtype=np.int64).tobytes())
+    try:  # validates in C without copying the text
+        pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, buffer]).cast(pa.large_string())
+        return buffer
+    except pa.ArrowInvalid:
+        pass
+    try:
+        return pa.py_buffer(data.decode("gb18030").encode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise _fail(
+            name, "ENCODING", f"the file is neither UTF-8 nor GBK/GB18030 text (byte {error.start})"
+        ) from None
+
+
+def _read_csv(path: Path, name: str) -> pd.DataFrame:
+    data = _utf8(path.read_bytes(), name)
+    head = data.slice(0, min(data.size, 1 << 16)).to_pybytes()
+    first_line = head.split(b"\n", 1)[0].decode("utf-8", errors="replace")
+    if not first_line.strip():
+        raise _fail(name, "EMPTY", "the file is empty (a header row is needed)")
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    header = [h.strip() for h in next(csv.reader(io.StringIO(first_line), delimiter=delimiter))]
+    invalid: list[tuple[int | None, str, int]] = []
+
+    def parse(threads: bool) -> pa.Table:
+        def on_invalid(row: Any) -> str:
+            invalid.append((row.number, row.text, row.actual_columns))
+            return "skip"
+
+        return pacsv.read_csv(
+            pa.BufferReader(data),
+            read_options=pacsv.ReadOptions(use_threads=threads, skip_rows=1, column_names=header),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter,
+                newlines_in_values=True,
+                ignore_empty_lines=False,
+                invalid_row_handler=on_invalid,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=False
+            ),
+        )
+
+    try:
+        arrow = parse(threads=True)
+        if invalid:  # parse again in one thread: only then does pyarrow know the line numbers
+            invalid.clear()
+            parse(threads=False)
+    except pa.ArrowInvalid as error:
+        raise _fail(name, "CSV", f"not a readable CSV file: {error}") from None
+    if invalid:
+        raise InputError(
+            Problem(
+                name,
+                number,
+                None,
+                text[:80],
+                "CSV_FIELDS",
+                f"row has {count} fields, the header has {len(header)}",
+            )
+            for number, text, count in invalid
+        )
+    frame = arrow.to_pandas(types_mapper={pa.string(): pd.StringDtype(na_value=np.nan)}.get)
+    return _drop_trailing_blank_rows(frame)
+
+
+def _drop_trailing_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    if frame.empty:
+        return frame
+    filled = np.zeros(len(frame), dtype=bool)
+    for position in range(frame.shape[1]):
+        filled |= (frame.iloc[:, position].astype("str").fillna("").str.strip() != "").to_numpy(dtype=bool)
+    last = np.flatnonzero(filled)
+    return frame.iloc[: (last[-1] + 1 if len(last) else 0)]
+
+
+def _cell_text(value: object) -> str:
+    """How a spreadsheet cell reads as text: dates as ISO, whole numbers without '.0'."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _read_xlsx(path: Path, name: str, sheet: str | int | None) -> pd.DataFrame:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many types for a damaged file
+        raise _fail(name, "XLSX", f"not a readable XLSX workbook: {error}") from None
+    try:
+        if sheet is None:
+            worksheet = book.worksheets[0]
+        elif isinstance(sheet, int):
+            worksheet = book.worksheets[sheet]
+        elif sheet in book.sheetnames:
+            worksheet = book[sheet]
+        else:
+            raise _fail(name, "SHEET", f"no sheet {sheet!r}; sheets: {', '.join(book.sheetnames)}")
+        rows = worksheet.iter_rows(values_only=True)
+        header = [_cell_text(c).strip() for c in next(rows, ())]
+        while header and not header[-1]:
+            header.pop()
+        if not header:
+            raise _fail(name, "EMPTY", "the sheet is empty (a header row is needed)")
+        width = len(header)
+        body = [[_cell_text(c) for c in row[:width]] + [""] * (width - len(row)) for row in rows]
+    finally:
+        book.close()
+    frame = (
+        pd.DataFrame(body, columns=header, dtype="str") if body else pd.DataFrame(columns=header, dtype="str")
+    )
+    return _drop_trailing_blank_rows(frame)
+
+
+def _read_sql(url: str, name: str, *, table: str | None, query: str | None) -> pd.DataFrame:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if (table is None) == (query is None):
+        raise _fail(name, "SQL", "give exactly one of table= or query= with a SQL URL")
+    try:
+        parsed = make_url(url)
+        database = parsed.database or ""
+        if (
+            parsed.get_backend_name() == "sqlite"
+            and database not in ("", ":memory:")
+            and not Path(database).is_file()
+        ):
+            raise _fail(name, "FILE_NOT_FOUND", f"no SQLite database at {database}")  # do not create one
+        engine = create_engine(url)
+    except SQLAlchemyError as error:
+        raise _fail(name, "SQL", f"cannot connect: {str(error).splitlines()[0]}") from None
+    try:
+        with engine.connect() as connection:
+            if table is not None:
+                return pd.read_sql_table(table, connection)
+            return pd.read_sql_query(text(query or ""), connection)
+    except (SQLAlchemyError, ValueError) as error:
+        raise _fail(name, "SQL", f"cannot read: {str(error).splitlines()[0]}") from None
+    finally:
+        engine.dispose()
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def _as_text_dates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Date-only datetime columns as ISO strings, so CSV shows 2024-03-15 and not a timestamp."""
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if (
+            pd.api.types.is_datetime64_any_dtype(values)
+            and (values.dropna() == values.dropna().dt.normalize()).all()
+        ):
+            out[column] = values.dt.strftime("%Y-%m-%d").astype("str").fillna("")
+    return out
+
+
+def write_table(
+    frame: pd.DataFrame,
+    destination: str | Path,
+    *,
+    table: str | None = None,
+    encoding: str = "utf-8-sig",
+) -> None:
+    """Write ``frame`` atomically to a .csv, .xlsx or .parquet path, or to ``table`` of a SQL URL.
+
+    CSV is written as UTF-8 with a BOM (Excel then shows Chinese correctly; pass
+    ``encoding="gb18030"`` for old tools). A SQL table is replaced inside one transaction.
+    """
+    if _is_url(destination):
+        if not table:
+            raise ValueError("writing to a SQL URL needs table=")
+        from sqlalchemy import create_engine
+
+        engine = create_engine(str(destination))
+        try:
+            with engine.begin() as connection:
+                frame.to_sql(table, connection, if_exists="replace", index=False)
+        finally:
+            engine.dispose()
+        return
+    path = Path(destination)
+    suffix = path.suffix.lower()
+    if suffix in _CSV:
+        with atomic_file(path, suffix) as temporary:
+            sep = "\t" if suffix == ".tsv" else ","
+            _as_text_dates(frame).to_csv(
+                temporary, index=False, encoding=encoding, sep=sep, lineterminator="\n"
+            )
+    elif suffix in _XLSX:
+        with atomic_file(path, ".xlsx") as temporary:
+            _as_text_dates(frame).to_excel(temporary, index=False, engine="openpyxl")
+    elif suffix in _PARQUET:
+        with atomic_file(path, suffix) as temporary:
+            frame.to_parquet(temporary, index=False)
+    else:
+        allowed = ", ".join(_CSV + _XLSX + _PARQUET)
+        raise ValueError(f"{path}: unknown file type {suffix!r}; allowed: {allowed} or a SQL URL")
