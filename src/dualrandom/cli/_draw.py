@@ -1,0 +1,147 @@
+"""`dualrandom commit`, `tickets` and `draw`: the first random, from the command line."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from ._common import fail_on_errors
+
+__all__ = ["commit", "draw", "tickets"]
+
+
+def _ratios(values: tuple[str, ...]) -> dict[str, float]:
+    ratios: dict[str, float] = {}
+    for value in values:
+        tier, sep, number = value.partition("=")
+        try:
+            ratio = float(number)
+        except ValueError:
+            ratio = -1.0
+        if not sep or not tier.strip() or not 0.0 <= ratio <= 1.0:
+            raise click.BadParameter(f"{value!r} is not TIER=R with 0 <= R <= 1", param_hint="'--ratio'")
+        ratios[tier.strip()] = ratio
+    return ratios
+
+
+@click.command()
+@click.argument("roster", type=click.Path(dir_okay=False))
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False), help="COMMITMENT.json to write."
+)
+@click.option("--strata", default=None, help="Roster column the quotas are allocated over, if any.")
+@click.option("--snapshot-digest", default=None, help="Digest of the classification snapshot.")
+@fail_on_errors
+def commit(roster: str, output: str, strata: str | None, snapshot_digest: str | None) -> None:
+    """Digest the frozen ROSTER; publish the digest BEFORE the seed is drawn."""
+    from ..atomic import write_text_atomic
+    from ..draw import commitment, manifest_json
+    from ..io import read_table
+
+    record = commitment(read_table(roster), snapshot_digest=snapshot_digest, strata=strata)
+    write_text_atomic(output, manifest_json(record))
+    click.echo(record["roster_digest"])
+
+
+@click.command()
+@click.option("--seed", required=True, help="The public seed (text; leading zeros matter).")
+@fail_on_errors
+def tickets(seed: str) -> None:
+    """Read IDs one per line on stdin; write `uscc,ticket` CSV on stdout (IDs normalised)."""
+    from ..ids import normalize_id
+    from ..tickets import tickets as full_tickets
+
+    ids = [normalize_id(line.lstrip("\ufeff")) for line in sys.stdin.read().splitlines()]
+    ids = [i for i in ids if i]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["uscc", "ticket"])
+    writer.writerows(zip(ids, full_tickets(seed, ids).tolist(), strict=True))
+    click.echo(out.getvalue(), nl=False)
+
+
+@click.command()
+@click.argument("roster", type=click.Path(dir_okay=False))
+@click.option("--campaign", "campaign_file", type=click.Path(dir_okay=False), help="Campaign TOML file.")
+@click.option(
+    "--ratio", "ratio_values", multiple=True, metavar="TIER=R", help="Instead of --campaign (repeat)."
+)
+@click.option("--seed", required=True, help="The public seed (text; leading zeros matter).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="SAMPLE file to write.")
+@click.option("--history", type=click.Path(dir_okay=False), help="Inspection history, for frequency caps.")
+@click.option(
+    "--as-of", type=click.DateTime(["%Y-%m-%d"]), help="Draw date (YYYY-MM-DD); caps count back 365 days."
+)
+@click.option(
+    "--mode", type=click.Choice(["fixed", "bernoulli"]), help="With --ratio: fixed (default) or bernoulli."
+)
+@click.option(
+    "--reserve", type=click.IntRange(0), help="With --ratio: reserve entities per tier (default 5)."
+)
+@click.option(
+    "--residents", type=click.Path(dir_okay=False), help="CSV stratum,residents for per-capita quotas."
+)
+@click.option("--snapshot-digest", default=None, help="Digest of the classification snapshot.")
+@fail_on_errors
+def draw(
+    roster: str,
+    campaign_file: str | None,
+    ratio_values: tuple[str, ...],
+    seed: str,
+    output: str,
+    history: str | None,
+    as_of: datetime | None,
+    mode: str | None,
+    reserve: int | None,
+    residents: str | None,
+    snapshot_digest: str | None,
+) -> None:
+    """Draw the tier-stratified sample of ROSTER under SEED; write SAMPLE and SAMPLE.manifest.json.
+
+    Also writes SAMPLE.public.json, the manifest without any entity's tier.
+    """
+    from ..atomic import write_text_atomic
+    from ..draw import draw_campaign, draw_sample, manifest_json, public_manifest
+    from ..io import read_table, write_table
+    from ..models import load_campaign
+
+    if bool(campaign_file) == bool(ratio_values):
+        raise click.UsageError("give either --campaign FILE or one or more --ratio TIER=R")
+    if campaign_file and (mode is not None or reserve is not None):
+        raise click.UsageError("--mode and --reserve go with --ratio; a campaign sets them in [sampling]")
+    if history and as_of is None:
+        raise click.UsageError("--history needs --as-of (the draw date the caps count back from)")
+    when = as_of.date() if as_of is not None else None
+    table = read_table(roster)
+    if campaign_file:
+        resident_counts = None
+        if residents:
+            people = read_table(residents)
+            resident_counts = {
+                str(s): int(n) for s, n in zip(people["stratum"], people["residents"], strict=True)
+            }
+        result = draw_campaign(
+            table, load_campaign(campaign_file), seed,
+            history=read_table(history) if history else None, as_of=when,
+            residents=resident_counts, snapshot_digest=snapshot_digest, source=roster,
+            history_source=history or "history",
+        )  # fmt: skip
+    else:
+        if history:
+            raise click.UsageError("--history needs --campaign (frequency caps are campaign policy)")
+        result = draw_sample(
+            table, _ratios(ratio_values), seed, mode=mode or "fixed",
+            reserve=5 if reserve is None else reserve, snapshot_digest=snapshot_digest, source=roster,
+        )  # fmt: skip
+    write_table(result.sample, output)
+    write_text_atomic(f"{output}.manifest.json", manifest_json(result.manifest))
+    write_text_atomic(f"{output}.public.json", manifest_json(public_manifest(result.manifest)))
+    tasks = result.sample["task_id"].nunique()
+    click.echo(
+        f"drew {len(result.sample)} entities in {tasks} task(s); manifest: {Path(output).name}.manifest.json"
+    )

@@ -1,0 +1,463 @@
+"""The stratified draw: in every (stratum, tier) cell, the entities with the smallest tickets.
+
+Fixed mode takes the quota's smallest tickets (an exact simple random sample of the cell);
+Bernoulli mode takes every ticket below the tier's ratio. Entities are ranked by
+(ticket key, full ticket), which equals the string order of full tickets, so the result does
+not depend on row order, on other cells, or on how many processes hashed the tickets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from ..errors import DrawError, PolicyError
+from ..ids import normalize_ids
+from ..models import Campaign, Coordination, Sampling
+from ..tickets import KEY_DIGITS, ticket_keys, tickets
+from .commitment import commitment_columns, roster_digest, table_digest
+from .coordination import shift_keys
+from .frame import TaskSpec, apply_caps, filter_task, prepare_frame, recent_checks
+from .manifest import build_manifest, with_substitution
+from .quotas import cell_quotas, ratio_key, within_totals
+
+__all__ = [
+    "SAMPLE_COLUMNS",
+    "Draw",
+    "TaskSpec",
+    "draw_campaign",
+    "draw_sample",
+    "draw_tasks",
+    "substitute",
+]
+
+SAMPLE_COLUMNS = ["uscc", "task_id", "tier", "ticket", "rank", "departments", "division"]
+RESERVE_COLUMNS = ["uscc", "task_id", "tier", "stratum", "ticket", "order", "division"]
+COUNT_COLUMNS = ["task_id", "stratum", "tier", "eligible", "capped", "quota", "drawn", "threshold"]
+HISTORY_COLUMNS = ["uscc", "inspected_on", "kind"]
+Cell = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Draw:
+    """A draw: the sample, the ordered reserve, per-cell counts, and the manifest.
+
+    ``sample`` has the contract columns (`SAMPLE_COLUMNS`), sorted by task, tier and rank;
+    ``reserve`` lists, per cell, the next tickets in order; ``counts`` has one row per
+    (task, stratum, tier) with the eligible size, the capped entities, the quota, the number
+    drawn and the threshold.
+    """
+
+    sample: pd.DataFrame
+    reserve: pd.DataFrame
+    counts: pd.DataFrame
+    manifest: dict[str, Any]
+    substitutions: tuple[dict[str, Any], ...] = field(default=())
+
+    @property
+    def thresholds(self) -> dict[str, str]:
+        """Per cell: the last drawn ticket position (fixed) or the ratio (Bernoulli).
+
+        Keys are the tier when the draw has one task and no strata, else ``task/stratum/tier``
+        (empty parts left out).
+        """
+        simple = self.counts["task_id"].nunique() <= 1 and (self.counts["stratum"] == "").all()
+        out: dict[str, str] = {}
+        for row in self.counts.to_dict(orient="records"):
+            parts = (str(row["task_id"]), str(row["stratum"]), str(row["tier"]))
+            key = parts[2] if simple else "/".join(p for p in parts if p)
+            out[key] = str(row["threshold"])
+        return out
+
+
+Columns = dict[str, list[npt.NDArray[Any]]]
+
+
+def _extend(columns: Columns, **values: Any) -> None:
+    """Append one cell's rows (arrays, or scalars repeated) to column-wise buffers."""
+    length = len(values["uscc"])
+    for name, value in values.items():
+        array = value if isinstance(value, np.ndarray) else np.full(length, value, dtype=object)
+        columns.setdefault(name, []).append(array)
+
+
+def _table(columns: Columns) -> pd.DataFrame:
+    return pd.DataFrame({name: np.concatenate(arrays) for name, arrays in columns.items()})
+
+
+def _strata(frame: pd.DataFrame, column: str | None) -> npt.NDArray[np.object_]:
+    if column is None:
+        return np.full(len(frame), "", dtype=object)
+    return frame[column].astype("string").fillna("").str.strip().to_numpy(dtype=object)
+
+
+def _ordered(
+    keys: npt.NDArray[np.uint64], count: int, seed: str, ids: npt.NDArray[np.object_]
+) -> npt.NDArray[np.intp]:
+    """Positions of the ``count`` smallest (key, full ticket), in order."""
+    if count <= 0 or len(keys) == 0:
+        return np.empty(0, dtype=np.intp)
+    if count < len(keys):
+        kth = np.partition(keys, count - 1)[count - 1]
+        candidates = np.flatnonzero(keys <= kth)
+    else:
+        candidates = np.arange(len(keys))
+    order = candidates[np.argsort(keys[candidates], kind="stable")]
+    sorted_keys = keys[order]
+    tied = np.flatnonzero(sorted_keys[1:] == sorted_keys[:-1])
+    if len(tied):  # equal 16-digit keys: order by the full ticket, then by code
+        starts = np.unique(np.searchsorted(sorted_keys, sorted_keys[tied], side="left"))
+        for start in starts:
+            stop = int(np.searchsorted(sorted_keys, sorted_keys[start], side="right"))
+            run = order[start:stop]
+            full = tickets(seed, ids[run])
+            order[start:stop] = run[sorted(range(len(run)), key=lambda i: (full[i], ids[run[i]]))]
+    return order[:count]
+
+
+def _position(keys: npt.NDArray[np.uint64], full: str) -> str:
+    """The ranking value u' of a ticket: its (shifted) key digits and the unchanged rest."""
+    return f"0.{int(keys):0{KEY_DIGITS}d}{full[2 + KEY_DIGITS :]}"
+
+
+def _draw_task(
+    frame: pd.DataFrame,
+    sampling: Sampling,
+    spec: TaskSpec,
+    checks: pd.Series | None,
+    residents: Mapping[str, int] | None,
+    source: str,
+    processes: int,
+) -> tuple[Columns, Columns, list[dict[str, Any]]]:
+    covered = filter_task(frame, spec.task, source=source) if spec.task is not None else frame
+    capped: dict[Cell, int] = {}
+    if checks is not None:
+        over = apply_caps(covered, sampling.frequency_caps, checks).to_numpy(dtype=bool)
+        if over.any():
+            gone = covered.loc[over]
+            gone_strata = _strata(gone, sampling.strata)
+            for cell in zip(gone_strata.tolist(), gone["tier"].tolist(), strict=True):
+                capped[cell] = capped.get(cell, 0) + 1
+            covered = covered.loc[~over]
+    ids = covered["uscc"].to_numpy(dtype=object)
+    keys = ticket_keys(spec.seed, ids, processes=processes)
+    if sampling.coordination is not None:
+        keys = shift_keys(keys, sampling.coordination.start)
+    strata = _strata(covered, sampling.strata)
+    tiers = covered["tier"].to_numpy(dtype=object)
+    stratum_codes, stratum_values = pd.factorize(strata)
+    tier_codes, tier_values = pd.factorize(tiers)
+    width = max(len(tier_values), 1)
+    pair_codes, pairs = pd.factorize(stratum_codes * width + tier_codes)
+    seen = [(str(stratum_values[p // width]), str(tier_values[p % width])) for p in pairs.tolist()]
+    cells = sorted(
+        set(seen) | set(capped) | ({("", t) for t in sampling.tiers} if not sampling.strata else set())
+    )
+    cell_index = {cell: i for i, cell in enumerate(cells)}
+    translate = np.array([cell_index[cell] for cell in seen], dtype=np.intp)
+    codes = translate[pair_codes] if len(ids) else np.empty(0, dtype=np.intp)
+    by_cell = np.argsort(codes, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=len(cells)))])
+    members = {cell: by_cell[bounds[i] : bounds[i + 1]] for i, cell in enumerate(cells)}
+    sizes = {cell: len(members[cell]) for cell in cells}
+
+    if sampling.mode == "bernoulli":
+        if sampling.allocation != "proportional":
+            raise PolicyError(
+                "Bernoulli mode draws ticket < ratio per tier: allocation must be 'proportional'"
+            )
+        limits = {cell: np.uint64(ratio_key(sampling.ratios[cell[1]])) for cell in cells}
+        quotas = {cell: int((keys[members[cell]] < limits[cell]).sum()) for cell in cells}
+        adjusted = within_totals(
+            quotas,
+            {cell: Fraction(int(limits[cell]), 10**16) * sizes[cell] for cell in cells},
+            sizes,
+            min_total=sampling.min_total,
+            max_total=sampling.max_total,
+        )
+        bernoulli = adjusted == quotas
+        quotas = adjusted
+    else:
+        quotas = cell_quotas(sizes, sampling, residents, task_id=spec.task_id)
+        bernoulli = False
+
+    departments = ";".join(spec.departments)
+    division = (
+        covered["division"].astype("string").fillna("").to_numpy(dtype=object)
+        if "division" in covered.columns
+        else None
+    )
+    samples: Columns = {}
+    reserves: Columns = {}
+    counts: list[dict[str, Any]] = []
+    for cell in cells:
+        stratum, tier = cell
+        rows = members[cell]
+        picked = rows[_ordered(keys[rows], quotas[cell] + sampling.reserve, spec.seed, ids[rows])]
+        drawn, spare = picked[: quotas[cell]], picked[quotas[cell] :]
+        full = tickets(spec.seed, ids[picked])
+        if bernoulli:
+            threshold = repr(float(sampling.ratios[tier]))
+        elif len(drawn):
+            threshold = _position(keys[drawn[-1]], full[len(drawn) - 1])
+        else:
+            threshold = ""
+        counts.append(
+            {
+                "task_id": spec.task_id,
+                "stratum": stratum,
+                "tier": tier,
+                "eligible": sizes[cell],
+                "capped": capped.get(cell, 0),
+                "quota": quotas[cell],
+                "drawn": len(drawn),
+                "threshold": threshold,
+            }
+        )
+        _extend(
+            samples, uscc=ids[drawn], task_id=spec.task_id, tier=tier, ticket=full[: len(drawn)],
+            _key=keys[drawn], stratum=stratum, departments=departments,
+            division=division[drawn] if division is not None else "",
+        )  # fmt: skip
+        _extend(
+            reserves, uscc=ids[spare], task_id=spec.task_id, tier=tier, stratum=stratum,
+            ticket=full[len(drawn) :], order=np.arange(1, len(spare) + 1, dtype=np.int64),
+            division=division[spare] if division is not None else "",
+        )  # fmt: skip
+    return samples, reserves, counts
+
+
+def _rank(sample: pd.DataFrame, tiers: Sequence[str], task_order: Sequence[str]) -> pd.DataFrame:
+    """Rank within task × tier by (key, full ticket) and sort by task, tier, rank."""
+    if sample.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in [*SAMPLE_COLUMNS, "stratum"]})
+    sample = sample.sort_values(["task_id", "tier", "_key", "ticket"], kind="stable")
+    sample["rank"] = sample.groupby(["task_id", "tier"], sort=False).cumcount() + 1
+    sample["_task"] = sample["task_id"].map({t: i for i, t in enumerate(task_order)})
+    sample["_tier"] = sample["tier"].map({t: i for i, t in enumerate(tiers)})
+    sample = sample.sort_values(["_task", "_tier", "rank"], kind="stable")
+    return sample[[*SAMPLE_COLUMNS, "stratum"]].reset_index(drop=True)
+
+
+def draw_tasks(
+    roster: pd.DataFrame,
+    sampling: Sampling,
+    specs: Sequence[TaskSpec],
+    seed: str,
+    *,
+    seed_rule: str,
+    history: pd.DataFrame | None = None,
+    as_of: date | None = None,
+    residents: Mapping[str, int] | None = None,
+    snapshot_digest: str | None = None,
+    campaign_id: str | None = None,
+    source: str = "roster",
+    processes: int = 1,
+    history_source: str = "history",
+) -> Draw:
+    """Draw every task of ``specs`` from ``roster`` (the engine behind both public entry points).
+
+    ``source`` and ``history_source`` name the inputs in error messages; ``processes`` > 1
+    hashes tickets in worker processes (the result is the same).
+    """
+    exempt = [tier for tier in sampling.tiers if sampling.ratios[tier] <= 0]
+    if exempt:
+        raise PolicyError(f"ratio 0 for tier(s) {exempt}: no tier is exempt from sampling (不免抽)")
+    for tier, cap in sampling.frequency_caps.items():
+        if cap == 0 and sampling.ratios[tier] > 0:
+            raise PolicyError(f"frequency cap 0 for tier {tier!r} would exempt it from sampling")
+    frame = prepare_frame(roster, sampling.tiers, source=source)
+    if sampling.strata and sampling.strata not in frame.columns:
+        raise PolicyError(f"sampling.strata names the column {sampling.strata!r}, which the roster lacks")
+    checks = None
+    history_digest = None
+    if history is not None:
+        if as_of is None:
+            raise DrawError("frequency caps need the draw date: pass as_of with the history")
+        checks = recent_checks(history, as_of, source=history_source)
+        present = [c for c in HISTORY_COLUMNS if c in history.columns]
+        history_digest = table_digest(history.assign(uscc=normalize_ids(history["uscc"])), present)
+    samples: Columns = {}
+    reserves: Columns = {}
+    counts: list[dict[str, Any]] = []
+    for spec in specs:
+        s, r, c = _draw_task(frame, sampling, spec, checks, residents, source, processes)
+        for parts, more in ((samples, s), (reserves, r)):
+            for name, arrays in more.items():
+                parts.setdefault(name, []).extend(arrays)
+        counts += c
+    task_order = [spec.task_id for spec in specs]
+    sample = _rank(_table(samples), sampling.tiers, task_order)
+    reserve = _table(reserves)[RESERVE_COLUMNS] if reserves else pd.DataFrame(columns=RESERVE_COLUMNS)
+    count_table = pd.DataFrame(counts, columns=COUNT_COLUMNS)
+    columns = commitment_columns(frame, sampling.strata)
+    manifest = build_manifest(
+        seed=seed,
+        seed_rule=seed_rule,
+        sampling=sampling,
+        specs=specs,
+        roster_digest=roster_digest(frame, columns, normalized=True),
+        roster_columns=columns,
+        roster_rows=len(frame),
+        snapshot_digest=snapshot_digest,
+        history_digest=history_digest,
+        as_of=as_of,
+        residents=residents,
+        campaign_id=campaign_id,
+        sample=sample,
+        reserve=reserve,
+        counts=count_table,
+    )
+    return Draw(sample=sample[SAMPLE_COLUMNS], reserve=reserve, counts=count_table, manifest=manifest)
+
+
+def draw_sample(
+    frame: pd.DataFrame,
+    ratios: Mapping[str, float],
+    seed: str,
+    *,
+    mode: str = "fixed",
+    reserve: int = 5,
+    min_total: int | None = None,
+    max_total: int | None = None,
+    coordination: Coordination | None = None,
+    task_id: str = "draw",
+    departments: Sequence[str] = (),
+    snapshot_digest: str | None = None,
+    source: str = "roster",
+    processes: int = 1,
+) -> Draw:
+    """Draw a tier-stratified sample from ``frame`` (columns ``uscc``, ``tier``) under ``seed``.
+
+    Tickets use ``seed`` as given (or the permanent seed with ``coordination``). Fixed mode:
+    per tier ``ceil(r * N)`` smallest tickets; Bernoulli mode: every ticket below ``r``.
+    """
+    sampling = Sampling.model_validate(
+        {
+            "tiers": tuple(ratios),
+            "ratios": dict(ratios),
+            "mode": mode,
+            "reserve": reserve,
+            "min_total": min_total,
+            "max_total": max_total,
+            "coordination": coordination,
+        },
+        strict=False,
+    )
+    ticket_seed = coordination.permanent_seed if coordination is not None else seed
+    spec = TaskSpec(task_id=task_id, seed=ticket_seed, departments=tuple(departments))
+    rule = "coordinated" if coordination is not None else "plain"
+    return draw_tasks(
+        frame, sampling, [spec], seed, seed_rule=rule, snapshot_digest=snapshot_digest, source=source,
+        processes=processes,
+    )  # fmt: skip
+
+
+def task_seed(seed: str, task_id: str, sampling: Sampling) -> str:
+    """The ticket seed of a task: ``seed/task_id``, or the permanent seed when coordinated."""
+    return sampling.coordination.permanent_seed if sampling.coordination is not None else f"{seed}/{task_id}"
+
+
+def draw_campaign(
+    roster: pd.DataFrame,
+    campaign: Campaign,
+    seed: str,
+    *,
+    history: pd.DataFrame | None = None,
+    as_of: date | None = None,
+    residents: Mapping[str, int] | None = None,
+    snapshot_digest: str | None = None,
+    source: str = "roster",
+    processes: int = 1,
+    history_source: str = "history",
+) -> Draw:
+    """Draw every task of ``campaign``: filters, frequency caps from ``history``, quotas, tickets.
+
+    Task ``T`` uses the ticket seed ``f"{seed}/{T}"`` (independent tasks); with
+    ``sampling.coordination`` every task uses the permanent seed shifted by the start.
+    """
+    sampling = campaign.sampling
+    specs = [
+        TaskSpec(
+            task_id=task.id, seed=task_seed(seed, task.id, sampling), departments=task.departments, task=task
+        )
+        for task in campaign.tasks
+    ]
+    rule = "coordinated" if sampling.coordination is not None else "task"
+    return draw_tasks(
+        roster,
+        sampling,
+        specs,
+        seed,
+        seed_rule=rule,
+        history=history,
+        as_of=as_of,
+        residents=residents,
+        snapshot_digest=snapshot_digest,
+        campaign_id=campaign.plan.id,
+        source=source,
+        history_source=history_source,
+        processes=processes,
+    )
+
+
+def substitute(draw: Draw, uscc: str, reason: str, *, task_id: str | None = None) -> Draw:
+    """Replace a drawn entity by the next unused reserve entity of its cell, recording why.
+
+    Raises `DrawError` if the entity is not in the sample (or is in several tasks and
+    ``task_id`` is not given), if ``reason`` is empty, or if the cell's reserve is used up.
+    """
+    if not reason.strip():
+        raise DrawError("a substitution needs a reason (deregistered, moved out, recusal unsatisfiable, ...)")
+    records = draw.manifest["sample"]
+    hits = [r for r in records if r["uscc"] == uscc and (task_id is None or r["task_id"] == task_id)]
+    if not hits:
+        raise DrawError(f"{uscc} is not in the sample" + (f" of task {task_id!r}" if task_id else ""))
+    if len(hits) > 1:
+        raise DrawError(f"{uscc} is drawn in tasks {[r['task_id'] for r in hits]}: name the task_id")
+    gone = hits[0]
+    used = {r["uscc"] for r in records if r["task_id"] == gone["task_id"]} | {
+        s["removed"] for s in draw.substitutions if s["task_id"] == gone["task_id"]
+    }
+    spare = draw.reserve[
+        (draw.reserve["task_id"] == gone["task_id"])
+        & (draw.reserve["tier"] == gone["tier"])
+        & (draw.reserve["stratum"] == gone["stratum"])
+        & ~draw.reserve["uscc"].isin(list(used))
+    ].sort_values("order")
+    if spare.empty:
+        raise DrawError(
+            f"the reserve of task {gone['task_id']!r} is used up for {uscc}'s stratum; draw a new batch"
+        )
+    incoming = spare.iloc[0]
+    record = {
+        "sequence": len(draw.substitutions) + 1,
+        "task_id": gone["task_id"],
+        "tier": gone["tier"],
+        "stratum": gone["stratum"],
+        "removed": uscc,
+        "added": str(incoming["uscc"]),
+        "reason": reason.strip(),
+    }
+    sample = draw.sample
+    is_gone = (sample["uscc"] == uscc) & (sample["task_id"] == gone["task_id"])
+    template = sample.loc[is_gone].iloc[0]
+    same = (sample["task_id"] == gone["task_id"]) & (sample["tier"] == gone["tier"])
+    added = template.copy()
+    added["uscc"] = record["added"]
+    added["ticket"] = str(incoming["ticket"])
+    added["rank"] = int(sample.loc[same, "rank"].max()) + 1
+    added["division"] = incoming["division"]
+    position = int(np.flatnonzero(same.to_numpy())[-1])
+    rows = pd.concat([sample.iloc[: position + 1], added.to_frame().T, sample.iloc[position + 1 :]])
+    new_sample = rows.loc[~((rows["uscc"] == uscc) & (rows["task_id"] == gone["task_id"]))]
+    new_sample = new_sample.reset_index(drop=True).astype({"rank": "int64"})
+    manifest = with_substitution(draw.manifest, record, incoming_ticket=str(incoming["ticket"]))
+    return replace(draw, sample=new_sample, manifest=manifest, substitutions=(*draw.substitutions, record))

@@ -1,0 +1,198 @@
+"""The draw manifest: everything needed to recompute a draw, and its public variant.
+
+The auditor's manifest names each drawn entity's tier (it is as private as the roster); the
+public variant keeps per-stratum counts and thresholds under anonymous labels and lists the
+sample without tiers, so the public can recompute every ticket but never learns a tier.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from ..models import Sampling, Task
+from ..tickets import seed_digest
+from .frame import TaskSpec
+
+__all__ = [
+    "ALGORITHM",
+    "TICKET_RECIPE",
+    "build_manifest",
+    "manifest_json",
+    "public_manifest",
+    "specs_from_manifest",
+    "stratum_label",
+    "with_substitution",
+]
+
+ALGORITHM = "dualrandom-draw/1"
+TICKET_RECIPE = "consistent_sampler first ticket: 0.+reversed decimal of SHA-256(hex SHA-256(seed)+id)"
+
+
+def _records(table: pd.DataFrame, columns: Sequence[str]) -> list[dict[str, Any]]:
+    values = [
+        [int(v) for v in table[c].tolist()] if c in ("rank", "order") else [str(v) for v in table[c].tolist()]
+        for c in columns
+    ]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def build_manifest(
+    *,
+    seed: str,
+    seed_rule: str,
+    sampling: Sampling,
+    specs: Sequence[TaskSpec],
+    roster_digest: str,
+    roster_columns: Sequence[str],
+    roster_rows: int,
+    snapshot_digest: str | None,
+    history_digest: str | None,
+    as_of: date | None,
+    residents: Mapping[str, int] | None,
+    campaign_id: str | None,
+    sample: pd.DataFrame,
+    reserve: pd.DataFrame,
+    counts: pd.DataFrame,
+) -> dict[str, Any]:
+    """The auditor's manifest of a draw (JSON-ready)."""
+    tasks = [
+        {
+            "id": spec.task_id,
+            "seed": spec.seed,
+            "departments": list(spec.departments),
+            "filters": spec.task.model_dump(mode="json") if spec.task is not None else None,
+        }
+        for spec in specs
+    ]
+    strata = [
+        {k: (int(v) if k in ("eligible", "capped", "quota", "drawn") else str(v)) for k, v in row.items()}
+        for row in counts.to_dict(orient="records")
+    ]
+    return {
+        "kind": "draw",
+        "algorithm": ALGORITHM,
+        "ticket_recipe": TICKET_RECIPE,
+        "campaign_id": campaign_id,
+        "seed": seed,
+        "seed_digest": seed_digest(seed),
+        "seed_rule": seed_rule,
+        "roster_digest": roster_digest,
+        "roster_columns": list(roster_columns),
+        "roster_rows": roster_rows,
+        "snapshot_digest": snapshot_digest,
+        "history_digest": history_digest,
+        "as_of": as_of.isoformat() if as_of is not None else None,
+        "residents": dict(residents) if residents is not None else None,
+        "policy": {"sampling": sampling.model_dump(mode="json"), "tasks": tasks},
+        "strata": strata,
+        "sample": _records(sample, ["uscc", "task_id", "tier", "stratum", "ticket", "rank"]),
+        "reserve": _records(reserve, ["uscc", "task_id", "tier", "stratum", "ticket", "order"]),
+        "substitutions": [],
+    }
+
+
+def with_substitution(
+    manifest: Mapping[str, Any], record: Mapping[str, Any], *, incoming_ticket: str
+) -> dict[str, Any]:
+    """A copy of ``manifest`` with one substitution applied to its sample and recorded."""
+    out = copy.deepcopy(dict(manifest))
+    task, tier = record["task_id"], record["tier"]
+    ranks = [r["rank"] for r in out["sample"] if r["task_id"] == task and r["tier"] == tier]
+    out["sample"] = [
+        r for r in out["sample"] if not (r["uscc"] == record["removed"] and r["task_id"] == task)
+    ]
+    out["sample"].append(
+        {
+            "uscc": record["added"],
+            "task_id": task,
+            "tier": tier,
+            "stratum": record["stratum"],
+            "ticket": incoming_ticket,
+            "rank": max(ranks) + 1,
+        }
+    )
+    out["substitutions"].append(dict(record))
+    return out
+
+
+def specs_from_manifest(manifest: Mapping[str, Any]) -> tuple[Sampling, list[TaskSpec]]:
+    """The policy and task specs a manifest records, validated again."""
+    policy = manifest["policy"]
+    sampling = Sampling.model_validate_json(json.dumps(policy["sampling"]))
+    specs = [
+        TaskSpec(
+            task_id=task["id"],
+            seed=task["seed"],
+            departments=tuple(task["departments"]),
+            task=Task.model_validate_json(json.dumps(task["filters"]))
+            if task["filters"] is not None
+            else None,
+        )
+        for task in policy["tasks"]
+    ]
+    return sampling, specs
+
+
+def stratum_label(seed: str, task_id: str, stratum: str, tier: str) -> str:
+    """An anonymous public label of a cell: 12 hex digits of SHA-256 over seed, task and cell."""
+    text = "\x1f".join((seed_digest(seed), task_id, stratum, tier))
+    return "S-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def public_manifest(manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """The public variant: no tier per entity, cells under anonymous labels, no reserve tiers."""
+    seed = manifest["seed"]
+    keep = (
+        "kind",
+        "algorithm",
+        "ticket_recipe",
+        "campaign_id",
+        "seed",
+        "seed_digest",
+        "seed_rule",
+        "roster_digest",
+        "roster_rows",
+        "snapshot_digest",
+        "history_digest",
+        "as_of",
+    )
+    strata = sorted(
+        (
+            {
+                "label": stratum_label(seed, c["task_id"], c["stratum"], c["tier"]),
+                "task_id": c["task_id"],
+                "eligible": c["eligible"],
+                "drawn": c["drawn"],
+                "threshold": c["threshold"],
+            }
+            for c in manifest["strata"]
+        ),
+        key=lambda c: (c["task_id"], c["label"]),
+    )
+    sample = sorted(
+        ({"uscc": r["uscc"], "task_id": r["task_id"], "ticket": r["ticket"]} for r in manifest["sample"]),
+        key=lambda r: (r["task_id"], r["ticket"], r["uscc"]),
+    )
+    substitutions = [
+        {k: s[k] for k in ("sequence", "task_id", "removed", "added", "reason")}
+        for s in manifest["substitutions"]
+    ]
+    return {
+        **{k: manifest.get(k) for k in keep},
+        "public": True,
+        "strata": strata,
+        "sample": sample,
+        "substitutions": substitutions,
+    }
+
+
+def manifest_json(manifest: Mapping[str, Any]) -> str:
+    """The manifest as stable, human-readable JSON (sorted keys, UTF-8, trailing newline)."""
+    return json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
