@@ -1,0 +1,83 @@
+"""`dualrandom ledger verify|show`: check and read a campaign ledger."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from rich.table import Table
+from rich.text import Text
+
+from ..ledger import KINDS, Ledger, LedgerHead
+from ._common import console, fail_on_errors
+
+__all__ = ["ledger"]
+
+URL = click.argument("url", metavar="URL")
+
+
+def _anchor(context: click.Context, parameter: click.Parameter, values: tuple[str, ...]) -> list[LedgerHead]:
+    anchors = []
+    for value in values:
+        seq, _, digest = value.partition(":")
+        if not seq.isdigit() or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+            raise click.BadParameter(
+                f"{value!r} is not SEQ:HASH (a record number and 64 lower-case hex digits)"
+            )
+        anchors.append(LedgerHead(int(seq), digest))
+    return anchors
+
+
+@click.group()
+def ledger() -> None:
+    """Check and read the campaign ledger (a SQLite file or a postgresql:// URL)."""
+
+
+@ledger.command()
+@URL
+@click.option(
+    "--anchor",
+    "anchors",
+    multiple=True,
+    callback=_anchor,
+    metavar="SEQ:HASH",
+    help="A published (record, hash) pair the ledger must still contain; repeatable.",
+)
+@fail_on_errors
+def verify(url: str, anchors: list[LedgerHead]) -> None:
+    """Detect any edited, deleted, inserted or reordered record; print the head to publish.
+
+    Exits 1 naming the first bad record when the chain is broken.
+    """
+    with Ledger.open(url, create=False) as opened:
+        head = opened.verify(anchors)
+    click.echo(f"ledger OK: {head.seq} record(s); head {head.seq}:{head.hash}")
+
+
+@ledger.command()
+@URL
+@click.option("--campaign", "campaign_id", metavar="ID", help="Only this campaign's records.")
+@click.option("--kind", type=click.Choice(KINDS), help="Only records of this kind.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line, payloads included.")
+@fail_on_errors
+def show(url: str, campaign_id: str | None, kind: str | None, as_json: bool) -> None:
+    """List ledger records in order (superseded ones included)."""
+    with Ledger.open(url, create=False) as opened:
+        records = opened.records(campaign_id, kind)
+    if as_json:
+        for record in records:
+            click.echo(json.dumps(record.to_dict(), ensure_ascii=False, sort_keys=True))
+        return
+    table = Table("seq", "campaign", "kind", "supersedes", "reason", "recorded at (UTC)", "hash")
+    for record in records:
+        cells = (
+            str(record.seq),
+            record.campaign_id,
+            record.kind,
+            "" if record.supersedes is None else str(record.supersedes),
+            record.reason or "",
+            record.recorded_at,
+            record.hash[:16],
+        )
+        table.add_row(*(Text(cell) for cell in cells))  # Text: no rich markup in user data
+    console.print(table)

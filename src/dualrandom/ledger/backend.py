@@ -1,0 +1,76 @@
+"""The storage interface both ledger backends (SQLite, PostgreSQL) implement.
+
+A backend stores `StoredRow`s and a one-row head (seq and hash of the last record). Writes run
+in an exclusive transaction (`Backend.writing`); reads for verification run in one consistent
+snapshot (`Backend.snapshot`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from typing import Protocol
+
+from ..errors import LedgerIntegrityError
+from .records import LedgerHead, StoredRow
+
+__all__ = ["COLUMNS", "FORMAT", "Backend", "Snapshot", "WriteTransaction", "head_from"]
+
+FORMAT = "dualrandom-ledger/1"
+"""Stored in the ``ledger_meta`` table; names the record and hash recipe of docs/ledger.md."""
+
+COLUMNS = "seq, campaign_id, kind, payload, supersedes, reason, prev_hash, hash, recorded_at"
+"""The record columns in `StoredRow` order."""
+
+
+def head_from(row: tuple[object, ...] | None) -> LedgerHead:
+    """The head from its stored row; `LedgerIntegrityError` when the row was deleted."""
+    if row is None:
+        raise LedgerIntegrityError("the ledger head row is missing: the ledger_head table was edited")
+    return LedgerHead(int(str(row[0])), str(row[1]))
+
+
+class WriteTransaction(Protocol):
+    """An exclusive write transaction: no other writer can append until it ends."""
+
+    def head(self) -> LedgerHead:
+        """The last record's seq and hash (seq 0 and 64 zeros when empty)."""
+        ...
+
+    def steps(self, campaign_id: str, kind: str) -> dict[int, int | None]:
+        """seq -> supersedes of every record of ``campaign_id`` and ``kind``."""
+        ...
+
+    def insert(self, rows: Sequence[StoredRow]) -> None:
+        """Insert records and move the head to the last; `LedgerConflictError` on a taken seq or hash."""
+        ...
+
+
+class Snapshot(Protocol):
+    """One consistent view of the ledger for reading."""
+
+    def head(self) -> LedgerHead:
+        """The head as stored in ``ledger_head``."""
+        ...
+
+    def rows(self, campaign_id: str | None = None, kind: str | None = None) -> Iterator[StoredRow]:
+        """Stored rows in seq order, optionally of one campaign and/or kind."""
+        ...
+
+
+class Backend(Protocol):
+    """A ledger store."""
+
+    description: str
+
+    def writing(self) -> AbstractContextManager[WriteTransaction]:
+        """An exclusive write transaction, committed when the block ends without error."""
+        ...
+
+    def snapshot(self) -> AbstractContextManager[Snapshot]:
+        """A read-only consistent snapshot."""
+        ...
+
+    def close(self) -> None:
+        """Close the connection."""
+        ...
