@@ -1,0 +1,39 @@
+"""一公开: deadlines, the publication bundle (CSV, JSON, static site, public manifest), verification."""
+
+from __future__ import annotations
+
+from .bundle import (
+    PUBLIC_COLUMNS,
+    LedgerWriter,
+    Publication,
+    build_publication,
+    csv_safe,
+    publish,
+    write_bundle,
+)
+from .deadlines import due_date, due_dates, is_working_day, overdue
+from .manifest import public_manifest, task_seed
+from .privacy import mask_entity_names, mask_person
+from .run import public_draw_manifest, publish_campaign
+from .verify import verify_bundle
+
+__all__ = [
+    "PUBLIC_COLUMNS",
+    "LedgerWriter",
+    "Publication",
+    "build_publication",
+    "csv_safe",
+    "due_date",
+    "due_dates",
+    "is_working_day",
+    "mask_entity_names",
+    "mask_person",
+    "overdue",
+    "public_draw_manifest",
+    "public_manifest",
+    "publish",
+    "publish_campaign",
+    "task_seed",
+    "verify_bundle",
+    "write_bundle",
+]

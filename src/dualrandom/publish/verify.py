@@ -1,0 +1,170 @@
+"""`verify_bundle`: the public check of a publication bundle, and the auditor's with the roster.
+
+Public check (needs only the bundle): every file matches its SHA-256 in bundle.json; every
+drawn entity's ticket recomputes from the published task seed; per task, the drawn tickets
+are consistent with the published stratum counts and thresholds; every published result
+belongs to a drawn entity; the draw's own public manifest (draw-manifest.json), when present,
+lists the same seed and the same drawn entities and tickets.
+
+Auditor's check (with the frozen roster and the draw's full manifest): the full manifest's
+public variant is the one in the bundle, and `dualrandom.verify.verify_draw` recomputes it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .bundle import BUNDLE_INDEX, file_digests
+
+__all__ = ["verify_bundle"]
+
+DRAW_MANIFEST = "draw-manifest.json"
+
+
+def _load(path: Path, problems: list[str]) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.append(f"{path.name}: missing from the bundle")
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        problems.append(f"{path.name}: not valid JSON ({error})")
+    return None
+
+
+def _ticket_function() -> Callable[[str, list[str]], list[str]]:
+    """`dualrandom.tickets.tickets` (imported lazily: the draw engineer's published recipe)."""
+    module: Any = importlib.import_module("dualrandom.tickets")
+
+    def compute(seed: str, ids: list[str]) -> list[str]:
+        return [str(t) for t in module.tickets(seed, ids)]
+
+    return compute
+
+
+def _check_files(directory: Path, index: dict[str, Any], problems: list[str]) -> None:
+    listed: dict[str, str] = index.get("files", {})
+    present = file_digests(directory)
+    for name, digest in sorted(listed.items()):
+        if name not in present:
+            problems.append(f"{name}: listed in {BUNDLE_INDEX} but missing")
+        elif present[name] != digest:
+            problems.append(f"{name}: SHA-256 {present[name]} differs from {digest} in {BUNDLE_INDEX}")
+    problems.extend(
+        f"{name}: present but not listed in {BUNDLE_INDEX}" for name in sorted(set(present) - set(listed))
+    )
+
+
+def _expected_seed(manifest: Mapping[str, Any], task_id: str) -> str:
+    permanent = manifest.get("permanent_seed")
+    return str(permanent) if permanent else f"{manifest.get('seed', '')}/{task_id}"
+
+
+def _check_task(
+    task: dict[str, Any], drawn: list[dict[str, str]], expected_seed: str, problems: list[str]
+) -> None:
+    task_id = str(task["task_id"])
+    if task.get("task_seed") != expected_seed:
+        problems.append(f"task {task_id}: task seed {task.get('task_seed')!r} is not {expected_seed!r}")
+    tickets = _ticket_function()(expected_seed, [entry["uscc"] for entry in drawn])
+    for entry, recomputed in zip(drawn, tickets, strict=True):
+        if recomputed != entry["ticket"]:
+            problems.append(
+                f"task {task_id}, entity {entry['uscc']}: published ticket {entry['ticket']} "
+                f"differs from the recomputed {recomputed}"
+            )
+    total = sum(int(s["count"]) for s in task["strata"])
+    if total != len(drawn) or total != int(task["drawn"]):
+        problems.append(
+            f"task {task_id}: strata count {total} entities, the manifest lists {len(drawn)} "
+            f"drawn and declares {task['drawn']}"
+        )
+    if task.get("rule") not in ("ticket <= threshold", "ticket < threshold"):
+        return  # coordinated draws: thresholds are in draw-manifest.json
+    strict = task["rule"] == "ticket < threshold"
+    strata = sorted(task["strata"], key=lambda s: str(s["threshold"]))
+    needed = 0
+    for stratum in strata:
+        threshold = str(stratum["threshold"])
+        needed += int(stratum["count"])
+        under = sum(1 for t in tickets if (t < threshold if strict else t <= threshold))
+        if under < needed:
+            problems.append(
+                f"task {task_id}, stratum {stratum['label']}: only {under} drawn ticket(s) lie under "
+                f"its threshold {threshold}, but the strata up to it draw {needed}"
+            )
+    if strata:
+        top = str(strata[-1]["threshold"])
+        for entry, t in zip(drawn, tickets, strict=True):
+            if (t >= top) if strict else (t > top):
+                problems.append(
+                    f"task {task_id}, entity {entry['uscc']}: ticket {t} is above every threshold"
+                )
+
+
+def _drawn_set(records: list[dict[str, Any]]) -> set[tuple[str, str, str]]:
+    return {(str(r["uscc"]), str(r["task_id"]), str(r["ticket"])) for r in records}
+
+
+def _check_public(directory: Path, problems: list[str]) -> dict[str, Any] | None:
+    manifest = _load(directory / "manifest.json", problems)
+    results = _load(directory / "results.json", problems)
+    if not isinstance(manifest, dict):
+        return None
+    drawn = manifest.get("drawn", [])
+    for task in manifest.get("tasks", []):
+        mine = [d for d in drawn if d.get("task_id") == task["task_id"]]
+        _check_task(task, mine, _expected_seed(manifest, str(task["task_id"])), problems)
+    if isinstance(results, dict):
+        keys = {(d["uscc"], d["task_id"]) for d in drawn}
+        strays = sorted({(r["uscc"], r["task_id"]) for r in results.get("results", [])} - keys)
+        problems.extend(
+            f"results.json: entity {u} has a result for task {t} but was not drawn for it" for u, t in strays
+        )
+    draw_public = (directory / DRAW_MANIFEST).exists() and _load(directory / DRAW_MANIFEST, problems)
+    if isinstance(draw_public, dict):
+        if draw_public.get("seed") != manifest.get("seed"):
+            problems.append(f"{DRAW_MANIFEST}: seed {draw_public.get('seed')!r} differs from manifest.json")
+        if _drawn_set(draw_public.get("sample", [])) != _drawn_set(drawn):
+            problems.append(f"{DRAW_MANIFEST}: its sample differs from the drawn entities of manifest.json")
+    return manifest
+
+
+def verify_bundle(
+    bundle_dir: str | Path,
+    roster: pd.DataFrame | None = None,
+    *,
+    draw_manifest: Mapping[str, Any] | None = None,
+    history: pd.DataFrame | None = None,
+) -> list[str]:
+    """Check a publication bundle; returns the differences found (empty when it verifies).
+
+    With ``roster`` (the frozen roster with tiers) this is the auditor's check: it needs the
+    draw's full manifest (``draw_manifest``, e.g. SAMPLE.manifest.json), checks that the
+    bundle publishes exactly that draw and recomputes it with `dualrandom.verify.verify_draw`.
+    """
+    directory = Path(bundle_dir)
+    if not directory.is_dir():
+        return [f"{directory}: not a bundle directory"]
+    problems: list[str] = []
+    index = _load(directory / BUNDLE_INDEX, problems)
+    if isinstance(index, dict):
+        _check_files(directory, index, problems)
+    manifest = _check_public(directory, problems)
+    if roster is None:
+        return problems
+    if draw_manifest is None:
+        return [*problems, "the auditor's check needs the draw's full manifest (SAMPLE.manifest.json)"]
+    if manifest is not None:
+        if draw_manifest.get("seed") != manifest.get("seed"):
+            problems.append("the full draw manifest's seed differs from the bundle's")
+        if _drawn_set(list(draw_manifest.get("sample", []))) != _drawn_set(manifest.get("drawn", [])):
+            problems.append("the full draw manifest's sample differs from the entities the bundle publishes")
+    verify: Any = importlib.import_module("dualrandom.verify")
+    problems.extend(str(p) for p in verify.verify_draw(draw_manifest, roster, history=history))
+    return problems

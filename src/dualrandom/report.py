@@ -1,0 +1,158 @@
+"""The annual statistics report (internal), computed from the campaign ledger.
+
+Figures like the bureaus' own yearly summaries: random checks, entities checked, joint-check
+share, share of checks combined with credit tiers, problems found per tier, results by term
+and the on-time publication rate. The report is internal: it may show tiers. Written as
+report.json and report.html.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from datetime import date
+from pathlib import Path
+from typing import Any, Protocol
+
+import jinja2
+
+from .atomic import write_text_atomic
+from .results import PROBLEM_CODES, VOCABULARY
+
+__all__ = ["LedgerReader", "annual_report", "write_report"]
+
+_LABELS = {t.code: t.label for t in VOCABULARY}
+
+
+class LedgerReader(Protocol):
+    """The part of `dualrandom.ledger.Ledger` the report reads."""
+
+    def records(self, campaign_id: str | None = None, kind: str | None = None) -> list[Any]: ...
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _latest_results(ledger: LedgerReader) -> dict[tuple[str, str, str, str], dict[str, Any]]:
+    """Per (campaign, uscc, task, department): the rows of the latest results record naming it."""
+    checks: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    for record in sorted(ledger.records(kind="results"), key=lambda r: r.seq):
+        fresh: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+        columns = record.payload["columns"]
+        for values in record.payload["rows"]:
+            row = dict(zip(columns, values, strict=True))
+            key = (record.campaign_id, row["uscc"], row["task_id"], row["department"])
+            entry = fresh.setdefault(key, {**row, "codes": []})
+            entry["codes"].append(row["result_code"])
+        checks.update(fresh)
+    return checks
+
+
+def _first_publications(ledger: LedgerReader) -> dict[tuple[str, str, str, str], tuple[str, str | None]]:
+    """Per check: (first publication date, due date)."""
+    first: dict[tuple[str, str, str, str], tuple[str, str | None]] = {}
+    for record in sorted(ledger.records(kind="publication"), key=lambda r: r.seq):
+        published_on = record.payload["published_on"]
+        columns = record.payload["columns"]
+        for values in record.payload["published"]:
+            row = dict(zip(columns, values, strict=True))
+            key = (record.campaign_id, row["uscc"], row["task_id"], row["department"])
+            if key not in first or published_on < first[key][0]:
+                first[key] = (published_on, row["due_on"])
+    return first
+
+
+def annual_report(ledger: LedgerReader, year: int | None = None) -> dict[str, Any]:
+    """Statistics of every check completed in ``year`` (all years when None) found in the ledger.
+
+    A check is one entity x task (a joint check counts once); a problem is found when any
+    department's results contain a term of kind "problem" (`dualrandom.results.PROBLEM_CODES`).
+    """
+    department_checks = {
+        key: row
+        for key, row in _latest_results(ledger).items()
+        if year is None or date.fromisoformat(row["completed_on"]).year == year
+    }
+    checks: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for (campaign, uscc, task, _department), row in department_checks.items():
+        entry = checks.setdefault(
+            (campaign, uscc, task), {"tier": row["tier"], "joint": row["joint"], "codes": set()}
+        )
+        entry["codes"].update(row["codes"])
+    tiers: dict[str, Counter[str]] = defaultdict(Counter)
+    terms: Counter[str] = Counter()
+    for entry in checks.values():
+        tier = entry["tier"] or "(none)"
+        tiers[tier]["checks"] += 1
+        tiers[tier]["problems"] += bool(entry["codes"] & PROBLEM_CODES)
+        terms.update(entry["codes"])
+    by_department = Counter(key[3] for key in department_checks)
+    published = _first_publications(ledger)
+    on_time = overdue = unknown = unpublished = 0
+    for key in department_checks:
+        if key not in published:
+            unpublished += 1
+            continue
+        published_on, due_on = published[key]
+        if due_on is None:
+            unknown += 1
+        elif published_on <= due_on:
+            on_time += 1
+        else:
+            overdue += 1
+    total = len(checks)
+    with_tier = sum(1 for entry in checks.values() if entry["tier"])
+    return {
+        "year": year,
+        "campaigns": sorted({key[0] for key in checks}),
+        "random_checks": total,
+        "entities_checked": len({key[1] for key in checks}),
+        "joint_checks": sum(1 for entry in checks.values() if entry["joint"]),
+        "joint_share": _share(sum(1 for entry in checks.values() if entry["joint"]), total),
+        "tier_combined_share": _share(with_tier, total),
+        "problems_found": sum(c["problems"] for c in tiers.values()),
+        "problem_rate": _share(sum(c["problems"] for c in tiers.values()), total),
+        "tiers": [
+            {
+                "tier": tier,
+                "checks": c["checks"],
+                "problems": c["problems"],
+                "problem_rate": _share(c["problems"], c["checks"]),
+            }
+            for tier, c in sorted(tiers.items())
+        ],
+        "departments": [{"department": d, "checks": n} for d, n in sorted(by_department.items())],
+        "results": [
+            {"code": code, "label": _LABELS.get(code, code), "checks": n} for code, n in sorted(terms.items())
+        ],
+        "publication": {
+            "department_checks": len(department_checks),
+            "published": on_time + overdue + unknown,
+            "on_time": on_time,
+            "overdue": overdue,
+            "due_unknown": unknown,
+            "unpublished": unpublished,
+            "on_time_rate": _share(on_time, on_time + overdue),
+        },
+    }
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+def write_report(report: dict[str, Any], directory: str | Path) -> list[Path]:
+    """Write report.json and report.html into ``directory`` (each atomically)."""
+    target = Path(directory)
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("dualrandom", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    environment.filters["pct"] = _percent
+    html = environment.get_template("report.html").render(report=report)
+    paths = [target / "report.json", target / "report.html"]
+    write_text_atomic(paths[0], json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    write_text_atomic(paths[1], html)
+    return paths

@@ -1,0 +1,382 @@
+"""Inspection results (抽查检查结果): the official vocabulary, import and validation.
+
+Departments enter their own results (谁检查、谁录入、谁公开), several per entity and task. A
+results table has the contract columns ``uscc, task_id, department, completed_on, result``;
+`import_results` checks every row against the campaign and the drawn sample and reports all
+problems at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from .errors import InputError, Problem
+from .ids import normalize_ids, validate_ids
+from .models import Campaign
+
+__all__ = [
+    "PROBLEM_CODES",
+    "RESULT_COLUMNS",
+    "VOCABULARY",
+    "ResultTerm",
+    "columns",
+    "import_results",
+    "parse_dates",
+    "read_strings",
+    "record_results",
+    "result_code",
+    "results_payload",
+    "term",
+    "vocabulary_table",
+]
+
+ResultKind = Literal["clear", "problem", "status"]
+
+
+@dataclass(frozen=True, slots=True)
+class ResultTerm:
+    """One term of the official result vocabulary: canonical code, published label, kind.
+
+    ``kind`` is ``clear`` (nothing wrong found), ``problem`` (a violation was found) or
+    ``status`` (the entity's legal status made the check moot: closed, deregistered, ...).
+    """
+
+    code: str
+    label: str
+    kind: ResultKind
+    aliases: tuple[str, ...] = ()
+
+
+VOCABULARY: tuple[ResultTerm, ...] = (
+    ResultTerm("NO_PROBLEM", "未发现问题", "clear", ("正常（符合信息公示相关规定）",)),
+    ResultTerm("NOT_PUBLISHED_AS_REQUIRED", "未按规定公示应当公示的信息", "problem"),
+    ResultTerm(
+        "FALSE_PUBLICATION", "公示信息隐瞒真实情况弄虚作假", "problem", ("公示信息隐瞒真实情况、弄虚作假",)
+    ),
+    ResultTerm("UNREACHABLE_AT_ADDRESS", "通过登记的住所（经营场所）无法联系", "problem"),
+    ResultTerm("REFUSED_COOPERATION_SERIOUS", "不配合检查情节严重", "problem", ("不予配合情节严重",)),
+    ResultTerm("PROBLEM_CORRECTED_AFTER_ORDER", "发现问题经责令已改正", "problem"),
+    ResultTerm("PROBLEM_PENDING_FOLLOW_UP", "发现问题待后续处理", "problem"),
+    ResultTerm("NO_RELEVANT_BUSINESS_ACTIVITY", "未发现开展本次抽查涉及的经营活动", "clear"),
+    ResultTerm("VIOLATION_FOOD_DRUG", "违反食品药品管理相关规定", "problem"),
+    ResultTerm("VIOLATION_QUALITY", "违反质量技术监督相关规定", "problem"),
+    ResultTerm("VIOLATION_OTHER_DEPARTMENT", "违反其他部门相关规定", "problem"),
+    ResultTerm("VIOLATION_OTHER_AMR", "违反其他工商行政管理规定行为", "problem"),
+    ResultTerm("VIOLATION_PUBLIC_SECURITY", "违反公安部门相关规定", "problem"),
+    ResultTerm("CLOSED_OR_LIQUIDATING", "已关闭停业或正在组织清算", "status"),
+    ResultTerm("DEREGISTERED", "注销", "status", ("已办理营业执照注销",)),
+    ResultTerm("REVOKED", "被吊销", "status", ("被吊销营业执照",)),
+    ResultTerm("CANCELLED", "被撤销", "status", ("被撤销登记",)),
+    ResultTerm("MOVED_OUT", "迁出", "status"),
+)
+"""The official double-random result vocabulary (domain.md §6) with canonical codes."""
+
+PROBLEM_CODES: frozenset[str] = frozenset(t.code for t in VOCABULARY if t.kind == "problem")
+RESULT_COLUMNS: tuple[str, ...] = ("uscc", "task_id", "department", "completed_on", "result")
+
+_BY_CODE = {t.code: t for t in VOCABULARY}
+_PUNCTUATION = str.maketrans({"(": "（", ")": "）", " ": "", "\u3000": "", "\t": ""})
+
+
+def _spelling(text: str) -> str:
+    return text.translate(_PUNCTUATION)
+
+
+_LOOKUP: dict[str, str] = {}
+for _term in VOCABULARY:
+    for _spelled in (_term.label, *_term.aliases):
+        _LOOKUP[_spelling(_spelled)] = _term.code
+    _LOOKUP[_term.code] = _term.code
+
+
+def columns(frame: pd.DataFrame, names: list[str]) -> list[list[Any]]:
+    """Columns as Python lists (fast for Arrow-backed strings, which are slow to iterate)."""
+    return [frame[name].to_numpy(dtype=object).tolist() for name in names]
+
+
+def result_code(value: str) -> str | None:
+    """The canonical code of a result given as label, known variant or code; None if unknown."""
+    text = _spelling(value.strip())
+    return _LOOKUP.get(text) or _LOOKUP.get(text.upper())
+
+
+def term(code: str) -> ResultTerm:
+    """The vocabulary term of a canonical code."""
+    return _BY_CODE[code]
+
+
+_DATE = r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]00:00(?::00)?(?:\.0+)?)?\s*$"
+
+
+def parse_dates(values: pd.Series) -> pd.Series:
+    """Parse ISO, slash, dotted and 年月日 dates; unparseable or impossible dates become NaT."""
+    text = values.astype("string").fillna("")
+    parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")  # the common case, fast
+    other = parsed.isna() & (text != "")
+    if other.any():
+        parts = text[other].str.extract(_DATE)
+        iso = parts[0] + "-" + parts[1].str.zfill(2) + "-" + parts[2].str.zfill(2)
+        parsed[other] = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
+    return parsed
+
+
+def read_strings(source: str | Path | pd.DataFrame) -> pd.DataFrame:
+    """Read a results table as strings, through `dualrandom.io.read_table` when available."""
+    if isinstance(source, pd.DataFrame):
+        return source.astype("string").fillna("")
+    try:
+        io: Any = importlib.import_module("dualrandom.io")
+    except ImportError:
+        io = None
+    if io is not None and hasattr(io, "read_table"):
+        frame: pd.DataFrame = io.read_table(source)
+        return frame.astype("string").fillna("")
+    path = Path(source)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return pd.read_excel(path, dtype=str).astype("string").fillna("")
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig").astype("string")
+
+
+def import_results(
+    source: str | Path | pd.DataFrame,
+    campaign: Campaign,
+    sample: pd.DataFrame,
+    *,
+    source_name: str | None = None,
+) -> pd.DataFrame:
+    """Read and validate inspection results against the campaign and its drawn sample.
+
+    Returns one row per result with ``uscc, task_id, department, completed_on`` (datetime),
+    ``result`` (the official label), ``result_code``, ``tier`` (from the sample, internal)
+    and ``row`` (the spreadsheet row). Raises `InputError` listing every bad row: unknown
+    task or department, a department not part of the task, an entity that was not drawn for
+    the task, an unknown result, 未发现问题 combined with another result, repeated results and
+    different completion dates for one department's check.
+    """
+    name = source_name or (str(source) if not isinstance(source, pd.DataFrame) else "results")
+    raw = read_strings(source).reset_index(drop=True)
+    missing = [c for c in RESULT_COLUMNS if c not in raw.columns]
+    if missing:
+        raise InputError(
+            [
+                Problem(name, None, c, None, "COLUMN_MISSING", f"required column {c!r} is missing")
+                for c in missing
+            ]
+        )
+    problems: list[Problem] = []
+    rows = pd.Series(range(2, len(raw) + 2), index=raw.index)
+
+    def report(mask: pd.Series, column: str, values: pd.Series, rule: str, message: str) -> None:
+        for index in mask[mask].index:
+            problems.append(Problem(name, int(rows[index]), column, str(values[index]), rule, message))
+
+    for column in RESULT_COLUMNS:
+        values = raw[column].str.strip()
+        report(values == "", column, raw[column], "VALUE_EMPTY", f"{column} must not be empty")
+    filled = {c: raw[c].str.strip() != "" for c in RESULT_COLUMNS}
+
+    check = validate_ids(raw["uscc"])
+    uscc = check.normalized
+    bad_id = filled["uscc"] & ~check.ok
+    for index in bad_id[bad_id].index:
+        problems.append(
+            Problem(
+                name,
+                int(rows[index]),
+                "uscc",
+                str(raw["uscc"][index]),
+                str(check.rule[index]),
+                check.message(int(index)),
+            )
+        )
+
+    task_id = raw["task_id"].str.strip()
+    tasks = {t.id: t for t in campaign.tasks}
+    unknown_task = filled["task_id"] & ~task_id.isin(list(tasks))
+    report(
+        unknown_task,
+        "task_id",
+        raw["task_id"],
+        "TASK_UNKNOWN",
+        f"no such task in campaign {campaign.plan.id!r}; allowed: {sorted(tasks)}",
+    )
+
+    department = raw["department"].str.strip()
+    known_departments = [d.id for d in campaign.departments]
+    unknown_department = filled["department"] & ~department.isin(known_departments)
+    report(
+        unknown_department,
+        "department",
+        raw["department"],
+        "DEPARTMENT_UNKNOWN",
+        f"no such department; allowed: {known_departments}",
+    )
+    pairs = {(t.id, d) for t in campaign.tasks for d in t.departments}
+    in_task = pd.Series(
+        [p in pairs for p in zip(*columns(raw.assign(t=task_id, d=department), ["t", "d"]), strict=True)],
+        index=raw.index,
+        dtype=bool,
+    )
+    outside = filled["department"] & ~unknown_department & ~unknown_task & ~in_task
+    for index in outside[outside].index:
+        allowed = list(tasks[str(task_id[index])].departments)
+        problems.append(
+            Problem(
+                name,
+                int(rows[index]),
+                "department",
+                str(raw["department"][index]),
+                "DEPARTMENT_NOT_IN_TASK",
+                f"the task's departments are {allowed}",
+            )
+        )
+
+    completed = parse_dates(raw["completed_on"])
+    report(
+        filled["completed_on"] & completed.isna(),
+        "completed_on",
+        raw["completed_on"],
+        "DATE_FORMAT",
+        "not a date; write YYYY-MM-DD",
+    )
+
+    spelled = {value: result_code(str(value)) for value in raw["result"].unique()}
+    codes = pd.Series(raw["result"].map(spelled).to_numpy(dtype=object), index=raw.index, dtype=object)
+    report(
+        filled["result"] & codes.isna(),
+        "result",
+        raw["result"],
+        "RESULT_UNKNOWN",
+        "not a term of the official result vocabulary (see docs/publication.md)",
+    )
+
+    drawn_sample = sample.assign(uscc=normalize_ids(sample["uscc"]), task_id=sample["task_id"].astype(str))
+    drawn = pd.MultiIndex.from_frame(drawn_sample[["uscc", "task_id"]])
+    key = pd.MultiIndex.from_arrays([uscc, task_id])
+    not_drawn = bad_id.eq(False) & filled["uscc"] & ~unknown_task & ~key.isin(drawn)
+    report(
+        pd.Series(not_drawn, index=raw.index),
+        "uscc",
+        raw["uscc"],
+        "RESULT_NOT_DRAWN",
+        "this entity was not drawn for this task; only drawn entities have results",
+    )
+
+    clean = pd.DataFrame(
+        {
+            "uscc": uscc,
+            "task_id": task_id,
+            "department": department,
+            "completed_on": completed,
+            "result_code": codes,
+            "row": rows,
+        }
+    )
+    usable = clean.dropna(subset=["result_code"])
+    check_key = ["uscc", "task_id", "department"]
+    repeated = usable[usable.duplicated([*check_key, "result_code"], keep=False)]
+    for _, group in repeated.groupby([*check_key, "result_code"], sort=False):
+        first = int(group["row"].iloc[0])
+        for index in group.index[1:]:
+            problems.append(
+                Problem(
+                    name,
+                    int(rows[index]),
+                    "result",
+                    str(raw["result"][index]),
+                    "RESULT_DUPLICATE",
+                    f"repeats row {first}",
+                )
+            )
+    clear = usable["result_code"] == "NO_PROBLEM"
+    terms = usable.groupby(check_key, sort=False)["result_code"].transform("nunique")
+    exclusive = clear & (terms > 1)
+    for index in exclusive[exclusive].index:
+        problems.append(
+            Problem(
+                name,
+                int(rows[index]),
+                "result",
+                str(raw["result"][index]),
+                "RESULT_EXCLUSIVE",
+                "未发现问题 cannot be combined with another result for the same entity, task and department",
+            )
+        )
+    dated = clean.dropna(subset=["completed_on"])
+    dates = dated.groupby(check_key, sort=False)["completed_on"].transform("nunique")
+    for index in dates[dates > 1].index:
+        problems.append(
+            Problem(
+                name,
+                int(rows[index]),
+                "completed_on",
+                str(raw["completed_on"][index]),
+                "DATE_MISMATCH",
+                "one department's check has one completion date; "
+                "rows of the same entity, task and department differ",
+            )
+        )
+
+    if any(p.severity == "error" for p in problems):
+        raise InputError(
+            sorted(problems, key=lambda p: (p.row or 0, p.column or "")),
+            summary=f"{name}: {len(problems)} problem(s) found",
+        )
+    tiers = drawn_sample.drop_duplicates(["uscc", "task_id"]).set_index(["uscc", "task_id"])
+    tier = tiers["tier"].reindex(key).to_numpy() if "tier" in tiers.columns else None
+    labels = [_BY_CODE[str(c)].label for c in codes]
+    result = clean.assign(result=labels, tier=tier)
+    return result[["uscc", "task_id", "department", "completed_on", "result", "result_code", "tier", "row"]]
+
+
+def results_payload(results: pd.DataFrame, campaign: Campaign, *, source: str = "") -> dict[str, Any]:
+    """The ledger payload of an import: digest, counts and the compact rows (tier included).
+
+    The ledger is internal, so the rows keep each entity's tier for the annual report.
+    """
+    joint = {t.id: len(t.departments) > 1 for t in campaign.tasks}
+    ordered = results.sort_values(["uscc", "task_id", "department", "result_code"], kind="stable")
+    rows = [
+        [
+            str(u),
+            str(t),
+            str(d),
+            str(c),
+            str(code),
+            "" if pd.isna(tier) else str(tier),
+            bool(joint.get(str(t), False)),
+        ]
+        for u, t, d, c, code, tier in zip(
+            *columns(
+                ordered.assign(completed_on=ordered["completed_on"].dt.strftime("%Y-%m-%d")),
+                ["uscc", "task_id", "department", "completed_on", "result_code", "tier"],
+            ),
+            strict=True,
+        )
+    ]
+    digest = hashlib.sha256(json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
+    return {
+        "source": source,
+        "digest": digest,
+        "count": len(rows),
+        "columns": ["uscc", "task_id", "department", "completed_on", "result_code", "tier", "joint"],
+        "rows": rows,
+    }
+
+
+def vocabulary_table() -> list[Mapping[str, str]]:
+    """The vocabulary as rows (code, label, kind), for documentation and the site's filters."""
+    return [{"code": t.code, "label": t.label, "kind": t.kind} for t in VOCABULARY]
+
+
+def record_results(ledger: Any, campaign: Campaign, results: pd.DataFrame, *, source: str = "") -> Any:
+    """Append a ``results`` record (see `results_payload`) to the campaign ledger."""
+    return ledger.append(campaign.plan.id, "results", results_payload(results, campaign, source=source))
