@@ -36,14 +36,36 @@ def _ratios(values: tuple[str, ...]) -> dict[str, float]:
 )
 @click.option("--strata", default=None, help="Roster column the quotas are allocated over, if any.")
 @click.option("--snapshot-digest", default=None, help="Digest of the classification snapshot.")
+@click.option(
+    "--ledger", "ledger_url", default=None, help="Record the commitment in this ledger (path or URL)."
+)
+@click.option(
+    "--campaign", "campaign_file", type=click.Path(dir_okay=False), help="Campaign TOML (with --ledger)."
+)
 @fail_on_errors
-def commit(roster: str, output: str, strata: str | None, snapshot_digest: str | None) -> None:
+def commit(
+    roster: str,
+    output: str,
+    strata: str | None,
+    snapshot_digest: str | None,
+    ledger_url: str | None,
+    campaign_file: str | None,
+) -> None:
     """Digest the frozen ROSTER; publish the digest BEFORE the seed is drawn."""
     from ..atomic import write_text_atomic
     from ..draw import commitment, manifest_json
     from ..io import read_table
 
+    if bool(ledger_url) != bool(campaign_file):
+        raise click.UsageError("--ledger and --campaign go together (the ledger records per campaign)")
     record = commitment(read_table(roster), snapshot_digest=snapshot_digest, strata=strata)
+    if ledger_url and campaign_file:
+        from ..ledger import Ledger
+        from ..models import load_campaign
+        from ..workflow import record_commitment
+
+        with Ledger.open(ledger_url) as ledger:
+            record_commitment(ledger, load_campaign(campaign_file).plan.id, record)
     write_text_atomic(output, manifest_json(record))
     click.echo(record["roster_digest"])
 
@@ -87,6 +109,13 @@ def tickets(seed: str) -> None:
     "--residents", type=click.Path(dir_okay=False), help="CSV stratum,residents for per-capita quotas."
 )
 @click.option("--snapshot-digest", default=None, help="Digest of the classification snapshot.")
+@click.option(
+    "--ledger",
+    "ledger_url",
+    default=None,
+    help="Record the seed and the draw in this ledger (it must hold the roster commitment).",
+)
+@click.option("--seed-source", default="public ceremony", show_default=True, help="Where the seed came from.")
 @fail_on_errors
 def draw(
     roster: str,
@@ -100,6 +129,8 @@ def draw(
     reserve: int | None,
     residents: str | None,
     snapshot_digest: str | None,
+    ledger_url: str | None,
+    seed_source: str,
 ) -> None:
     """Draw the tier-stratified sample of ROSTER under SEED; write SAMPLE and SAMPLE.manifest.json.
 
@@ -114,6 +145,8 @@ def draw(
         raise click.UsageError("give either --campaign FILE or one or more --ratio TIER=R")
     if campaign_file and (mode is not None or reserve is not None):
         raise click.UsageError("--mode and --reserve go with --ratio; a campaign sets them in [sampling]")
+    if ledger_url and not campaign_file:
+        raise click.UsageError("--ledger needs --campaign (the ledger records per campaign)")
     if history and as_of is None:
         raise click.UsageError("--history needs --as-of (the draw date the caps count back from)")
     when = as_of.date() if as_of is not None else None
@@ -138,6 +171,14 @@ def draw(
             table, _ratios(ratio_values), seed, mode=mode or "fixed",
             reserve=5 if reserve is None else reserve, snapshot_digest=snapshot_digest, source=roster,
         )  # fmt: skip
+    if ledger_url:
+        from ..ledger import Ledger
+        from ..workflow import record_draw, record_seed
+
+        campaign_id = str(result.manifest["campaign_id"])
+        with Ledger.open(ledger_url, create=False) as ledger:
+            record_seed(ledger, campaign_id, seed, source=seed_source)
+            record_draw(ledger, campaign_id, result.manifest)
     write_table(result.sample, output)
     write_text_atomic(f"{output}.manifest.json", manifest_json(result.manifest))
     write_text_atomic(f"{output}.public.json", manifest_json(public_manifest(result.manifest)))

@@ -1,0 +1,97 @@
+"""The campaign protocol on the ledger, through the library and the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from dualrandom.cli import main
+from dualrandom.draw import commitment, draw_campaign
+from dualrandom.errors import LedgerConflictError
+from dualrandom.ledger import Ledger
+from dualrandom.models import load_campaign
+from dualrandom.synth import synth_city
+from dualrandom.workflow import record_commitment, record_draw, record_seed
+
+CAMPAIGN = Path(__file__).parents[1] / "examples" / "campaign.toml"
+
+
+@pytest.fixture(scope="module")
+def roster() -> pd.DataFrame:
+    entities = synth_city(3_000, seed="workflow", n_inspectors=80, n_departments=5).entities
+    tiers = pd.Series(["A", "B", "C", "D"] * (len(entities) // 4 + 1))[: len(entities)]
+    return entities.assign(tier=tiers.to_numpy())
+
+
+def test_seed_before_commitment_is_refused(tmp_path: Path) -> None:
+    with Ledger.open(tmp_path / "l.sqlite") as ledger, pytest.raises(LedgerConflictError) as caught:
+        record_seed(ledger, "C1", "123", source="dice")
+    assert "record the roster_commitment before the seed" in str(caught.value)
+
+
+def test_commitment_after_seed_is_refused(tmp_path: Path, roster: pd.DataFrame) -> None:
+    with Ledger.open(tmp_path / "l.sqlite") as ledger:
+        record_commitment(ledger, "C1", commitment(roster))
+        record_seed(ledger, "C1", "123", source="dice")
+        with pytest.raises(LedgerConflictError, match="a commitment made after the seed proves nothing"):
+            record_commitment(ledger, "C1", commitment(roster))
+
+
+def test_draw_must_match_committed_roster_and_recorded_seed(tmp_path: Path, roster: pd.DataFrame) -> None:
+    campaign = load_campaign(CAMPAIGN)
+    cid = campaign.plan.id
+    with Ledger.open(tmp_path / "l.sqlite") as ledger:
+        record_commitment(ledger, cid, commitment(roster))
+        record_seed(ledger, cid, "2468", source="dice")
+        assert record_seed(ledger, cid, "2468", source="dice").seq == 2  # same seed: same record
+        with pytest.raises(LedgerConflictError, match="already recorded seed '2468'"):
+            record_seed(ledger, cid, "1357", source="dice")
+        other_seed = draw_campaign(roster, campaign, "1357")
+        with pytest.raises(LedgerConflictError, match="but the recorded seed is '2468'"):
+            record_draw(ledger, cid, other_seed.manifest)
+        edited = draw_campaign(roster.iloc[1:], campaign, "2468")
+        with pytest.raises(LedgerConflictError, match="committed to"):
+            record_draw(ledger, cid, edited.manifest)
+        good = draw_campaign(roster, campaign, "2468")
+        record_draw(ledger, cid, good.manifest)
+        with pytest.raises(LedgerConflictError):
+            record_draw(ledger, cid, good.manifest)  # a second draw must supersede with a reason
+        assert [r.kind for r in ledger.records(cid)] == ["roster_commitment", "seed", "draw"]
+        ledger.verify()
+
+
+def test_cli_commit_then_draw_records_the_protocol(tmp_path: Path, roster: pd.DataFrame) -> None:
+    roster_file = tmp_path / "roster.csv"
+    roster.to_csv(roster_file, index=False)
+    ledger = tmp_path / "campaign.ledger"
+    runner = CliRunner()
+    committed = runner.invoke(
+        main, ["commit", str(roster_file), "-o", str(tmp_path / "c.json"),
+               "--ledger", str(ledger), "--campaign", str(CAMPAIGN)],
+    )  # fmt: skip
+    assert committed.exit_code == 0, committed.output
+    args = ["draw", str(roster_file), "--campaign", str(CAMPAIGN), "--seed", "0042",
+            "-o", str(tmp_path / "sample.csv"), "--ledger", str(ledger)]  # fmt: skip
+    drawn = runner.invoke(main, args)
+    assert drawn.exit_code == 0, drawn.output
+    again = runner.invoke(main, args)
+    assert again.exit_code == 1
+    assert "Error:" in again.output
+    with Ledger.open(ledger, create=False) as opened:
+        assert [r.kind for r in opened.records()] == ["roster_commitment", "seed", "draw"]
+
+
+def test_demo_runs_end_to_end_and_is_idempotent(tmp_path: Path) -> None:
+    from dualrandom.demo import run_demo
+
+    out = tmp_path / "demo"
+    first = run_demo(out, entities=4_000)
+    assert first.verified
+    published = (out / "output" / "bundle" / "results.csv").read_bytes()
+    second = run_demo(out, entities=4_000)
+    assert second.counts == first.counts
+    assert (out / "output" / "bundle" / "results.csv").read_bytes() == published
+    assert not any(p.name.endswith(".old") for p in tmp_path.iterdir())
