@@ -34,3 +34,12 @@ def test_init_writes_a_campaign_file_that_loads(tmp_path: Path) -> None:
     again = CliRunner().invoke(main, ["init", str(target)])
     assert again.exit_code == 1
     assert "exists; pass --force to overwrite it" in again.output
+
+
+def test_init_policy_writes_the_default_scorecard(tmp_path: Path) -> None:
+    from dualrandom.classify import load_policy
+
+    target = tmp_path / "policy.toml"
+    result = CliRunner().invoke(main, ["init", str(target), "--kind", "policy"])
+    assert result.exit_code == 0, result.output
+    assert load_policy(target).tiers is not None

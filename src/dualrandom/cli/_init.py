@@ -13,18 +13,32 @@ from ._common import fail_on_errors
 __all__ = ["campaign_template", "init"]
 
 
-def campaign_template() -> str:
-    """The commented campaign file that `dualrandom init` writes."""
-    return resources.files("dualrandom").joinpath("data/campaign-template.toml").read_text("utf-8")
+TEMPLATES = {"campaign": "campaign-template.toml", "policy": "policy.toml"}
+
+
+def campaign_template(kind: str = "campaign") -> str:
+    """The commented file that `dualrandom init` writes: a campaign or a classification policy."""
+    return resources.files("dualrandom").joinpath(f"data/{TEMPLATES[kind]}").read_text("utf-8")
 
 
 @click.command()
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path), default="campaign.toml")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@click.option(
+    "--kind",
+    type=click.Choice(list(TEMPLATES)),
+    default="campaign",
+    show_default=True,
+    help="A campaign file, or the classification policy (Henan-style scorecard).",
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 @fail_on_errors
-def init(path: Path, force: bool) -> None:
-    """Write a commented campaign file (default: campaign.toml) to edit for a real campaign."""
+def init(path: Path | None, kind: str, force: bool) -> None:
+    """Write a commented campaign file (or --kind policy) to edit for a real campaign.
+
+    PATH defaults to campaign.toml (policy.toml with --kind policy).
+    """
+    path = path or Path(f"{kind}.toml")
     if path.exists() and not force:
         raise click.ClickException(f"{path} exists; pass --force to overwrite it")
-    write_text_atomic(path, campaign_template())
+    write_text_atomic(path, campaign_template(kind))
     click.echo(f"wrote {path}: edit the plan, departments, items, tasks and ratios")
