@@ -1,0 +1,18 @@
+"""The second random: inspector teams for sampled targets (see docs/assignment.md)."""
+
+from __future__ import annotations
+
+from .assigner import ALGORITHM, TEAM_COLUMNS, Assignment, assign_teams
+from .explain import CapacityShortage, Explanation, Shortage
+from .verify import verify_teams
+
+__all__ = [
+    "ALGORITHM",
+    "TEAM_COLUMNS",
+    "Assignment",
+    "CapacityShortage",
+    "Explanation",
+    "Shortage",
+    "assign_teams",
+    "verify_teams",
+]

@@ -1,0 +1,405 @@
+"""`assign_teams`: the second random, from a sample and rosters to inspection teams.
+
+The result is a pure function of (seed, sample, rosters, rules): inputs are sorted by id
+first, pools (departments) are solved one by one in id order, and no solver runs under a
+time limit. Department quotas split the problem into one b-matching per department.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from ..errors import InfeasibleAssignmentError, PolicyError
+from ..models import Campaign, TeamRules
+from . import keys
+from .eligibility import Eligibility, Pool, PoolArcs
+from .explain import CapacityShortage, Explanation, Shortage, pool_label
+from .flow import Solved, solve_balanced, solve_network
+from .inputs import Sources, normalize_conflicts, normalize_history, normalize_inspectors, normalize_sample
+from .manifest import frame_digest, versions
+from .marginals import ONE, dependent_round, segments
+from .quotas import EXPERTS, TeamSpec, team_spec
+
+__all__ = ["ALGORITHM", "TEAM_COLUMNS", "Assignment", "assign_teams"]
+
+ALGORITHM = "dualrandom.assign/v1"
+TEAM_COLUMNS = ["uscc", "task_id", "inspector_id", "department", "role"]
+MARGINAL_COLUMNS = ["uscc", "task_id", "inspector_id", "department", "role", "probability"]
+Mode = Literal["fast", "marginals"]
+Progress = Callable[[str, int, int], None]
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Teams (one row per target × officer), the manifest, and in marginals mode the marginals."""
+
+    teams: pd.DataFrame
+    manifest: dict[str, Any]
+    marginals: pd.DataFrame | None = None
+    unassigned: tuple[Shortage, ...] = ()
+    explanation: Explanation | None = None
+
+
+@dataclass
+class _PoolOutcome:
+    pool: Pool
+    arcs: PoolArcs
+    solved: Solved
+    chosen: npt.NDArray[np.bool_]
+    x: IntArray | None = None
+    shortages: list[Shortage] = field(default_factory=list)
+    capacity: CapacityShortage | None = None
+
+
+def assign_teams(
+    sample: pd.DataFrame,
+    inspectors: pd.DataFrame,
+    conflicts: pd.DataFrame | None,
+    campaign_or_rules: Campaign | TeamRules | None,
+    seed: str,
+    *,
+    history: pd.DataFrame | None = None,
+    mode: Mode | None = None,
+    allow_partial: bool = False,
+    candidates: int | None = None,
+    sources: Mapping[str, str] | None = None,
+    progress: Progress | None = None,
+) -> Assignment:
+    """Draw a team for every sampled target under every hard rule.
+
+    ``mode`` defaults to the rules' mode. ``candidates`` = C thins each department to the C
+    eligible officers with the lowest candidate keys per target (for very large rosters;
+    enlarged automatically when that makes a department infeasible). With ``allow_partial``
+    the targets that cannot be staffed are listed in ``unassigned`` instead of raising
+    `InfeasibleAssignmentError`.
+    """
+    spec = team_spec(campaign_or_rules)
+    chosen_mode: Mode = mode or spec.rules.mode
+    if chosen_mode not in ("fast", "marginals"):
+        raise PolicyError(f"mode must be 'fast' or 'marginals', got {chosen_mode!r}")
+    if not seed:
+        raise PolicyError("the seed is empty; publish a seed before assigning teams")
+    if candidates is not None and candidates < 1:
+        raise PolicyError(f"candidates must be at least 1, got {candidates}")
+    names = Sources.of(sources)
+    targets = normalize_sample(sample, names.sample, spec.task_departments)
+    roster = normalize_inspectors(inspectors, names.inspectors)
+    declared = normalize_conflicts(conflicts, names.conflicts)
+    past = normalize_history(history, names.history)
+
+    explanation: Explanation | None = None
+    unassigned: list[Shortage] = []
+    remaining = targets
+    while True:
+        eligibility = Eligibility(remaining, roster, declared, past, spec)
+        outcomes = [
+            _solve_pool(eligibility, pool, seed, chosen_mode, candidates)
+            for pool in _report(eligibility.pools, progress)
+        ]
+        failed = [o for o in outcomes if not o.solved.ok]
+        if not failed:
+            break
+        found = Explanation.build(
+            [s for o in failed for s in o.shortages],
+            [o.capacity for o in failed if o.capacity is not None],
+            marginals=chosen_mode == "marginals",
+        )
+        explanation = explanation or found
+        if not allow_partial:
+            raise InfeasibleAssignmentError(str(found), found)
+        # drop whole targets that got no seat at all; otherwise the first short one, then retry
+        empty = [s for s in found.shortages if s.filled == 0]
+        dropped = empty or [min(found.shortages, key=lambda s: (s.uscc, s.task_id, s.department))]
+        drop = {(s.uscc, s.task_id) for s in dropped}
+        unassigned += [s for s in found.shortages if (s.uscc, s.task_id) in drop]
+        keep = [(u, t) not in drop for u, t in zip(remaining.uscc, remaining.task_id, strict=True)]
+        remaining = remaining[keep].reset_index(drop=True)
+
+    teams = _teams(eligibility, outcomes)
+    marginals = _marginals(eligibility, outcomes) if chosen_mode == "marginals" else None
+    manifest = _manifest(
+        spec,
+        chosen_mode,
+        seed,
+        candidates,
+        targets,
+        roster,
+        declared,
+        past,
+        outcomes,
+        teams,
+        marginals,
+        unassigned,
+    )
+    manifest["rotation_window"] = list(eligibility.rotation_window)
+    return Assignment(teams, manifest, marginals, tuple(unassigned), explanation)
+
+
+def _report(pools: list[Pool], progress: Progress | None) -> Iterator[Pool]:
+    """Yield the pools in order, telling ``progress`` (label, done, total) as each one starts."""
+    for done, pool in enumerate(pools):
+        if progress is not None:
+            progress(pool_label(pool.name), done, len(pools))
+        yield pool
+    if progress is not None:
+        progress("done", len(pools), len(pools))
+
+
+def _solve_pool(
+    eligibility: Eligibility,
+    pool: Pool,
+    seed: str,
+    mode: Mode,
+    candidates: int | None,
+) -> _PoolOutcome:
+    arcs = eligibility.arcs(pool, seed, candidates)
+    members = len(pool.members)
+    degree = np.bincount(arcs.member, minlength=members).astype(np.int64)
+    effective = np.where(pool.usable, np.minimum(pool.capacity, degree), 0).astype(np.int64)
+    total = int(pool.demand.sum())
+    pair_cap = eligibility.spec.rules.pair_cap
+    x: IntArray | None = None
+    if mode == "fast":
+        slot_keys = [eligibility.target_keys[t] for t in pool.slot_target.tolist()]
+        officer_ids = eligibility.roster.inspector_id.to_numpy(dtype=object)[pool.members].tolist()
+        cost = keys.pair_costs(seed, slot_keys, arcs.slot, officer_ids, arcs.member)
+        ones = np.ones(len(arcs.slot), dtype=np.int64)
+
+        def solve(lo: IntArray, hi: IntArray, max_flow: bool = False) -> Solved:
+            return solve_network(
+                members, pool.demand, arcs.member, arcs.slot, ones, cost, lo, hi, max_flow=max_flow
+            )
+
+        scale = 1
+    else:
+        kept = np.bincount(arcs.slot, minlength=len(pool.demand)).astype(np.int64)
+        pair, width, slope = segments(arcs.slot, pool.demand, kept, pair_cap)
+
+        def solve(lo: IntArray, hi: IntArray, max_flow: bool = False) -> Solved:
+            return solve_network(
+                members,
+                pool.demand * ONE,
+                arcs.member[pair],
+                arcs.slot[pair],
+                width,
+                slope,
+                lo * ONE,
+                hi * ONE,
+                max_flow=max_flow,
+            )
+
+        scale = ONE
+    solved = solve_balanced(solve, effective, total)
+    if not solved.ok and arcs.thinned:
+        return _solve_pool(eligibility, pool, seed, mode, None)
+    if not solved.ok:
+        return _failure(eligibility, pool, arcs, solve, effective, scale, mode)
+    if mode == "fast":
+        chosen = solved.flow == 1
+    else:
+        x = np.bincount(pair, weights=solved.flow, minlength=len(arcs.slot)).astype(np.int64)
+        chosen = dependent_round(x, arcs.member, arcs.slot, members, seed, pool.name)
+    return _PoolOutcome(pool, arcs, solved, chosen, x)
+
+
+def _failure(
+    eligibility: Eligibility,
+    pool: Pool,
+    arcs: PoolArcs,
+    solve: Callable[..., Solved],
+    effective: IntArray,
+    scale: int,
+    mode: Mode,
+) -> _PoolOutcome:
+    """Find what blocks a pool: its caps, and the targets a maximum flow leaves short."""
+    zero = np.zeros_like(effective)
+    best = solve(zero, effective, max_flow=True)
+    total = int(pool.demand.sum())
+    pair_slot = arcs.slot if mode == "fast" else None
+    if pair_slot is None:  # marginals: the segment arcs map back to pairs
+        kept = np.bincount(arcs.slot, minlength=len(pool.demand)).astype(np.int64)
+        pair, _, _ = segments(arcs.slot, pool.demand, kept, eligibility.spec.rules.pair_cap)
+        pair_slot = arcs.slot[pair]
+    inflow = (
+        np.bincount(pair_slot, weights=best.flow, minlength=len(pool.demand))
+        if best.ok
+        else np.zeros(len(pool.demand))
+    )
+    short = np.flatnonzero(inflow < pool.demand * scale) if best.ok else np.arange(len(pool.demand))
+    q = eligibility.spec.rules.pair_cap
+    shortages = []
+    for slot in short.tolist():
+        row = int(pool.slot_target[slot])
+        needed = int(pool.demand[slot])
+        eligible = int(arcs.eligible[slot])
+        excluded = eligibility.excluded(pool, slot)
+        too_thin = mode == "marginals" and eligible >= needed and eligible * q < needed
+        if too_thin:
+            excluded["PAIR_CAP"] = [f"q = {q}: {eligible} x {q} < {needed}"]
+        shortages.append(
+            Shortage(
+                uscc=str(eligibility.targets.uscc.iat[row]),
+                task_id=str(eligibility.targets.task_id.iat[row]),
+                department=pool.name,
+                needed=needed,
+                eligible=eligible,
+                excluded=excluded,
+                booked=eligible >= needed and not too_thin,
+                filled=int(inflow[slot]) // scale,
+            )
+        )
+    seats = int(np.where(pool.usable, pool.capacity, 0).sum())
+    capacity = CapacityShortage(pool.name, total, seats, int(pool.usable.sum())) if seats < total else None
+    failed = Solved("INFEASIBLE", 0, best.nodes, best.arcs, best.flow, best.lo, best.hi)
+    return _PoolOutcome(pool, arcs, failed, np.zeros(len(arcs.slot), dtype=bool), None, shortages, capacity)
+
+
+def _pairs(eligibility: Eligibility, outcome: _PoolOutcome, mask: npt.NDArray[np.bool_]) -> pd.DataFrame:
+    pool = outcome.pool
+    rows = pool.slot_target[outcome.arcs.slot[mask]]
+    officers = pool.members[outcome.arcs.member[mask]]
+    roster = eligibility.roster
+    return pd.DataFrame(
+        {
+            "uscc": eligibility.targets.uscc.to_numpy(dtype=object)[rows],
+            "task_id": eligibility.targets.task_id.to_numpy(dtype=object)[rows],
+            "inspector_id": roster.inspector_id.to_numpy(dtype=object)[officers],
+            "department": roster.department.to_numpy(dtype=object)[officers],
+            "role": pool.role,
+        }
+    )
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    order = frame.assign(_r=(frame.role != "officer").astype(int))
+    order = order.sort_values(["uscc", "task_id", "_r", "department", "inspector_id"], kind="stable")
+    return order.drop(columns="_r").reset_index(drop=True)
+
+
+def _teams(eligibility: Eligibility, outcomes: list[_PoolOutcome]) -> pd.DataFrame:
+    parts = [_pairs(eligibility, o, o.chosen) for o in outcomes]
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=TEAM_COLUMNS)
+    return _sorted(frame.astype({c: "object" for c in TEAM_COLUMNS}))[TEAM_COLUMNS]
+
+
+def _marginals(eligibility: Eligibility, outcomes: list[_PoolOutcome]) -> pd.DataFrame:
+    parts = []
+    for outcome in outcomes:
+        assert outcome.x is not None
+        positive = outcome.x > 0
+        part = _pairs(eligibility, outcome, positive)
+        part["probability"] = outcome.x[positive] / ONE
+        parts.append(part)
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=MARGINAL_COLUMNS)
+    return _sorted(frame)[MARGINAL_COLUMNS]
+
+
+def _fairness(teams: pd.DataFrame, marginals: pd.DataFrame | None) -> dict[str, Any]:
+    """Repeat pairings of officers in this campaign and, in marginals mode, randomness metrics."""
+    pairs: Counter[tuple[str, str]] = Counter()
+    officers = teams.inspector_id.tolist()
+    for group in teams.groupby(["uscc", "task_id"], sort=False).indices.values():
+        team = sorted(officers[i] for i in group)
+        pairs.update(combinations(team, 2))
+    out: dict[str, Any] = {
+        "officer_pairs": len(pairs),
+        "officer_pairs_repeated": sum(1 for n in pairs.values() if n > 1),
+        "officer_pair_max_repeats": max(pairs.values(), default=0),
+    }
+    if marginals is not None and len(marginals):
+        x = marginals.probability.to_numpy(dtype=np.float64)
+        out |= {
+            "max_probability": float(x.max()),
+            "l2": float(np.sqrt((x**2).sum())),
+            "entropy": float(-(x * np.log(x)).sum()),
+            "support": len(x),
+        }
+    return out
+
+
+def _manifest(
+    spec: TeamSpec,
+    mode: Mode,
+    seed: str,
+    candidates: int | None,
+    targets: pd.DataFrame,
+    roster: pd.DataFrame,
+    declared: pd.DataFrame,
+    past: pd.DataFrame,
+    outcomes: list[_PoolOutcome],
+    teams: pd.DataFrame,
+    marginals: pd.DataFrame | None,
+    unassigned: list[Shortage],
+) -> dict[str, Any]:
+    scale = 1 if mode == "fast" else ONE
+    pools = []
+    for o in outcomes:
+        loads = np.bincount(o.arcs.member[o.chosen], minlength=len(o.pool.members))[o.pool.usable]
+        pools.append(
+            {
+                "department": "experts" if o.pool.name == EXPERTS else o.pool.name,
+                "role": o.pool.role,
+                "officers": int(o.pool.usable.sum()),
+                "targets": len(o.pool.slot_target),
+                "seats": int(o.pool.demand.sum()),
+                "nodes": o.solved.nodes,
+                "arcs": o.solved.arcs,
+                "thinned_pairs": o.arcs.thinned,
+                "status": o.solved.status,
+                "objective": o.solved.objective,
+                "load_floor": int(o.solved.lo.max(initial=0)) // scale,
+                "load_ceiling": int(o.solved.hi.max(initial=0)) // scale,
+                "load_min": int(loads.min()) if len(loads) else 0,
+                "load_max": int(loads.max()) if len(loads) else 0,
+            }
+        )
+    return {
+        "kind": "teams",
+        "algorithm": ALGORITHM,
+        "mode": mode,
+        "seed": seed,
+        "campaign_id": spec.campaign_id,
+        "versions": versions(),
+        "rules": spec.rules.model_dump(mode="json"),
+        "candidates": candidates,
+        "rotation_window": [],
+        "status": "PARTIAL" if unassigned else "OPTIMAL",
+        "objective": sum(p["objective"] for p in pools),
+        "model": {
+            "pools": len(pools),
+            "nodes": sum(p["nodes"] for p in pools),
+            "arcs": sum(p["arcs"] for p in pools),
+        },
+        "pools": pools,
+        "inputs": {
+            "sample": frame_digest(targets, ["uscc", "task_id", "departments", "division", "scheduled_on"]),
+            "inspectors": frame_digest(roster),
+            "conflicts": frame_digest(declared),
+            "history": frame_digest(past),
+        },
+        "outputs": {
+            "teams": frame_digest(teams),
+            "rows": len(teams),
+            "marginals": None if marginals is None else frame_digest(marginals),
+        },
+        "fairness": _fairness(teams, marginals),
+        "unassigned": [
+            {
+                "uscc": s.uscc,
+                "task_id": s.task_id,
+                "department": pool_label(s.department),
+                "needed": s.needed,
+                "eligible": s.eligible,
+            }
+            for s in unassigned
+        ],
+    }

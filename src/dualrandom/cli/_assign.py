@@ -1,0 +1,103 @@
+"""`dualrandom assign`: the second random, inspector teams for a drawn sample."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ._common import fail_on_errors, stderr
+
+__all__ = ["assign"]
+
+_LARGE = 5_000  # sample rows from which a progress bar is shown
+
+
+@click.command()
+@click.argument("sample", type=click.Path(dir_okay=False))
+@click.option("--inspectors", required=True, type=click.Path(dir_okay=False), help="Inspector roster.")
+@click.option(
+    "--conflicts", type=click.Path(dir_okay=False), help="Declared conflicts (inspector_id, uscc, reason)."
+)
+@click.option(
+    "--campaign", type=click.Path(dir_okay=False), help="Campaign TOML; default team rules without it."
+)
+@click.option(
+    "--history", type=click.Path(dir_okay=False), help="Inspection history (for the rotation rule)."
+)
+@click.option("--seed", required=True, help="The published seed of this assignment.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Teams table to write.")
+@click.option("--mode", type=click.Choice(["fast", "marginals"]), help="Override the campaign's mode.")
+@click.option("--allow-partial", is_flag=True, help="Assign what can be assigned; list the rest.")
+@click.option(
+    "--candidates", type=click.IntRange(min=1), help="Thin to C candidates per target (huge rosters)."
+)
+@click.option(
+    "--ledger", "ledger_url", default=None, help="Record the assignment in this ledger (needs --campaign)."
+)
+@fail_on_errors
+def assign(
+    sample: str, inspectors: str, conflicts: str | None, campaign: str | None, history: str | None, seed: str,
+    output: str, mode: str | None, allow_partial: bool, candidates: int | None, ledger_url: str | None,
+) -> None:  # fmt: skip
+    """Draw inspector teams for SAMPLE under SEED; write TEAMS and TEAMS.manifest.json.
+
+    In marginals mode every officer's probability per target goes to TEAMS.marginals.csv.
+    """
+    from rich.progress import Progress
+
+    from ..assign import assign_teams
+    from ..atomic import write_text_atomic
+    from ..io import read_table, write_table
+    from ..models import load_campaign
+
+    if ledger_url and not campaign:
+        raise click.UsageError("--ledger needs --campaign (the ledger records per campaign)")
+    rules = load_campaign(campaign) if campaign else None
+    frames = {
+        "sample": read_table(sample),
+        "inspectors": read_table(inspectors),
+        "conflicts": read_table(conflicts) if conflicts else None,
+        "history": read_table(history) if history else None,
+    }
+    sources = {
+        "sample": sample,
+        "inspectors": inspectors,
+        "conflicts": conflicts or "",
+        "history": history or "",
+    }
+    sample_frame = frames["sample"]
+    assert sample_frame is not None
+    with Progress(console=stderr, transient=True, disable=len(sample_frame) < _LARGE) as bar:
+        task = bar.add_task("assigning teams", total=None)
+
+        def progress(pool: str, done: int, total: int) -> None:
+            bar.update(task, description=f"solving {pool}", completed=done, total=total)
+
+        result = assign_teams(
+            sample_frame, frames["inspectors"], frames["conflicts"], rules, seed,  # type: ignore[arg-type]
+            history=frames["history"], mode=mode, allow_partial=allow_partial,  # type: ignore[arg-type]
+            candidates=candidates, sources=sources, progress=progress,
+        )  # fmt: skip
+    if ledger_url and rules is not None:
+        from ..ledger import Ledger
+        from ..workflow import record_assignment
+
+        with Ledger.open(ledger_url, create=False) as ledger:
+            record_assignment(ledger, rules.plan.id, result.manifest)
+    write_table(result.teams, output)
+    if result.marginals is not None:
+        write_table(result.marginals, f"{output}.marginals.csv")
+    write_text_atomic(
+        f"{output}.manifest.json", json.dumps(result.manifest, ensure_ascii=False, indent=2) + "\n"
+    )
+    targets = result.teams[["uscc", "task_id"]].drop_duplicates().shape[0]
+    click.echo(
+        f"assigned {len(result.teams)} officer(s) to {targets} target(s) ({result.manifest['mode']} mode); "
+        f"manifest: {Path(output).name}.manifest.json"
+    )
+    if result.unassigned:
+        click.echo(f"{len(result.unassigned)} target(s) left unassigned:", err=True)
+        for shortage in result.unassigned:
+            click.echo(f"  - {shortage.describe()}", err=True)
