@@ -41,4 +41,5 @@ def init(path: Path | None, kind: str, force: bool) -> None:
     if path.exists() and not force:
         raise click.ClickException(f"{path} exists; pass --force to overwrite it")
     write_text_atomic(path, campaign_template(kind))
-    click.echo(f"wrote {path}: edit the plan, departments, items, tasks and ratios")
+    what = "the plan, departments, items, tasks and ratios" if kind == "campaign" else "weights and tiers"
+    click.echo(f"wrote {path}: edit {what}")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
 
 from ..io import write_table
 from ..synth import synth_city
+from ..synth.credit import synth_credit
 from ._common import fail_on_errors
 
 __all__ = ["synth"]
@@ -28,17 +29,40 @@ __all__ = ["synth"]
 @click.option(
     "--format", "fmt", default="csv", show_default=True, type=click.Choice(["csv", "parquet", "xlsx"])
 )
+@click.option(
+    "--results-for",
+    "results_for",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Instead of a city: write OUT/results.csv, simulated results for this drawn SAMPLE.",
+)
 @fail_on_errors
 def synth(
-    out: Path, n_entities: int, n_inspectors: int, n_departments: int, seed: str, as_of: datetime, fmt: str
+    out: Path,
+    n_entities: int,
+    n_inspectors: int,
+    n_departments: int,
+    seed: str,
+    as_of: datetime,
+    fmt: str,
+    results_for: str | None,
 ) -> None:
-    """Write a synthetic city's rosters (entities, inspectors, conflicts, history, ...) to OUT."""
+    """Write a synthetic city's rosters (entities, inspectors, conflicts, history, credit records) to OUT."""
+    if results_for is not None:
+        from ..io import read_table
+        from ..synth.results import synth_results
+
+        results = synth_results(read_table(results_for), seed=seed, start=as_of.date() + timedelta(days=2))
+        write_table(results, out / "results.csv")
+        click.echo(f"wrote {out / 'results.csv'} ({len(results):,} rows)")
+        return
     if n_inspectors < 2 * n_departments:
         raise click.BadParameter(f"need at least 2 inspectors per department ({2 * n_departments})")
     city = synth_city(
         n_entities, seed=seed, n_departments=n_departments, n_inspectors=n_inspectors, as_of=as_of.date()
     )
-    for name, frame in city.tables().items():
+    records = synth_credit(city.entities, as_of=as_of.date(), seed=0)
+    for name, frame in {**city.tables(), "credit_records": records}.items():
         path = out / f"{name}.{fmt}"
         write_table(frame, path)
         click.echo(f"wrote {path} ({len(frame):,} rows)")

@@ -39,7 +39,8 @@ def _cells(series: pd.Series) -> pa.Array:
     if text.str.contains(r"[\\\t\r\n]", regex=True).any():
         for raw, escaped in (("\\", "\\\\"), ("\t", "\\t"), ("\r", "\\r"), ("\n", "\\n")):
             text = text.str.replace(raw, escaped, regex=False)
-    return pa.array(text.array).cast(pa.large_string())
+    cells = pa.array(text.array).cast(pa.large_string())
+    return cells.combine_chunks() if isinstance(cells, pa.ChunkedArray) else cells
 
 
 def table_digest(table: pd.DataFrame, columns: Sequence[str]) -> str:
@@ -58,6 +59,8 @@ def table_digest(table: pd.DataFrame, columns: Sequence[str]) -> str:
     ordered = lines.take(pc.sort_indices(lines))  # UTF-8 byte order = code point order
     newline = pa.scalar("\n", pa.large_string())
     ended = pc.binary_join_element_wise(ordered, pa.scalar("", pa.large_string()), newline)  # line + LF
+    if isinstance(ended, pa.ChunkedArray):
+        ended = ended.combine_chunks()
     header = "\t".join(columns)
     digest = hashlib.sha256(f"{COMMITMENT_VERSION}\n{header}\n".encode())
     if len(ended):
