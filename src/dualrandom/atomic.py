@@ -15,6 +15,12 @@ from pathlib import Path
 __all__ = ["atomic_directory", "atomic_file", "write_bytes_atomic", "write_text_atomic"]
 
 
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
 @contextmanager
 def atomic_file(path: str | Path, suffix: str = "") -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it replaces ``path`` atomically."""
@@ -23,6 +29,7 @@ def atomic_file(path: str | Path, suffix: str = "") -> Iterator[Path]:
     handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix or ".tmp", dir=target.parent)
     os.close(handle)
     temporary = Path(name)
+    os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are ordinary files
     try:
         yield temporary
         with open(temporary, "rb+") as written:

@@ -38,6 +38,7 @@ __all__ = [
     "load_campaign",
     "parse_campaign",
     "policy_error_from",
+    "read_toml",
 ]
 
 DEFAULT_TIERS: tuple[str, ...] = ("A", "B", "C", "D")
@@ -316,16 +317,20 @@ def parse_campaign(data: dict[str, Any], *, source: str = "campaign") -> Campaig
         raise policy_error_from(error, source) from None
 
 
-def load_campaign(path: str | Path) -> Campaign:
-    """Read and validate a campaign TOML file; raises `PolicyError` naming every bad key."""
+def read_toml(path: str | Path, what: str) -> dict[str, Any]:
+    """Parse a TOML file; a missing file or bad TOML is a `PolicyError` naming ``what`` it is."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise PolicyError(f"{path}: campaign file not found") from None
+        raise PolicyError(f"{path}: {what} file not found") from None
     except tomllib.TOMLDecodeError as error:
         raise PolicyError(f"{path}: not valid TOML: {error}") from None
-    return parse_campaign(data, source=str(path))
+
+
+def load_campaign(path: str | Path) -> Campaign:
+    """Read and validate a campaign TOML file; raises `PolicyError` naming every bad key."""
+    return parse_campaign(read_toml(path, "campaign"), source=str(path))
 
 
 def campaign_json_schema() -> dict[str, Any]:

@@ -12,14 +12,13 @@ import calendar
 import hashlib
 import itertools
 import json
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 
 from ..errors import PolicyError
-from ..models import StrictModel, policy_error_from
+from ..models import StrictModel, policy_error_from, read_toml
 
 __all__ = [
     "INDICATORS",
@@ -239,14 +238,7 @@ def parse_policy(data: dict[str, Any], *, source: str = "policy") -> Classificat
 
 def load_policy(path: str | Path) -> ClassificationPolicy:
     """Read and validate a classification policy TOML file."""
-    path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PolicyError(f"{path}: policy file not found") from None
-    except tomllib.TOMLDecodeError as error:
-        raise PolicyError(f"{path}: not valid TOML: {error}") from None
-    return parse_policy(data, source=str(path))
+    return parse_policy(read_toml(path, "policy"), source=str(path))
 
 
 def policy_digest(policy: ClassificationPolicy) -> str:
