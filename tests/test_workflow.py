@@ -95,3 +95,14 @@ def test_demo_runs_end_to_end_and_is_idempotent(tmp_path: Path) -> None:
     assert second.counts == first.counts
     assert (out / "output" / "bundle" / "results.csv").read_bytes() == published
     assert not any(p.name.endswith(".old") for p in tmp_path.iterdir())
+
+
+def test_library_walkthrough_example_runs(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = Path(__file__).parents[1] / "examples" / "library_walkthrough.py"
+    args = [sys.executable, str(script), "--entities", "3000", "--out", str(tmp_path)]
+    done = subprocess.run(args, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "published" in done.stdout

@@ -1,0 +1,23 @@
+"""The public API: `dualrandom.__all__` is exact, sorted, and every name resolves."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import dualrandom
+
+
+def test_all_is_sorted_and_complete() -> None:
+    public = sorted(
+        (name for name, value in vars(dualrandom).items()
+         if not name.startswith("_") and not isinstance(value, type(dualrandom)))
+    )  # fmt: skip
+    assert dualrandom.__all__ == sorted(dualrandom.__all__)
+    assert set(public) - {"annotations"} == set(dualrandom.__all__)
+
+
+def test_importing_the_package_does_not_import_dask_or_ortools_solvers_eagerly() -> None:
+    code = "import sys, dualrandom; print('dask' in sys.modules, 'matplotlib' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "False"]
