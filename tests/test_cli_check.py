@@ -119,7 +119,7 @@ def test_synth_writes_every_table_that_check_accepts(tmp_path: Path) -> None:
     out = tmp_path / "city"
     result = CliRunner().invoke(main, ["synth", "--out", str(out), "--entities", "500", "--seed", "s"])
     assert result.exit_code == 0, result.output
-    names = ["entities", "inspectors", "conflicts", "history", "departments", "divisions"]
+    names = ["entities", "inspectors", "conflicts", "history", "departments", "divisions", "credit_records"]
     assert sorted(p.name for p in out.iterdir()) == sorted(f"{n}.csv" for n in names)
     city = synth_city(500, seed="s")
     for kind in ("entities", "inspectors", "conflicts", "history"):

@@ -59,7 +59,7 @@ from .publish import due_date, publish_campaign, verify_bundle
 from .report import annual_report
 from .results import import_results
 from .synth import City, synth_city
-from .tickets import seed_digest, ticket, ticket_keys, tickets
+from .tickets import seed_digest, ticket, ticket_keys
 from .verify import verify_draw
 
 __version__ = "0.1.0"
@@ -121,7 +121,6 @@ __all__ = [
     "synth_city",
     "ticket",
     "ticket_keys",
-    "tickets",
     "validate_ids",
     "verify_bundle",
     "verify_draw",
