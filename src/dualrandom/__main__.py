@@ -2,4 +2,5 @@
 
 from dualrandom.cli import main
 
-main(prog_name="dualrandom")
+if __name__ == "__main__":  # worker processes (Dask, multiprocessing) re-import this module
+    main(prog_name="dualrandom")

@@ -26,10 +26,15 @@ __all__ = ["classify"]
     "-o",
     "--output",
     required=True,
-    type=click.Path(dir_okay=False),
-    help="SNAPSHOT.parquet (+ SNAPSHOT.json).",
+    type=click.Path(),
+    help="SNAPSHOT.parquet (+ SNAPSHOT.json); a Parquet directory with --engine dask.",
 )
 @click.option("--roster-out", default=None, help="Also write the roster with tier and score (draw input).")
+@click.option("--engine", type=click.Choice(["memory", "dask"]), default="memory", show_default=True,
+              help="dask: ROSTER is a Parquet file, directory or glob, classified on Dask.")  # fmt: skip
+@click.option(
+    "--scheduler", default=None, help="With --engine dask: 'threads', 'local' or a scheduler address."
+)
 @fail_on_errors
 def classify(
     roster: str,
@@ -40,6 +45,8 @@ def classify(
     label: str | None,
     output: str,
     roster_out: str | None,
+    engine: str,
+    scheduler: str | None,
 ) -> None:
     """Classify ROSTER into credit-risk tiers; write the snapshot and print the tier counts.
 
@@ -50,6 +57,22 @@ def classify(
     from ..io import read_roster, read_table, write_table
 
     policy = load_policy(policy_file)  # a bad policy is reported before any table is read
+    if engine == "dask":
+        if roster_out:
+            raise click.UsageError("--roster-out needs --engine memory (with dask, draw from the snapshot)")
+        from ..engines.console import classify_on_dask
+
+        done = classify_on_dask(scheduler)(
+            roster, read_table(records) if records else None, policy, as_of=as_of.date(), output=output,
+            history=read_table(history) if history else None, version=label,
+            sources=(roster, records or "records", history or "history"),
+        )  # fmt: skip
+        click.echo(f"{done.rows} entities classified as of {done.as_of} under {policy.name!r}")
+        click.echo(", ".join(f"{tier}: {count}" for tier, count in done.tier_counts.items()))
+        click.echo(f"snapshot {Path(output).name}: content digest {done.content_digest}")
+        return
+    if scheduler:
+        raise click.UsageError("--scheduler goes with --engine dask")
     table = read_roster(roster, "entities")
     snapshot = run(
         table,

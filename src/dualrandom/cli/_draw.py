@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -88,7 +89,7 @@ def tickets(seed: str) -> None:
 
 
 @click.command()
-@click.argument("roster", type=click.Path(dir_okay=False))
+@click.argument("roster", type=click.Path())
 @click.option("--campaign", "campaign_file", type=click.Path(dir_okay=False), help="Campaign TOML file.")
 @click.option(
     "--ratio", "ratio_values", multiple=True, metavar="TIER=R", help="Instead of --campaign (repeat)."
@@ -116,6 +117,11 @@ def tickets(seed: str) -> None:
     help="Record the seed and the draw in this ledger (it must hold the roster commitment).",
 )
 @click.option("--seed-source", default="public ceremony", show_default=True, help="Where the seed came from.")
+@click.option("--engine", type=click.Choice(["memory", "dask"]), default="memory", show_default=True,
+              help="dask: ROSTER is a Parquet file, directory or glob, drawn on a Dask cluster.")  # fmt: skip
+@click.option(
+    "--scheduler", default=None, help="With --engine dask: 'threads', 'local' or a scheduler address."
+)
 @fail_on_errors
 def draw(
     roster: str,
@@ -131,13 +137,15 @@ def draw(
     snapshot_digest: str | None,
     ledger_url: str | None,
     seed_source: str,
+    engine: str,
+    scheduler: str | None,
 ) -> None:
     """Draw the tier-stratified sample of ROSTER under SEED; write SAMPLE and SAMPLE.manifest.json.
 
     Also writes SAMPLE.public.json, the manifest without any entity's tier.
     """
     from ..atomic import write_text_atomic
-    from ..draw import draw_campaign, draw_sample, manifest_json, public_manifest
+    from ..draw import Draw, draw_campaign, draw_sample, manifest_json, public_manifest
     from ..io import read_table, write_table
     from ..models import load_campaign
 
@@ -150,7 +158,15 @@ def draw(
     if history and as_of is None:
         raise click.UsageError("--history needs --as-of (the draw date the caps count back from)")
     when = as_of.date() if as_of is not None else None
-    table = read_table(roster)
+    if scheduler and engine != "dask":
+        raise click.UsageError("--scheduler goes with --engine dask")
+    campaign_draw: Callable[..., Draw] = draw_campaign
+    ratio_draw: Callable[..., Draw] = draw_sample
+    if engine == "dask":  # same arguments, same Draw: only where the work runs differs
+        from ..engines.console import draw_on_dask
+
+        campaign_draw = ratio_draw = draw_on_dask(scheduler)
+    table = read_table(roster) if engine == "memory" else roster
     if campaign_file:
         resident_counts = None
         if residents:
@@ -158,7 +174,7 @@ def draw(
             resident_counts = {
                 str(s): int(n) for s, n in zip(people["stratum"], people["residents"], strict=True)
             }
-        result = draw_campaign(
+        result = campaign_draw(
             table, load_campaign(campaign_file), seed,
             history=read_table(history) if history else None, as_of=when,
             residents=resident_counts, snapshot_digest=snapshot_digest, source=roster,
@@ -167,7 +183,7 @@ def draw(
     else:
         if history:
             raise click.UsageError("--history needs --campaign (frequency caps are campaign policy)")
-        result = draw_sample(
+        result = ratio_draw(
             table, _ratios(ratio_values), seed, mode=mode or "fixed",
             reserve=5 if reserve is None else reserve, snapshot_digest=snapshot_digest, source=roster,
         )  # fmt: skip

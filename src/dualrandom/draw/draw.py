@@ -80,7 +80,8 @@ class Draw:
 Columns = dict[str, list[npt.NDArray[Any]]]
 
 
-def _extend(columns: Columns, **values: Any) -> None:
+def extend_columns(columns: Columns, **values: Any) -> None:
+    """Append equal-length arrays (scalars broadcast) to the named column lists."""
     """Append one cell's rows (arrays, or scalars repeated) to column-wise buffers."""
     length = len(values["uscc"])
     for name, value in values.items():
@@ -88,7 +89,8 @@ def _extend(columns: Columns, **values: Any) -> None:
         columns.setdefault(name, []).append(array)
 
 
-def _table(columns: Columns) -> pd.DataFrame:
+def columns_table(columns: Columns) -> pd.DataFrame:
+    """Concatenate column lists built by `extend_columns` into a table."""
     return pd.DataFrame({name: np.concatenate(arrays) for name, arrays in columns.items()})
 
 
@@ -221,12 +223,12 @@ def _draw_task(
                 "threshold": threshold,
             }
         )
-        _extend(
+        extend_columns(
             samples, uscc=ids[drawn], task_id=spec.task_id, tier=tier, ticket=full[: len(drawn)],
             _key=keys[drawn], stratum=stratum, departments=departments,
             division=division[drawn] if division is not None else "",
         )  # fmt: skip
-        _extend(
+        extend_columns(
             reserves, uscc=ids[spare], task_id=spec.task_id, tier=tier, stratum=stratum,
             ticket=full[len(drawn) :], order=np.arange(1, len(spare) + 1, dtype=np.int64),
             division=division[spare] if division is not None else "",
@@ -234,7 +236,7 @@ def _draw_task(
     return samples, reserves, counts
 
 
-def _rank(sample: pd.DataFrame, tiers: Sequence[str], task_order: Sequence[str]) -> pd.DataFrame:
+def rank_sample(sample: pd.DataFrame, tiers: Sequence[str], task_order: Sequence[str]) -> pd.DataFrame:
     """Rank within task × tier by (key, full ticket) and sort by task, tier, rank."""
     if sample.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in [*SAMPLE_COLUMNS, "stratum"]})
@@ -294,8 +296,8 @@ def draw_tasks(
                 parts.setdefault(name, []).extend(arrays)
         counts += c
     task_order = [spec.task_id for spec in specs]
-    sample = _rank(_table(samples), sampling.tiers, task_order)
-    reserve = _table(reserves)[RESERVE_COLUMNS] if reserves else pd.DataFrame(columns=RESERVE_COLUMNS)
+    sample = rank_sample(columns_table(samples), sampling.tiers, task_order)
+    reserve = columns_table(reserves)[RESERVE_COLUMNS] if reserves else pd.DataFrame(columns=RESERVE_COLUMNS)
     count_table = pd.DataFrame(counts, columns=COUNT_COLUMNS)
     columns = commitment_columns(frame, sampling.strata)
     manifest = build_manifest(
