@@ -106,3 +106,36 @@ def test_library_walkthrough_example_runs(tmp_path: Path) -> None:
     done = subprocess.run(args, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "published" in done.stdout
+
+
+def test_cli_substitution_is_recorded_and_still_verifies(tmp_path: Path, roster: pd.DataFrame) -> None:
+    roster_file = tmp_path / "roster.csv"
+    roster.to_csv(roster_file, index=False)
+    ledger = tmp_path / "campaign.ledger"
+    sample = tmp_path / "sample.csv"
+    runner = CliRunner()
+    for args in (
+        ["commit", str(roster_file), "-o", str(tmp_path / "c.json"), "--ledger", str(ledger),
+         "--campaign", str(CAMPAIGN)],
+        ["draw", str(roster_file), "--campaign", str(CAMPAIGN), "--seed", "77", "-o", str(sample),
+         "--ledger", str(ledger)],
+    ):  # fmt: skip
+        assert runner.invoke(main, args).exit_code == 0
+    drawn = pd.read_csv(sample, encoding="utf-8-sig")
+    gone = str(drawn["uscc"].iloc[0])
+    done = runner.invoke(
+        main, ["substitute", str(sample), "--uscc", gone, "--reason", "已注销", "--ledger", str(ledger)]
+    )
+    assert done.exit_code == 0, done.output
+    after = pd.read_csv(sample, encoding="utf-8-sig")
+    assert gone not in set(after["uscc"]) and len(after) == len(drawn)
+    no_reason = runner.invoke(main, ["substitute", str(sample), "--uscc", str(after["uscc"].iloc[0]),
+                                     "--reason", " "])  # fmt: skip
+    assert no_reason.exit_code == 1
+    assert "a substitution needs a reason" in no_reason.output
+    verified = runner.invoke(main, ["verify", f"{sample}.manifest.json", "--roster", str(roster_file)])
+    assert verified.exit_code == 0, verified.output
+    with Ledger.open(ledger, create=False) as opened:
+        kinds = [r.kind for r in opened.records()]
+        assert kinds == ["roster_commitment", "seed", "draw", "substitution"]
+        assert opened.records(kind="substitution")[0].payload["reason"] == "已注销"

@@ -16,7 +16,7 @@ from typing import Any
 from .errors import LedgerConflictError
 from .ledger import Ledger, LedgerRecord
 
-__all__ = ["record_assignment", "record_commitment", "record_draw", "record_seed"]
+__all__ = ["record_assignment", "record_commitment", "record_draw", "record_seed", "record_substitution"]
 
 
 def _current(ledger: Ledger, campaign_id: str, kind: str, before: str) -> LedgerRecord:
@@ -88,3 +88,9 @@ def record_assignment(
     """Record the teams' manifest; a draw must have been recorded first."""
     _current(ledger, campaign_id, "draw", "assignment")
     return ledger.append(campaign_id, "assignment", dict(manifest), supersedes=supersedes, reason=reason)
+
+
+def record_substitution(ledger: Ledger, campaign_id: str, substitution: Mapping[str, Any]) -> LedgerRecord:
+    """Record one use of the reserve (removed, added, reason; `dualrandom.draw.substitute`)."""
+    _current(ledger, campaign_id, "draw", "substitution")
+    return ledger.append(campaign_id, "substitution", dict(substitution))

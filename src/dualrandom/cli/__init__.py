@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "commit": "dualrandom.cli._draw:commit",
     "tickets": "dualrandom.cli._draw:tickets",
     "draw": "dualrandom.cli._draw:draw",
+    "substitute": "dualrandom.cli._draw:substitute",
     "assign": "dualrandom.cli._assign:assign",
     "verify": "dualrandom.cli._verify:verify",
     "results": "dualrandom.cli._publish:results",

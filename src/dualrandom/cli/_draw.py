@@ -13,7 +13,7 @@ import click
 
 from ._common import fail_on_errors
 
-__all__ = ["commit", "draw", "tickets"]
+__all__ = ["commit", "draw", "substitute", "tickets"]
 
 
 def _ratios(values: tuple[str, ...]) -> dict[str, float]:
@@ -202,3 +202,43 @@ def draw(
     click.echo(
         f"drew {len(result.sample)} entities in {tasks} task(s); manifest: {Path(output).name}.manifest.json"
     )
+
+
+@click.command()
+@click.argument("sample", type=click.Path(exists=True, dir_okay=False))
+@click.option("--uscc", required=True, help="The drawn entity to replace.")
+@click.option("--reason", required=True, help="Why (deregistered, moved out, recusal unsatisfiable, ...).")
+@click.option("--task", "task_id", default=None, help="The task, when the entity is drawn in several.")
+@click.option("--ledger", "ledger_url", default=None, help="Record the substitution in this ledger.")
+@fail_on_errors
+def substitute(sample: str, uscc: str, reason: str, task_id: str | None, ledger_url: str | None) -> None:
+    """Replace a drawn entity of SAMPLE by the next reserve entity of its stratum, with a reason.
+
+    Rewrites SAMPLE, SAMPLE.manifest.json and SAMPLE.public.json; the manifest keeps every
+    substitution, so `dualrandom verify` still recomputes the draw.
+    """
+    import json
+
+    from ..atomic import write_text_atomic
+    from ..draw import manifest_json, public_manifest
+    from ..draw import substitute as replace_entity
+    from ..draw.draw import restore_draw
+    from ..ids import normalize_id
+    from ..io import read_table, write_table
+
+    manifest_path = Path(f"{sample}.manifest.json")
+    if not manifest_path.exists():
+        raise click.UsageError(f"{manifest_path} not found: substitute works on a sample written by draw")
+    before = restore_draw(json.loads(manifest_path.read_text(encoding="utf-8")), read_table(sample))
+    after = replace_entity(before, normalize_id(uscc), reason, task_id=task_id)
+    record = after.substitutions[-1]
+    if ledger_url:
+        from ..ledger import Ledger
+        from ..workflow import record_substitution
+
+        with Ledger.open(ledger_url, create=False) as ledger:
+            record_substitution(ledger, str(after.manifest["campaign_id"]), record)
+    write_table(after.sample, sample)
+    write_text_atomic(manifest_path, manifest_json(after.manifest))
+    write_text_atomic(f"{sample}.public.json", manifest_json(public_manifest(after.manifest)))
+    click.echo(f"{record['removed']} -> {record['added']} in task {record['task_id']}: {record['reason']}")

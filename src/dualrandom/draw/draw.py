@@ -410,6 +410,18 @@ def draw_campaign(
     )
 
 
+def restore_draw(manifest: Mapping[str, Any], sample: pd.DataFrame) -> Draw:
+    """The `Draw` behind a written SAMPLE file and its manifest (to substitute from the reserve)."""
+    reserve = pd.DataFrame(manifest["reserve"], columns=[c for c in RESERVE_COLUMNS if c != "division"])
+    return Draw(
+        sample=sample[SAMPLE_COLUMNS].astype({"rank": "int64"}).reset_index(drop=True),
+        reserve=reserve.assign(division=""),
+        counts=pd.DataFrame(manifest["strata"]),
+        manifest=dict(manifest),
+        substitutions=tuple(manifest.get("substitutions", ())),
+    )
+
+
 def substitute(draw: Draw, uscc: str, reason: str, *, task_id: str | None = None) -> Draw:
     """Replace a drawn entity by the next unused reserve entity of its cell, recording why.
 
