@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,12 +20,13 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 @contextmanager
 def _ledger(url: str | None) -> Iterator[Any]:
-    """The campaign ledger at ``url`` (None when no ledger was asked for)."""
+    """The existing campaign ledger at ``url`` (None when no ledger was asked for)."""
     if url is None:
         yield None
         return
-    module: Any = importlib.import_module("dualrandom.ledger")
-    with module.Ledger.open(url) as ledger:
+    from ..ledger import Ledger
+
+    with Ledger.open(url, create=False) as ledger:
         yield ledger
 
 
