@@ -35,6 +35,10 @@ def files(tmp_path: Path) -> Path:
 def test_results_import_publish_report(files: Path) -> None:
     runner = CliRunner()
     ledger = str(files / "ledger.db")
+    missing = runner.invoke(main, ["report", "--ledger", ledger, "-o", str(files / "r")])
+    assert missing.exit_code == 1
+    assert "no ledger file at" in missing.output  # a mistyped path never makes an empty ledger
+    Ledger.open(ledger).close()  # the campaign's ledger exists from the roster commitment on
     imported = runner.invoke(
         main,
         [

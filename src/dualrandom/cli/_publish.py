@@ -96,6 +96,16 @@ def import_(
     late_checks = validated[late.to_numpy()].drop_duplicates(key)
     click.echo(f"{file}: {len(validated)} result(s) for {len(checks)} check(s) are valid")
     click.echo(f"overdue on {day.isoformat()}: {len(late_checks)} check(s) past their publication deadline")
+    undated = validated[(due.isna() & validated["completed_on"].notna()).to_numpy()].drop_duplicates(key)
+    if len(undated):
+        from ..publish.deadlines import calendar_range
+
+        click.echo(
+            f"warning: {len(undated)} check(s) have no due date: it falls after "
+            f"{calendar_range()[1].isoformat()}, the end of the installed PRC holiday calendar; "
+            "upgrade the chinesecalendar package once the next year's schedule is published",
+            err=True,
+        )
 
 
 @click.command()
