@@ -429,3 +429,25 @@ def test_a_missing_sqlite_database_is_reported_not_created(tmp_path: Path) -> No
         ),
     )
     assert not database.exists()
+
+
+def test_chinese_headers_of_bureau_exports_are_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "名录.csv"
+    path.write_text(
+        "统一社会信用代码,企业名称,市场主体类型,行政区划代码,行业代码,成立日期\n"
+        "91350100M000100Y43,甲公司,企业,350100,F52,2020-01-02\n"
+        "91350200776049653B,乙商店,个体工商户,350200,F52,2021-02-03\n",
+        encoding="gbk",
+    )
+    report = check_roster(path, "entities")
+    assert list(report.frame.columns[:6]) == [
+        "uscc",
+        "name",
+        "entity_type",
+        "division",
+        "industry",
+        "registered_on",
+    ]
+    assert report.frame["entity_type"].tolist() == ["enterprise", "individual"]
+    [problem] = report.errors
+    assert (problem.row, problem.column, problem.rule) == (3, "统一社会信用代码 (uscc)", "ID_CHECK")

@@ -8,7 +8,7 @@ The column rules mirror the pydantic row models in `dualrandom.models` (docs/ros
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -21,7 +21,15 @@ from ..ids import validate_ids
 from . import columns as col
 from .tables import TableSource, describe_source, read_table
 
-__all__ = ["ROSTER_COLUMNS", "RosterKind", "RosterReport", "check_roster", "read_roster", "validate_roster"]
+__all__ = [
+    "HEADER_ALIASES",
+    "ROSTER_COLUMNS",
+    "RosterKind",
+    "RosterReport",
+    "check_roster",
+    "read_roster",
+    "validate_roster",
+]
 
 RosterKind = Literal["entities", "inspectors", "conflicts", "history"]
 ColumnKind = Literal[
@@ -47,6 +55,43 @@ ENTITY_TYPE_ALIASES = {
     "合作社": "cooperative",
 }
 HISTORY_KIND_ALIASES = {"双随机": "random", "随机": "random", "触发": "triggered", "投诉举报": "triggered"}
+
+_CODE_HEADERS = ("统一社会信用代码/注册号", "统一社会信用代码", "注册号", "信用代码")
+_OFFICER_HEADERS = ("执法人员编号", "人员编号", "执法人员ID")
+HEADER_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
+    "entities": {
+        "uscc": _CODE_HEADERS,
+        "name": ("主体名称", "企业名称", "名称"),
+        "entity_type": ("市场主体类型", "主体类型", "类型"),
+        "division": ("行政区划代码", "行政区划", "所属区划"),
+        "industry": ("行业代码", "国民经济行业代码", "行业"),
+        "registered_on": ("成立日期", "登记日期"),
+        "address": ("住所", "经营场所", "地址"),
+        "legal_rep": ("法定代表人", "经营者", "负责人"),
+    },
+    "inspectors": {
+        "inspector_id": _OFFICER_HEADERS,
+        "name": ("姓名",),
+        "department": ("所属部门", "部门"),
+        "certificate_no": ("执法证号", "执法证件号"),
+        "qualifications": ("执法资质", "业务专长"),
+        "home_division": ("属地", "负责区划"),
+        "active": ("是否在岗", "在岗"),
+        "max_targets": ("最大检查户数",),
+        "unavailable": ("不可用日期",),
+        "expert": ("是否专家", "专家"),
+    },
+    "conflicts": {"inspector_id": _OFFICER_HEADERS, "uscc": _CODE_HEADERS, "reason": ("回避理由", "理由")},
+    "history": {
+        "uscc": _CODE_HEADERS,
+        "inspected_on": ("检查日期", "检查完成日期"),
+        "campaign_id": ("抽查计划编号", "计划编号"),
+        "department": ("检查部门", "检查实施机关"),
+        "kind": ("检查类型",),
+        "inspector_id": _OFFICER_HEADERS,
+    },
+}
+"""Chinese headers of bureau exports, accepted for each column when the column itself is absent."""
 
 
 @dataclass(frozen=True)
@@ -281,7 +326,7 @@ def validate_roster(
     if kind not in ROSTER_COLUMNS:
         raise ValueError(f"unknown roster kind {kind!r}; allowed: {', '.join(ROSTER_COLUMNS)}")
     specs = ROSTER_COLUMNS[kind]
-    frame = frame.reset_index(drop=True)
+    frame, headers = _canonical_headers(frame.reset_index(drop=True), kind)
     present = set(frame.columns)
     missing = [s.name for s in specs if s.required and s.name not in present]
     if missing:
@@ -310,7 +355,24 @@ def validate_roster(
             out[extra] = frame[extra]
     order = {name: i for i, name in enumerate(frame.columns)}
     problems.sort(key=lambda p: (p.row or 0, order.get(p.column or "", -1)))
+    if headers:  # name the column as the file does
+        problems = [replace(p, column=headers.get(p.column or "", p.column)) for p in problems]
     return RosterReport(out, tuple(problems))
+
+
+def _canonical_headers(frame: pd.DataFrame, kind: RosterKind) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Rename Chinese headers (`HEADER_ALIASES`) to column names; returns the renaming used."""
+    present = {str(c).strip(): c for c in frame.columns}
+    renames: dict[str, str] = {}
+    for name, aliases in HEADER_ALIASES[kind].items():
+        if name in present:
+            continue
+        found = next((present[a] for a in aliases if a in present and present[a] not in renames), None)
+        if found is not None:
+            renames[found] = name
+    if not renames:
+        return frame, {}
+    return frame.rename(columns=renames), {name: f"{header} ({name})" for header, name in renames.items()}
 
 
 def check_roster(
