@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -116,3 +117,32 @@ def test_classify_lists_every_bad_record_and_exits_2(tmp_path: Path) -> None:
         "complaint, inspection_problem, unreachable_address, refused_inspection (value 'fine') [RECORD_KIND]",
         f"  - {records}, row 3, column 'start_on': not a date (use YYYY-MM-DD) (value '2025-02-30') [DATE]",
     ]
+
+
+def test_previous_snapshot_gives_the_early_warning_list(tmp_path: Path) -> None:
+    from dualrandom.synth import synth_city
+    from dualrandom.synth.credit import synth_credit
+
+    city = synth_city(2_000, seed="warning")
+    roster = tmp_path / "entities.csv"
+    city.entities.to_csv(roster, index=False)
+    quiet = tmp_path / "quiet.csv"
+    pd.DataFrame(columns=["uscc", "kind", "start_on", "end_on", "severity", "repaired_on"]).to_csv(
+        quiet, index=False
+    )
+    noisy = tmp_path / "noisy.csv"
+    synth_credit(city.entities, as_of=date(2026, 11, 1), seed=3).to_csv(noisy, index=False)
+    runner = CliRunner()
+    base = ["classify", str(roster), "--policy", str(EXAMPLE), "--as-of", "2026-11-01"]
+    first = runner.invoke(main, [*base, "--records", str(quiet), "-o", str(tmp_path / "old.parquet")])
+    assert first.exit_code == 0, first.output
+    second = runner.invoke(
+        main,
+        [*base, "--records", str(noisy), "-o", str(tmp_path / "new.parquet"),
+         "--previous", str(tmp_path / "old.parquet")],
+    )  # fmt: skip
+    assert second.exit_code == 0, second.output
+    warned = pd.read_csv(tmp_path / "new.parquet.warnings.csv", encoding="utf-8-sig")
+    assert len(warned) > 0
+    assert (warned["rise"] > 0).all()
+    assert f"early warning (风险预警): {len(warned)} entities rose" in second.output

@@ -35,6 +35,13 @@ __all__ = ["classify"]
 @click.option(
     "--scheduler", default=None, help="With --engine dask: 'threads', 'local' or a scheduler address."
 )
+@click.option(
+    "--previous",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Previous snapshot: write OUTPUT.warnings.csv, the entities whose score rose past the "
+    "policy's early-warning threshold.",
+)
 @fail_on_errors
 def classify(
     roster: str,
@@ -47,19 +54,22 @@ def classify(
     roster_out: str | None,
     engine: str,
     scheduler: str | None,
+    previous: str | None,
 ) -> None:
     """Classify ROSTER into credit-risk tiers; write the snapshot and print the tier counts.
 
     The snapshot holds tiers and scores: it is internal and never published.
     """
     from ..classify import classify as run
-    from ..classify import load_policy, save_snapshot
+    from ..classify import early_warning, load_policy, load_snapshot, save_snapshot
     from ..io import read_roster, read_table, write_table
 
     policy = load_policy(policy_file)  # a bad policy is reported before any table is read
     if engine == "dask":
         if roster_out:
             raise click.UsageError("--roster-out needs --engine memory (with dask, draw from the snapshot)")
+        if previous:
+            raise click.UsageError("--previous needs --engine memory")
         from ..engines.console import classify_on_dask
 
         done = classify_on_dask(scheduler)(
@@ -73,6 +83,7 @@ def classify(
         return
     if scheduler:
         raise click.UsageError("--scheduler goes with --engine dask")
+    earlier = load_snapshot(previous) if previous else None  # a bad snapshot fails before the work
     table = read_roster(roster, "entities")
     snapshot = run(
         table,
@@ -100,3 +111,11 @@ def classify(
     new = int(snapshot.table["new_entity"].sum())
     click.echo(f"overrides applied: {overridden}; new entities at the default tier: {new}")
     click.echo(f"snapshot {Path(output).name}: content digest {snapshot.content_digest}")
+    if earlier is not None:
+        warned = early_warning(earlier, snapshot)
+        write_table(warned, f"{output}.warnings.csv")
+        click.echo(
+            f"early warning (风险预警): {len(warned)} entities rose more than "
+            f"{snapshot.policy.early_warning.rise:g} points since {earlier.as_of}; "
+            f"listed in {Path(output).name}.warnings.csv for triggered checks outside the random quota"
+        )
