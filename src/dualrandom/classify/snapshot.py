@@ -85,8 +85,8 @@ class ClassificationSnapshot:
         }
 
 
-def _text_bytes(series: pd.Series) -> bytes:
-    """UTF-8 byte length of each value (uint32 little-endian), then all values' bytes."""
+def text_parts(series: pd.Series) -> tuple[bytes, bytes]:
+    """A text column's UTF-8 byte lengths (uint32 little-endian) and its values' bytes."""
     array = pa.array(series, from_pandas=True)
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
@@ -94,11 +94,17 @@ def _text_bytes(series: pd.Series) -> bytes:
         array = array.dictionary_decode()
     array = array.cast(pa.large_string())
     if len(array) == 0:
-        return b""
+        return b"", b""
     offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset : array.offset + len(array) + 1]
     data = array.buffers()[2]
     body = b"" if data is None else data.to_pybytes()[offsets[0] : offsets[-1]]
-    return np.diff(offsets).astype("<u4").tobytes() + body
+    return np.diff(offsets).astype("<u4").tobytes(), body
+
+
+def _text_bytes(series: pd.Series) -> bytes:
+    """UTF-8 byte length of each value (uint32 little-endian), then all values' bytes."""
+    lengths, body = text_parts(series)
+    return lengths + body
 
 
 def _column_bytes(series: pd.Series) -> tuple[str, bytes | memoryview]:

@@ -19,13 +19,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..atomic import atomic_directory, write_text_atomic
 from ..classify import ClassificationPolicy, ClassificationSnapshot, classify, policy_digest
 from ..classify.inputs import prepare_inputs
-from ..classify.snapshot import FORMAT, TEXT_COLUMNS, sidecar_path
+from ..classify.snapshot import FORMAT, TEXT_COLUMNS, sidecar_path, text_parts
 from ..errors import InputError, Problem
 from ..ids import normalize_ids
 from ._commit import stream_digest
@@ -124,22 +123,6 @@ def _tagged(table: pd.DataFrame | None) -> pd.DataFrame | None:
     )
 
 
-def _text_parts(series: pd.Series) -> tuple[bytes, bytes]:
-    """A text column's UTF-8 lengths (uint32 LE) and bytes (the snapshot's text encoding)."""
-    array = pa.array(series, from_pandas=True)
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    if pa.types.is_dictionary(array.type):
-        array = array.dictionary_decode()
-    array = array.cast(pa.large_string())
-    if len(array) == 0:
-        return b"", b""
-    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset : array.offset + len(array) + 1]
-    data = array.buffers()[2]
-    body = b"" if data is None else data.to_pybytes()[offsets[0] : offsets[-1]]
-    return np.diff(offsets).astype("<u4").tobytes(), body
-
-
 def _fixed_bytes(series: pd.Series) -> tuple[str, bytes]:
     if pd.api.types.is_bool_dtype(series.dtype):
         return "bool", series.to_numpy(dtype=np.uint8).tobytes()
@@ -158,7 +141,7 @@ def _stream_digest(parts: Sequence[Path], header: dict[str, Any], columns: Seque
 
     for name in columns:
         if name in TEXT_COLUMNS:
-            sizes = [_text_parts(s) for s in column(name)]  # one column's bytes: as big as one v_* column
+            sizes = [text_parts(s) for s in column(name)]  # one column's bytes: as big as one v_* column
             length = sum(len(a) + len(b) for a, b in sizes)
             digest.update(f"{name}:text:{length}\n".encode())
             for lengths, _ in sizes:
