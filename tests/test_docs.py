@@ -25,3 +25,21 @@ def test_every_command_exists_and_has_help(name: str) -> None:
     command = main.get_command(click.Context(main), name)
     assert command is not None, f"command {name!r} is registered but not implemented"
     assert command.help, f"command {name!r} has no help"
+
+
+def test_readme_python_tour_runs() -> None:
+    import re
+
+    readme = (DOCS.parent / "README.md").read_text(encoding="utf-8")
+    [block] = re.findall(r"```python\n(.*?)```", readme, flags=re.S)
+    exec(compile(block, "README.md", "exec"), {})
+
+
+def test_readme_opens_with_the_two_commands() -> None:
+    readme = (DOCS.parent / "README.md").read_text(encoding="utf-8").splitlines()
+    assert readme[2:6] == [
+        "```bash",
+        "python3 -m venv .venv && .venv/bin/pip install -q -e . && .venv/bin/dualrandom demo",
+        "bash scripts/test.sh",
+        "```",
+    ]
