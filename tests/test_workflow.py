@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -14,7 +15,7 @@ from dualrandom.errors import LedgerConflictError
 from dualrandom.ledger import Ledger
 from dualrandom.models import load_campaign
 from dualrandom.synth import synth_city
-from dualrandom.workflow import record_commitment, record_draw, record_seed
+from dualrandom.workflow import record_assignment, record_commitment, record_draw, record_seed
 
 CAMPAIGN = Path(__file__).parents[1] / "examples" / "campaign.toml"
 
@@ -84,6 +85,30 @@ def test_cli_commit_then_draw_records_the_protocol(tmp_path: Path, roster: pd.Da
         assert [r.kind for r in opened.records()] == ["roster_commitment", "seed", "draw"]
 
 
+def test_assignment_records_its_recusals(tmp_path: Path, roster: pd.DataFrame) -> None:
+    from dualrandom.assign import assign_teams
+
+    city = synth_city(3_000, seed="workflow", n_inspectors=80, n_departments=5)
+    campaign = load_campaign(CAMPAIGN)
+    sample = draw_campaign(roster, campaign, "99").sample
+    inspectors = city.inspectors.assign(department="SAMR")  # one pool, so every conflict can bite
+    drawn = sample["uscc"].iloc[0]
+    officer = str(inspectors["inspector_id"].iloc[0])
+    conflicts = pd.DataFrame({"inspector_id": [officer], "uscc": [drawn], "reason": ["近亲属"]})
+    assignment = assign_teams(sample[sample["task_id"] == "T1"], inspectors, conflicts, campaign, "99")
+    assert {"uscc": drawn, "task_id": "T1", "inspector_id": officer, "rule": "CONFLICT"}.items() <= (
+        assignment.manifest["recusals"][0].items()
+    )
+    with Ledger.open(tmp_path / "l.sqlite") as ledger:
+        record_commitment(ledger, campaign.plan.id, commitment(roster))
+        record_seed(ledger, campaign.plan.id, "99", source="dice")
+        record_draw(ledger, campaign.plan.id, draw_campaign(roster, campaign, "99").manifest)
+        record_assignment(ledger, campaign.plan.id, assignment.manifest)
+        [recusal] = ledger.records(kind="recusal")
+        assert recusal.payload["recusals"] == assignment.manifest["recusals"]
+        assert recusal.payload["assignment"] == ledger.records(kind="assignment")[0].seq
+
+
 def test_demo_runs_end_to_end_and_is_idempotent(tmp_path: Path) -> None:
     from dualrandom.demo import run_demo
 
@@ -139,3 +164,31 @@ def test_cli_substitution_is_recorded_and_still_verifies(tmp_path: Path, roster:
         kinds = [r.kind for r in opened.records()]
         assert kinds == ["roster_commitment", "seed", "draw", "substitution"]
         assert opened.records(kind="substitution")[0].payload["reason"] == "已注销"
+
+
+def test_triggered_check_is_recorded_and_counts_toward_the_cap(tmp_path: Path, roster: pd.DataFrame) -> None:
+    from dualrandom.io import read_roster
+
+    campaign = load_campaign(CAMPAIGN)
+    ledger = tmp_path / "campaign.ledger"
+    Ledger.open(ledger).close()
+    history = tmp_path / "history.csv"
+    pd.DataFrame(
+        {"uscc": [roster["uscc"].iloc[5]], "inspected_on": ["2026-03-01"], "campaign_id": ["OLD"],
+         "department": ["SAMR"], "kind": ["random"], "inspector_id": [""]}
+    ).to_csv(history, index=False)  # fmt: skip
+    target = roster[(roster["tier"] == "A") & (roster["entity_type"] != "individual")]["uscc"].iloc[0]
+    args = ["trigger", target, "--campaign", str(CAMPAIGN), "--department", "SAMR", "--reason", "投诉举报",
+            "--on", "2026-10-20", "--ledger", str(ledger), "--history", str(history)]  # fmt: skip
+    done = CliRunner().invoke(main, args)
+    assert done.exit_code == 0, done.output
+    past = read_roster(history, "history")
+    assert past["kind"].tolist() == ["random", "triggered"] and past["uscc"].iloc[1] == target
+    capped = draw_campaign(roster, campaign, "5", history=past, as_of=date(2026, 11, 2)).counts
+    assert capped.query("task_id == 'T1' and tier == 'A'")["capped"].sum() >= 1
+    with Ledger.open(ledger, create=False) as opened:
+        [record] = opened.records(kind="triggered_check")
+        assert record.payload == {"uscc": target, "department": "SAMR", "inspected_on": "2026-10-20",
+                                  "reason": "投诉举报"}  # fmt: skip
+    bad = CliRunner().invoke(main, [*args[:1], "9135021359498494XO", *args[2:]])
+    assert bad.exit_code == 2 and "a USCC uses only 0-9 and A-Y" in bad.output

@@ -16,7 +16,14 @@ from typing import Any
 from .errors import LedgerConflictError
 from .ledger import Ledger, LedgerRecord
 
-__all__ = ["record_assignment", "record_commitment", "record_draw", "record_seed", "record_substitution"]
+__all__ = [
+    "record_assignment",
+    "record_commitment",
+    "record_draw",
+    "record_seed",
+    "record_substitution",
+    "record_triggered_check",
+]
 
 
 def _current(ledger: Ledger, campaign_id: str, kind: str, before: str) -> LedgerRecord:
@@ -85,12 +92,36 @@ def record_assignment(
     supersedes: int | None = None,
     reason: str | None = None,
 ) -> LedgerRecord:
-    """Record the teams' manifest; a draw must have been recorded first."""
+    """Record the teams' manifest, then its recusals (回避); a draw must have been recorded first.
+
+    The ``recusal`` record lists every declared conflict or rotation rule that removed an
+    officer from a drawn target, so an auditor sees who stood aside and why.
+    """
     _current(ledger, campaign_id, "draw", "assignment")
-    return ledger.append(campaign_id, "assignment", dict(manifest), supersedes=supersedes, reason=reason)
+    record = ledger.append(campaign_id, "assignment", dict(manifest), supersedes=supersedes, reason=reason)
+    ledger.append(
+        campaign_id,
+        "recusal",
+        {"assignment": record.seq, "rules": manifest.get("rules"), "recusals": manifest.get("recusals", [])},
+    )
+    return record
 
 
 def record_substitution(ledger: Ledger, campaign_id: str, substitution: Mapping[str, Any]) -> LedgerRecord:
     """Record one use of the reserve (removed, added, reason; `dualrandom.draw.substitute`)."""
     _current(ledger, campaign_id, "draw", "substitution")
     return ledger.append(campaign_id, "substitution", dict(substitution))
+
+
+def record_triggered_check(
+    ledger: Ledger, campaign_id: str, *, uscc: str, department: str, on: str, reason: str
+) -> LedgerRecord:
+    """Record a check triggered by a complaint, an early warning or a case lead (风险预警、投诉举报).
+
+    It is outside the random quota, and it counts toward the entity's frequency cap once the
+    inspection history holds it (`dualrandom trigger --history` writes both).
+    """
+    if not reason.strip():
+        raise LedgerConflictError("a triggered check needs its reason (complaint, early warning, case lead)")
+    payload = {"uscc": uscc, "department": department, "inspected_on": on, "reason": reason.strip()}
+    return ledger.append(campaign_id, "triggered_check", payload)

@@ -141,7 +141,40 @@ def assign_teams(
         unassigned,
     )
     manifest["rotation_window"] = list(eligibility.rotation_window)
+    manifest["recusals"] = recusals(eligibility)
     return Assignment(teams, manifest, marginals, tuple(unassigned), explanation)
+
+
+_SPARSE_RULES = {1: "CONFLICT", 2: "ROTATION"}
+
+
+def recusals(eligibility: Eligibility) -> list[dict[str, str]]:
+    """Every declared-conflict and rotation recusal that touched a drawn target, sorted.
+
+    Rule-wide exclusions (属地, inactive, caps) follow from the published rules and rosters and
+    are not listed one by one.
+    """
+    targets = eligibility.targets
+    officers = eligibility.roster.inspector_id.to_numpy(dtype=object)
+    rows = {
+        (
+            str(targets.uscc.iat[int(pool.slot_target[slot])]),
+            str(targets.task_id.iat[int(pool.slot_target[slot])]),
+            str(officers[int(pool.members[member])]),
+            _SPARSE_RULES.get(int(rule), str(rule)),
+            str(detail),
+        )
+        for pool in eligibility.pools
+        for slot, member, rule, detail in zip(
+            pool.sparse_slot.tolist(),
+            pool.sparse_member.tolist(),
+            pool.sparse_rule.tolist(),
+            pool.sparse_detail.tolist(),
+            strict=True,
+        )
+    }
+    names = ("uscc", "task_id", "inspector_id", "rule", "detail")
+    return [dict(zip(names, row, strict=True)) for row in sorted(rows)]
 
 
 def _report(pools: list[Pool], progress: Progress | None) -> Iterator[Pool]:

@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "tickets": "dualrandom.cli._draw:tickets",
     "draw": "dualrandom.cli._draw:draw",
     "substitute": "dualrandom.cli._draw:substitute",
+    "trigger": "dualrandom.cli._draw:trigger",
     "assign": "dualrandom.cli._assign:assign",
     "verify": "dualrandom.cli._verify:verify",
     "results": "dualrandom.cli._publish:results",

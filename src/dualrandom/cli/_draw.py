@@ -13,7 +13,7 @@ import click
 
 from ._common import fail_on_errors
 
-__all__ = ["commit", "draw", "substitute", "tickets"]
+__all__ = ["commit", "draw", "substitute", "tickets", "trigger"]
 
 
 def _ratios(values: tuple[str, ...]) -> dict[str, float]:
@@ -242,3 +242,57 @@ def substitute(sample: str, uscc: str, reason: str, task_id: str | None, ledger_
     write_text_atomic(manifest_path, manifest_json(after.manifest))
     write_text_atomic(f"{sample}.public.json", manifest_json(public_manifest(after.manifest)))
     click.echo(f"{record['removed']} -> {record['added']} in task {record['task_id']}: {record['reason']}")
+
+
+@click.command()
+@click.argument("uscc")
+@click.option("--campaign", "campaign_file", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--department", required=True, help="The department that inspects.")
+@click.option("--reason", required=True, help="Complaint, early warning (风险预警), case lead, ...")
+@click.option("--on", "day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Inspection date.")
+@click.option("--ledger", "ledger_url", required=True, help="The campaign ledger.")
+@click.option(
+    "--history",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also append the check to this inspection history, so that frequency caps count it.",
+)
+@fail_on_errors
+def trigger(
+    uscc: str, campaign_file: str, department: str, reason: str, day: datetime, ledger_url: str,
+    history: str | None,
+) -> None:  # fmt: skip
+    """Record a check of USCC triggered outside the random quota (complaint, alert, case lead)."""
+    import pandas as pd
+
+    from ..ids import validate_ids
+    from ..io import read_roster, write_table
+    from ..ledger import Ledger
+    from ..models import load_campaign
+    from ..workflow import record_triggered_check
+
+    check = validate_ids([uscc])
+    if not check.ok.iloc[0]:
+        raise click.BadParameter(f"{uscc!r}: {check.message(0)}", param_hint="'USCC'")
+    code = str(check.normalized.iloc[0])
+    campaign = load_campaign(campaign_file)
+    with Ledger.open(ledger_url, create=False) as ledger:
+        record = record_triggered_check(
+            ledger,
+            campaign.plan.id,
+            uscc=code,
+            department=department,
+            on=day.date().isoformat(),
+            reason=reason,
+        )
+    if history:
+        row = pd.DataFrame(
+            {"uscc": [code], "inspected_on": [day.date().isoformat()], "campaign_id": [campaign.plan.id],
+             "department": [department], "kind": ["triggered"], "inspector_id": [""]}
+        )  # fmt: skip
+        past = read_roster(history, "history") if Path(history).exists() else None
+        merged = (
+            row if past is None else pd.concat([past.astype({"inspected_on": str}), row], ignore_index=True)
+        )
+        write_table(merged, history)
+    click.echo(f"triggered check of {code} recorded (ledger record {record.seq}); outside the random quota")
