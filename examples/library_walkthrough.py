@@ -28,7 +28,7 @@ def bureau_database(path: Path, entities: int) -> None:
     with sqlite3.connect(path) as db:
         for name, table in city.tables().items():
             table.to_sql(name, db, index=False, if_exists="replace")
-        synth_credit(city.entities, as_of=date(2026, 11, 1), seed=0).to_sql(
+        synth_credit(city.entities, as_of=date(2026, 11, 1), seed="walkthrough").to_sql(
             "credit_records", db, index=False, if_exists="replace"
         )
 

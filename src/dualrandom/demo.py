@@ -87,7 +87,7 @@ def run_demo(
 
         say("generating the city")
         city = synth_city(entities, seed="demo-city", as_of=AS_OF)
-        records = synth_credit(city.entities, as_of=AS_OF, seed=0)
+        records = synth_credit(city.entities, as_of=AS_OF, seed="demo-city")
         for name, table in city.tables().items():
             write_table(table, inputs / f"{name}.csv")
         write_table(records, inputs / "credit_records.csv")

@@ -61,7 +61,7 @@ def synth(
     city = synth_city(
         n_entities, seed=seed, n_departments=n_departments, n_inspectors=n_inspectors, as_of=as_of.date()
     )
-    records = synth_credit(city.entities, as_of=as_of.date(), seed=0)
+    records = synth_credit(city.entities, as_of=as_of.date(), seed=seed)
     for name, frame in {**city.tables(), "credit_records": records}.items():
         path = out / f"{name}.{fmt}"
         write_table(frame, path)

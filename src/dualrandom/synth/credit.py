@@ -12,6 +12,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from .city import seed_sequence
+
 __all__ = ["BASE_RATES", "synth_credit"]
 
 BASE_RATES: dict[str, float] = {
@@ -42,13 +44,16 @@ def synth_credit(
     roster: pd.DataFrame,
     *,
     as_of: date,
-    seed: int = 0,
+    seed: str | int = 0,
     years: float = 4.0,
     rates: dict[str, float] | None = None,
     repair_share: float = 0.3,
 ) -> pd.DataFrame:
-    """Credit records (``uscc, kind, start_on, end_on, severity, repaired_on``) for ``roster``."""
-    rng = np.random.default_rng(seed)
+    """Credit records (``uscc, kind, start_on, end_on, severity, repaired_on``) for ``roster``.
+
+    ``seed`` is a text seed like `synth_city`'s (or, for older callers, an integer).
+    """
+    rng = np.random.default_rng(seed_sequence(seed) if isinstance(seed, str) else seed)
     unique = roster.drop_duplicates("uscc").assign(uscc=lambda f: f["uscc"].astype(str)).sort_values("uscc")
     codes = unique["uscc"].reset_index(drop=True)
     n = len(codes)
