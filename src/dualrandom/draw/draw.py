@@ -362,9 +362,15 @@ def draw_sample(
     )  # fmt: skip
 
 
+def seed_for_task(seed: str, task_id: str, permanent_seed: str | None) -> str:
+    """The ticket seed of a task: ``seed/task_id``, or the permanent seed of a coordinated draw."""
+    return permanent_seed if permanent_seed else f"{seed}/{task_id}"
+
+
 def task_seed(seed: str, task_id: str, sampling: Sampling) -> str:
-    """The ticket seed of a task: ``seed/task_id``, or the permanent seed when coordinated."""
-    return sampling.coordination.permanent_seed if sampling.coordination is not None else f"{seed}/{task_id}"
+    """The ticket seed of a task of a campaign drawn under ``sampling`` (see `seed_for_task`)."""
+    coordination = sampling.coordination
+    return seed_for_task(seed, task_id, coordination.permanent_seed if coordination is not None else None)
 
 
 def draw_campaign(

@@ -12,7 +12,7 @@ from .bundle import (
     write_bundle,
 )
 from .deadlines import due_date, due_dates, is_working_day, overdue
-from .manifest import public_manifest, task_seed
+from .manifest import public_manifest
 from .privacy import mask_entity_names, mask_person
 from .run import public_draw_manifest, publish_campaign
 from .verify import verify_bundle
@@ -33,7 +33,6 @@ __all__ = [
     "public_manifest",
     "publish",
     "publish_campaign",
-    "task_seed",
     "verify_bundle",
     "write_bundle",
 ]

@@ -11,20 +11,12 @@ from typing import Any
 
 import pandas as pd
 
-from ..models import Campaign, Coordination
+from ..draw.draw import task_seed
+from ..draw.manifest import TICKET_RECIPE
+from ..models import Campaign
 from ..results import columns
 
-__all__ = ["TICKET_RECIPE", "public_manifest", "task_seed"]
-
-TICKET_RECIPE = (
-    "ticket(seed, id) = '0.' + reversed(decimal digits, zero-padded to 64, of "
-    "int(SHA-256(hex(SHA-256(seed)) + id))); task seed = seed + '/' + task_id"
-)
-
-
-def task_seed(seed: str, task_id: str, coordination: Coordination | None = None) -> str:
-    """The ticket seed of a task (docs/draw-spec.md): seed + '/' + task id, or the permanent seed."""
-    return coordination.permanent_seed if coordination is not None else f"{seed}/{task_id}"
+__all__ = ["public_manifest"]
 
 
 def public_manifest(
@@ -64,7 +56,7 @@ def public_manifest(
         tasks.append(
             {
                 "task_id": task.id,
-                "task_seed": (task_seeds or {}).get(task.id, task_seed(seed, task.id, coordination)),
+                "task_seed": (task_seeds or {}).get(task.id, task_seed(seed, task.id, campaign.sampling)),
                 "rule": rule,
                 "drawn": len(rows),
                 "strata": labelled,

@@ -12,14 +12,16 @@ public variant is the one in the bundle, and `dualrandom.verify.verify_draw` rec
 
 from __future__ import annotations
 
-import importlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from ..draw.draw import seed_for_task
+from ..tickets import tickets
+from ..verify import verify_draw
 from .bundle import BUNDLE_INDEX, file_digests
 
 __all__ = ["verify_bundle"]
@@ -37,16 +39,6 @@ def _load(path: Path, problems: list[str]) -> Any:
     return None
 
 
-def _ticket_function() -> Callable[[str, list[str]], list[str]]:
-    """`dualrandom.tickets.tickets` (imported lazily: the draw engineer's published recipe)."""
-    module: Any = importlib.import_module("dualrandom.tickets")
-
-    def compute(seed: str, ids: list[str]) -> list[str]:
-        return [str(t) for t in module.tickets(seed, ids)]
-
-    return compute
-
-
 def _check_files(directory: Path, index: dict[str, Any], problems: list[str]) -> None:
     listed: dict[str, str] = index.get("files", {})
     present = file_digests(directory)
@@ -62,7 +54,7 @@ def _check_files(directory: Path, index: dict[str, Any], problems: list[str]) ->
 
 def _expected_seed(manifest: Mapping[str, Any], task_id: str) -> str:
     permanent = manifest.get("permanent_seed")
-    return str(permanent) if permanent else f"{manifest.get('seed', '')}/{task_id}"
+    return seed_for_task(str(manifest.get("seed", "")), task_id, str(permanent) if permanent else None)
 
 
 def _check_task(
@@ -71,8 +63,8 @@ def _check_task(
     task_id = str(task["task_id"])
     if task.get("task_seed") != expected_seed:
         problems.append(f"task {task_id}: task seed {task.get('task_seed')!r} is not {expected_seed!r}")
-    tickets = _ticket_function()(expected_seed, [entry["uscc"] for entry in drawn])
-    for entry, recomputed in zip(drawn, tickets, strict=True):
+    recomputed_tickets = tickets(expected_seed, [entry["uscc"] for entry in drawn]).tolist()
+    for entry, recomputed in zip(drawn, recomputed_tickets, strict=True):
         if recomputed != entry["ticket"]:
             problems.append(
                 f"task {task_id}, entity {entry['uscc']}: published ticket {entry['ticket']} "
@@ -92,7 +84,7 @@ def _check_task(
     for stratum in strata:
         threshold = str(stratum["threshold"])
         needed += int(stratum["count"])
-        under = sum(1 for t in tickets if (t < threshold if strict else t <= threshold))
+        under = sum(1 for t in recomputed_tickets if (t < threshold if strict else t <= threshold))
         if under < needed:
             problems.append(
                 f"task {task_id}, stratum {stratum['label']}: only {under} drawn ticket(s) lie under "
@@ -100,7 +92,7 @@ def _check_task(
             )
     if strata:
         top = str(strata[-1]["threshold"])
-        for entry, t in zip(drawn, tickets, strict=True):
+        for entry, t in zip(drawn, recomputed_tickets, strict=True):
             if (t >= top) if strict else (t > top):
                 problems.append(
                     f"task {task_id}, entity {entry['uscc']}: ticket {t} is above every threshold"
@@ -165,6 +157,5 @@ def verify_bundle(
             problems.append("the full draw manifest's seed differs from the bundle's")
         if _drawn_set(list(draw_manifest.get("sample", []))) != _drawn_set(manifest.get("drawn", [])):
             problems.append("the full draw manifest's sample differs from the entities the bundle publishes")
-    verify: Any = importlib.import_module("dualrandom.verify")
-    problems.extend(str(p) for p in verify.verify_draw(draw_manifest, roster, history=history))
+    problems.extend(str(p) for p in verify_draw(draw_manifest, roster, history=history))
     return problems
