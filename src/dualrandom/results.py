@@ -9,7 +9,6 @@ problems at once.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ import pandas as pd
 
 from .errors import InputError, Problem
 from .ids import normalize_ids, validate_ids
+from .io import read_table
 from .models import Campaign
 
 __all__ = [
@@ -129,20 +129,9 @@ def parse_dates(values: pd.Series) -> pd.Series:
 
 
 def read_strings(source: str | Path | pd.DataFrame) -> pd.DataFrame:
-    """Read a results table as strings, through `dualrandom.io.read_table` when available."""
-    if isinstance(source, pd.DataFrame):
-        return source.astype("string").fillna("")
-    try:
-        io: Any = importlib.import_module("dualrandom.io")
-    except ImportError:
-        io = None
-    if io is not None and hasattr(io, "read_table"):
-        frame: pd.DataFrame = io.read_table(source)
-        return frame.astype("string").fillna("")
-    path = Path(source)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return pd.read_excel(path, dtype=str).astype("string").fillna("")
-    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig").astype("string")
+    """Read a results table (any `dualrandom.io.read_table` source) as strings."""
+    frame = source if isinstance(source, pd.DataFrame) else read_table(source)
+    return frame.astype("string").fillna("")
 
 
 def import_results(

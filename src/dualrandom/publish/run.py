@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..draw.manifest import public_manifest as draw_public_manifest
 from ..errors import PolicyError
 from ..models import Campaign
 from ..results import import_results
@@ -22,9 +22,7 @@ def public_draw_manifest(draw_manifest: Mapping[str, Any]) -> dict[str, Any]:
     """The draw's own public variant (`dualrandom.draw.manifest.public_manifest`): no tiers."""
     if draw_manifest.get("public"):
         return dict(draw_manifest)
-    module: Any = importlib.import_module("dualrandom.draw.manifest")
-    public: dict[str, Any] = module.public_manifest(draw_manifest)
-    return public
+    return draw_public_manifest(draw_manifest)
 
 
 def publish_campaign(
