@@ -36,6 +36,7 @@ from .errors import (
     LedgerConflictError,
     LedgerError,
     LedgerIntegrityError,
+    LedgerMismatchError,
     MissingDependencyError,
     PolicyError,
     Problem,
@@ -55,6 +56,7 @@ from .models import (
     load_campaign,
     parse_campaign,
 )
+from .protocol import CampaignProtocol, StepResult, verify_against_ledger
 from .publish import due_date, publish_campaign, verify_bundle
 from .report import annual_report
 from .results import import_results
@@ -67,6 +69,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Assignment",
     "Campaign",
+    "CampaignProtocol",
     "City",
     "ClassificationPolicy",
     "ClassificationSnapshot",
@@ -83,11 +86,13 @@ __all__ = [
     "LedgerConflictError",
     "LedgerError",
     "LedgerIntegrityError",
+    "LedgerMismatchError",
     "LedgerRecord",
     "MissingDependencyError",
     "PolicyError",
     "Problem",
     "SolverError",
+    "StepResult",
     "VerificationError",
     "annual_report",
     "assign_teams",
@@ -122,6 +127,7 @@ __all__ = [
     "ticket",
     "ticket_keys",
     "validate_ids",
+    "verify_against_ledger",
     "verify_bundle",
     "verify_draw",
     "verify_teams",

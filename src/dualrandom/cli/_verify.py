@@ -38,6 +38,12 @@ def _report(differences: list[str], what: str) -> None:
 @click.option(
     "--draw-manifest", type=click.Path(dir_okay=False), help="The draw's full manifest (bundle + --roster)."
 )
+@click.option(
+    "--ledger",
+    "ledger_url",
+    default=None,
+    help="Also check a bundle against this campaign ledger (read only).",
+)
 @fail_on_errors
 def verify(
     manifest: str,
@@ -50,6 +56,7 @@ def verify(
     conflicts: str | None,
     campaign: str | None,
     draw_manifest: str | None,
+    ledger_url: str | None,
 ) -> None:
     """Recompute MANIFEST (a draw or teams manifest JSON, or a publication bundle directory).
 
@@ -69,8 +76,16 @@ def verify(
             draw_manifest=full,
             history=read_table(history) if history else None,
         )
-        _report(differences, f"bundle {path.name}")
+        if ledger_url:
+            from ..ledger import Ledger
+            from ..protocol import verify_against_ledger
+
+            with Ledger.open(ledger_url, create=False, read_only=True) as ledger:
+                differences += verify_against_ledger(path, ledger)
+        _report(differences, f"bundle {path.name}" + (" against the ledger" if ledger_url else ""))
         return
+    if ledger_url:
+        raise click.UsageError("--ledger checks a publication bundle: give the bundle folder")
     try:
         data: Any = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:

@@ -22,7 +22,7 @@ import pyarrow.csv as pacsv
 from ..atomic import atomic_file
 from ..errors import InputError, Problem
 
-__all__ = ["TableSource", "describe_source", "read_table", "write_table"]
+__all__ = ["TableSource", "check_output", "describe_source", "read_table", "write_table"]
 
 TableSource = str | Path | pd.DataFrame
 """A path (.csv, .xlsx, .parquet), a SQLAlchemy URL (with ``table=`` or ``query=``) or a DataFrame."""
@@ -84,8 +84,7 @@ def read_table(
             except (OSError, pa.ArrowInvalid) as error:
                 raise _fail(name, "PARQUET", f"not a readable Parquet file: {error}") from None
         else:
-            allowed = ", ".join(_CSV + _XLSX + _PARQUET)
-            raise _fail(name, "FORMAT", f"unknown file type {suffix!r}; allowed: {allowed} or a SQL URL")
+            raise _unknown_type(name, suffix)
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
     repeated = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
     if repeated:
@@ -276,6 +275,23 @@ def _as_text_dates(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def check_output(destination: str | Path) -> Path:
+    """The path of a table to write, if its suffix names a format dualrandom writes.
+
+    Raises `InputError` (rule FORMAT) naming the allowed suffixes otherwise, so that a step
+    can refuse before it computes or records anything.
+    """
+    path = Path(destination)
+    if path.suffix.lower() not in _CSV + _XLSX + _PARQUET:
+        raise _unknown_type(str(path), path.suffix.lower())
+    return path
+
+
+def _unknown_type(name: str, suffix: str) -> InputError:
+    allowed = ", ".join(_CSV + _XLSX + _PARQUET)
+    return _fail(name, "FORMAT", f"unknown file type {suffix!r}; allowed: {allowed} or a SQL URL")
+
+
 def write_table(
     frame: pd.DataFrame,
     destination: str | Path,
@@ -315,5 +331,4 @@ def write_table(
         with atomic_file(path, suffix) as temporary:
             frame.to_parquet(temporary, index=False)
     else:
-        allowed = ", ".join(_CSV + _XLSX + _PARQUET)
-        raise ValueError(f"{path}: unknown file type {suffix!r}; allowed: {allowed} or a SQL URL")
+        check_output(path)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,12 +31,13 @@ from .privacy import mask_entity_names
 
 __all__ = [
     "PUBLIC_COLUMNS",
-    "LedgerWriter",
     "Publication",
     "build_publication",
     "csv_safe",
     "file_digests",
-    "publish",
+    "publication_payload",
+    "read_bundle_index",
+    "refuse_foreign_files",
     "write_bundle",
 ]
 
@@ -60,20 +61,6 @@ PUBLIC_COLUMNS: tuple[str, ...] = (
 CHECK_TYPE = "双随机抽查"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 BUNDLE_INDEX = "bundle.json"
-
-
-class LedgerWriter(Protocol):
-    """The part of `dualrandom.ledger.Ledger` publication needs."""
-
-    def append(
-        self,
-        campaign_id: str,
-        kind: str,
-        payload: dict[str, Any],
-        *,
-        supersedes: int | None = None,
-        reason: str | None = None,
-    ) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -292,7 +279,7 @@ def file_digests(directory: Path) -> dict[str, str]:
     return digests
 
 
-def _write_files(publication: Publication, directory: Path) -> dict[str, Any]:
+def _write_files(publication: Publication, directory: Path, anchor: dict[str, Any] | None) -> dict[str, Any]:
     from .site import render_site  # jinja2 is needed only when a site is written
 
     rows = publication.rows
@@ -318,26 +305,79 @@ def _write_files(publication: Publication, directory: Path) -> dict[str, Any]:
     render_site(publication, directory)
     digests = file_digests(directory)
     index = {"kind": "publication_bundle", "version": 1, **meta, "rows": len(rows), "files": digests}
+    if anchor is not None:
+        index["ledger"] = {"seq": int(anchor["seq"]), "hash": str(anchor["hash"])}
     (directory / BUNDLE_INDEX).write_bytes(_json_bytes(index))
     index["digest"] = hashlib.sha256((directory / BUNDLE_INDEX).read_bytes()).hexdigest()
     return index
+
+
+def read_bundle_index(directory: str | Path) -> tuple[dict[str, Any], str]:
+    """A bundle's index (``bundle.json``) and its SHA-256; `InputError` when it is not a bundle."""
+    path = Path(directory) / BUNDLE_INDEX
+    try:
+        data = path.read_bytes()
+        index = json.loads(data)
+    except (OSError, ValueError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise InputError(
+            [Problem(str(path), None, None, None, "BUNDLE_INDEX", f"not a readable bundle index: {reason}")]
+        ) from None
+    if not isinstance(index, dict) or index.get("kind") != "publication_bundle":
+        raise InputError(
+            [Problem(str(path), None, "kind", None, "BUNDLE_INDEX", "not a dualrandom publication bundle")]
+        )
+    return index, hashlib.sha256(data).hexdigest()
+
+
+def refuse_foreign_files(directory: Path) -> None:
+    """Raise `InputError` unless ``directory`` is empty or holds only a bundle published before.
+
+    Publication replaces the whole folder, so it never goes where other files live (a ledger,
+    a web root's other pages).
+    """
+    present = sorted(p.relative_to(directory).as_posix() for p in directory.rglob("*") if not p.is_dir())
+    if not present:
+        return
+    listed: set[str] = set()
+    if (directory / BUNDLE_INDEX).is_file():
+        try:
+            files = read_bundle_index(directory)[0].get("files")
+            listed = set(files) if isinstance(files, dict) else set()
+        except InputError:
+            listed = set()
+    foreign = [name for name in present if name != BUNDLE_INDEX and name not in listed]
+    if foreign or not listed:
+        shown = ", ".join((foreign or present)[:5])
+        raise InputError(
+            [
+                Problem(
+                    str(directory), None, None, shown, "OUTPUT_NOT_A_BUNDLE",
+                    "the folder holds files that are not a publication bundle, and publishing would "
+                    "replace them: publish into a new or empty folder (for example a subfolder)",
+                )
+            ]
+        )  # fmt: skip
 
 
 def write_bundle(
     publication: Publication,
     directory: str | Path,
     *,
+    anchor: dict[str, Any] | None = None,
     before_swap: Callable[[Path], None] | None = None,
 ) -> dict[str, Any]:
     """Write the bundle into a temporary directory and swap it in place of ``directory``.
 
-    A run killed at any point leaves the previous bundle intact. Returns the bundle index
-    (file digests) with the SHA-256 of ``bundle.json`` as ``digest``. ``before_swap`` is a
-    hook called with the finished temporary directory (tests use it to kill the process).
+    A run killed at any point leaves the previous bundle intact. ``directory`` must be new,
+    empty or a previous bundle (`refuse_foreign_files` raises `InputError` otherwise).
+    ``anchor`` (the ledger head, ``{"seq", "hash"}``) goes into the index as ``ledger``.
+    Returns the bundle index (file digests) with the SHA-256 of ``bundle.json`` as ``digest``.
+    ``before_swap`` is a hook called with the finished temporary directory (tests kill there).
     """
-    with atomic_directory(directory) as temporary:
+    with atomic_directory(directory, may_replace=refuse_foreign_files) as temporary:
         temporary.chmod(0o755)  # a published site is world-readable (mkdtemp makes it private)
-        index = _write_files(publication, temporary)
+        index = _write_files(publication, temporary, anchor)
         if before_swap is not None:
             before_swap(temporary)
     return index
@@ -369,20 +409,3 @@ def publication_payload(publication: Publication, index: dict[str, Any]) -> dict
         "columns": ["uscc", "task_id", "department", "completed_on", "due_on"],
         "published": published,
     }
-
-
-def publish(
-    publication: Publication,
-    directory: str | Path,
-    *,
-    ledger: LedgerWriter | None = None,
-) -> dict[str, Any]:
-    """Write the bundle atomically, then append a ``publication`` record to the ledger.
-
-    Returns the bundle index with the internal counts ``on_time`` and ``overdue`` added.
-    """
-    index = write_bundle(publication, directory)
-    payload = publication_payload(publication, index)
-    if ledger is not None:
-        ledger.append(publication.notices["plan"]["id"], "publication", payload)
-    return {**index, "on_time": payload["on_time"], "overdue": payload["overdue"]}
