@@ -107,7 +107,7 @@ def joined_groups(frame: pd.DataFrame, key: list[str], columns: list[str]) -> pd
     if len(frame) > 1:
         change[1:] = (keys[1:] != keys[:-1]).any(axis=1)
     starts = np.flatnonzero(change)
-    ends = np.append(starts[1:], len(frame))
+    ends = np.append(starts[1:], len(frame)) if len(frame) else starts
     out = frame.iloc[starts][key].reset_index(drop=True)
     for column in columns:
         values = [str(v) for v in frame[column].to_numpy(dtype=object).tolist()]
