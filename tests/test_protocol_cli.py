@@ -65,6 +65,7 @@ def test_publish_into_a_folder_with_other_files_deletes_nothing(
     webroot = tmp_path / "www"
     webroot.mkdir()
     (webroot / "index.html").write_text("<p>the bureau's own page</p>", encoding="utf-8")
+
     def listing(folder: Path) -> list[str]:  # SQLite's -wal and -shm come and go with connections
         return sorted(p.name for p in folder.iterdir() if not p.name.endswith(("-wal", "-shm")))
 

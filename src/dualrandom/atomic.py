@@ -28,9 +28,15 @@ def _umask() -> int:
 
 @contextmanager
 def atomic_file(path: str | Path, suffix: str = "") -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; on success it replaces ``path`` atomically."""
+    """Yield a temporary path beside ``path``; on success it replaces ``path`` atomically.
+
+    A temporary left by a killed run (``.<name>.*<suffix>``, a name only this makes) is removed.
+    """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in target.parent.glob(f".{glob.escape(target.name)}.*{glob.escape(suffix or '.tmp')}"):
+        if leftover.is_file() and not leftover.is_symlink():
+            leftover.unlink(missing_ok=True)  # a killed run's temporary (a name only this makes)
     handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix or ".tmp", dir=target.parent)
     os.close(handle)
     temporary = Path(name)

@@ -764,9 +764,12 @@ def _bundle_draw_differences(directory: Path, ledger: Ledger, campaign_id: str) 
             f"the bundle publishes seed {shown!r}, the ledger recorded {recorded_seed!r} "
             f"(record {seeds[-1].seq})"
         ]
-    if "sample" not in manifest:
+    entries = manifest.get("drawn", manifest.get("sample"))
+    if not isinstance(entries, list):
         return []
-    listed = drawn_pairs(manifest)
+    if not all(isinstance(e, dict) and {"uscc", "task_id"} <= set(e) for e in entries):
+        return ["manifest.json lists drawn entities without a code and a task"]
+    listed = drawn_pairs({"sample": entries})
     recorded = recorded_sample(ledger, campaign_id)
     if listed == recorded:
         return []

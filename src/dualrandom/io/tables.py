@@ -103,6 +103,10 @@ def _utf8(data: bytes, name: str) -> pa.Buffer:
     GB18030 is a superset of GBK; strict UTF-8 is tried first because GBK text is almost
     never valid UTF-8, while the reverse often decodes to nonsense.
     """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _fail(
+            name, "ENCODING", "the file is UTF-16 (Excel's 'Unicode text'): save it as 'CSV UTF-8' instead"
+        )
     buffer = pa.py_buffer(data)
     if data.startswith(b"\xef\xbb\xbf"):
         buffer = buffer.slice(3)
@@ -121,13 +125,19 @@ def _utf8(data: bytes, name: str) -> pa.Buffer:
 
 
 def _read_csv(path: Path, name: str) -> pd.DataFrame:
-    data = _utf8(path.read_bytes(), name)
+    raw = path.read_bytes()
+    if b"\r" in raw and b"\n" not in raw:
+        raw = raw.replace(b"\r", b"\n")  # classic Mac line endings: CR alone ends each line
+    data = _utf8(raw, name)
     head = data.slice(0, min(data.size, 1 << 16)).to_pybytes()
     first_line = head.split(b"\n", 1)[0].decode("utf-8", errors="replace")
     if not first_line.strip():
         raise _fail(name, "EMPTY", "the file is empty (a header row is needed)")
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    header = [h.strip() for h in next(csv.reader(io.StringIO(first_line), delimiter=delimiter))]
+    try:
+        header = [h.strip() for h in next(csv.reader(io.StringIO(first_line), delimiter=delimiter))]
+    except csv.Error as error:
+        raise _fail(name, "CSV", f"the header row is not readable CSV: {error}") from None
     invalid: list[tuple[int | None, str, int]] = []
 
     def parse(threads: bool) -> pa.Table:

@@ -40,7 +40,13 @@ def _load(path: Path, problems: list[str]) -> Any:
 
 
 def _check_files(directory: Path, index: dict[str, Any], problems: list[str]) -> None:
-    listed: dict[str, str] = index.get("files", {})
+    listed = index.get("files")
+    if not isinstance(listed, dict) or not all(isinstance(v, str) for v in listed.values()):
+        problems.append(f"{BUNDLE_INDEX}: 'files' is not a mapping of file names to SHA-256 digests")
+        return
+    anchor = index.get("ledger")
+    if anchor is not None and not _is_anchor(anchor):
+        problems.append(f"{BUNDLE_INDEX}: 'ledger' is not a ledger head (seq, 64-digit hash): {anchor!r}")
     present = file_digests(directory)
     for name, digest in sorted(listed.items()):
         if name not in present:
@@ -49,6 +55,20 @@ def _check_files(directory: Path, index: dict[str, Any], problems: list[str]) ->
             problems.append(f"{name}: SHA-256 {present[name]} differs from {digest} in {BUNDLE_INDEX}")
     problems.extend(
         f"{name}: present but not listed in {BUNDLE_INDEX}" for name in sorted(set(present) - set(listed))
+    )
+
+
+def _is_anchor(anchor: object) -> bool:
+    if not isinstance(anchor, dict) or set(anchor) != {"seq", "hash"}:
+        return False
+    seq, digest = anchor["seq"], anchor["hash"]
+    hexdigits = set("0123456789abcdef")
+    return (
+        type(seq) is int
+        and seq >= 0
+        and isinstance(digest, str)
+        and len(digest) == 64
+        and set(digest) <= hexdigits
     )
 
 
@@ -147,6 +167,8 @@ def verify_bundle(
     index = _load(directory / BUNDLE_INDEX, problems)
     if isinstance(index, dict):
         _check_files(directory, index, problems)
+    elif index is not None:
+        problems.append(f"{BUNDLE_INDEX}: not a bundle index (a JSON object)")
     manifest = _check_public(directory, problems)
     if roster is None:
         return problems
