@@ -118,6 +118,7 @@ def sealed_manifest(
                 "rule": "sealed",
                 "drawn": len(codes),
                 "quota": committed.get(task.id, {}).get("quota"),
+                "strata": [],  # sealed: no cell, count or threshold is published
             }
         )
         for code in codes:

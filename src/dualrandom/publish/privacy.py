@@ -3,9 +3,9 @@
 The rule (docs/publication.md): a natural person's name keeps its first character (the
 surname) and every further character becomes ``*`` (张三 → 张*, 欧阳娜娜 → 欧***). In the name of
 an individual business every occurrence of the operator's name (``legal_rep``) is masked so;
-when the operator is unknown or not found in the name, a name — or the part before a bracket,
-or a bracketed part — that could be only a person's name (2-4 CJK characters) is masked whole,
-erring on the side of privacy. Names are compared after NFKC normalisation (full-width letters,
+when the operator is unknown, a name — or the part before a bracket, or a bracketed part —
+that could be only a person's name (2-4 CJK characters) is masked whole, erring on the side
+of privacy. Names are compared after NFKC normalisation (full-width letters,
 brackets and the ideographic space become their ASCII forms) with every space removed, so
 ``张 伟``, ``张　伟`` and ``张伟（经营者）`` are all found. An entity is an individual business when its
 ``entity_type`` is any spelling the roster check accepts (``individual``, ``Individual``,
@@ -75,8 +75,8 @@ def _mask_bracketed(match: re.Match[str]) -> str:
 
 def _mask_one(name: str, operator: str) -> str:
     text, person = _squeeze(name), _squeeze(operator)
-    if len(person) >= 2 and person in text:
-        text = text.replace(person, mask_person(person))
+    if len(person) >= 2:
+        return text.replace(person, mask_person(person))
     head = re.split(r"[(\[{【〔]", text, maxsplit=1)[0]
     if _PERSON_ONLY.match(head):
         text = mask_person(head) + text[len(head) :]
