@@ -221,7 +221,7 @@ def test_forgery_swap_for_an_entity_outside_the_frame(bundle: Path, tmp_path: Pa
 
 
 def test_forgery_swap_inside_the_frame_is_caught_by_the_auditor(bundle: Path, tmp_path: Path) -> None:
-    """The publisher holds the key, so an in-frame swap carries a valid receipt: the auditor's check catches it."""
+    """The publisher holds the key: an in-frame swap carries a valid receipt; the auditor catches it."""
     task_id = DRAW.sample["task_id"].iloc[0]
     drawn = set(DRAW.sample.loc[DRAW.sample["task_id"] == task_id, "uscc"])
     frame = data.roster(3000)
