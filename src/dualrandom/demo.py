@@ -8,6 +8,7 @@ rerun is idempotent and a failed run leaves the previous demo in place.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from .assign import assign_teams
 from .atomic import atomic_directory
 from .classify import classify, load_policy, save_snapshot
 from .draw import commitment, draw_campaign, manifest_json
+from .draw.sealed import Seal, disclosure_of, draw_sealed, seal_campaign, seal_json
 from .errors import VerificationError
 from .io import write_table
 from .ledger import Ledger
@@ -38,6 +40,9 @@ __all__ = ["DEMO_SEED", "DemoSummary", "demo_campaign", "run_demo"]
 
 DEMO_SEED = "73925180462217783145"
 """The demo's seed, as if read from 20 ten-sided dice in a public ceremony."""
+
+DEMO_KEY = hashlib.sha256(b"dualrandom demo: a fixed sealing key, so that reruns are identical").digest()
+"""The demo's sealing key. A real campaign lets `seal_campaign` draw a secret one (``secrets``)."""
 
 AS_OF = date(2026, 11, 1)
 DRAWN_ON = date(2026, 11, 2)
@@ -103,21 +108,25 @@ def run_demo(
 
         ledger_path = outputs / "ledger.sqlite"
         with Ledger.open(ledger_path) as ledger:
-            say("committing the roster")
+            say("committing the roster (and sealing the tickets)")
             committed = commitment(roster, snapshot_digest=snapshot.content_digest)
+            seal = _seal(roster, campaign, city.history, outputs / "auditor")
+            if seal is not None:  # the sealed commitment precedes the seed, in the same record
+                committed["sealed"] = {"commitment": seal.commitment, "commitment_digest": seal.digest}
             record_commitment(ledger, campaign_id, committed)
             _write_json(outputs / "commitment.json", committed)
             record_seed(ledger, campaign_id, seed, source="20 ten-sided dice (demo)")
 
             say("drawing (first random)")
-            draw = draw_campaign(
-                roster,
-                campaign,
-                seed,
-                history=city.history,
-                as_of=DRAWN_ON,
-                snapshot_digest=snapshot.content_digest,
-            )
+            options: dict[str, Any] = {
+                "history": city.history,
+                "as_of": DRAWN_ON,
+                "snapshot_digest": snapshot.content_digest,
+            }
+            if seal is not None:
+                draw = draw_sealed(roster, campaign, seed, seal, **options)
+            else:
+                draw = draw_campaign(roster, campaign, seed, **options)
             record_draw(ledger, campaign_id, draw.manifest)
             write_table(draw.sample, outputs / "sample.csv")
             (outputs / "sample.manifest.json").write_text(manifest_json(draw.manifest), encoding="utf-8")
@@ -154,7 +163,14 @@ def run_demo(
             )
 
             say("verifying the bundle")
-            differences = verify_bundle(bundle, roster, draw_manifest=draw.manifest, history=city.history)
+            differences = verify_bundle(
+                bundle,
+                roster,
+                draw_manifest=draw.manifest,
+                history=city.history,
+                seal=seal,
+                commitment_digest=seal.digest if seal is not None else None,
+            )
             if differences:
                 raise VerificationError(differences)
             ledger.verify()
@@ -178,9 +194,28 @@ def run_demo(
         "annual report": final / "output" / "report",
         "ledger": final / "output" / "ledger.sqlite",
         "draw manifest": final / "output" / "sample.manifest.json",
+        "auditor's frozen roster (tiers; internal)": final / "output" / "auditor" / "roster.frozen.csv",
         "inputs": final / "input",
     }
+    if (final / "output" / "auditor" / "sealed.json").exists():
+        summary.paths["auditor's sealed material (secret)"] = final / "output" / "auditor" / "sealed.json"
     return summary
+
+
+def _seal(roster: pd.DataFrame, campaign: Campaign, history: pd.DataFrame, auditor: Path) -> Seal | None:
+    """Seal a campaign whose tiers have different ratios, before the seed; write the auditor's files.
+
+    ``auditor`` receives the frozen tiered roster and, for a sealed campaign, the sealed material
+    (the key): both are for auditors (纪检监察, courts) only and never enter the public bundle.
+    """
+    auditor.mkdir()
+    write_table(roster[[c for c in roster.columns if c != "score"]], auditor / "roster.frozen.csv")
+    if disclosure_of(campaign) != "sealed":
+        return None
+    seal = seal_campaign(roster, campaign, key=DEMO_KEY, history=history, as_of=DRAWN_ON)
+    (auditor / "sealed.json").write_text(seal_json(seal), encoding="utf-8")
+    (auditor / "sealed.json").chmod(0o600)
+    return seal
 
 
 def tier_table(summary: DemoSummary) -> pd.DataFrame:

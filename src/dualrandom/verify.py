@@ -164,9 +164,9 @@ def _compare_sealed(published: Mapping[str, Any], recomputed: Mapping[str, Any])
         recomputed_quota = drawn.get(task["task_id"], 0)
         if quota is not None and int(quota) != recomputed_quota:
             out.append(f"task {task['task_id']!r}: committed quota {quota}, recomputed {recomputed_quota}")
-    key = ("task_id", "uscc", "commitment")
-    mine = {tuple(r[k] for k in key): r["path"] for r in recomputed.get("receipts", [])}
-    theirs = {tuple(r[k] for k in key): r["path"] for r in published.get("receipts", [])}
+    fields = ("task_id", "uscc", "commitment")
+    mine = {tuple(str(r[k]) for k in fields): r["path"] for r in recomputed.get("receipts", [])}
+    theirs = {tuple(str(r[k]) for k in fields): r["path"] for r in published.get("receipts", [])}
     bad = sorted(k for k in set(mine) | set(theirs) if mine.get(k) != theirs.get(k))
     if bad:
         out.append(f"receipts differ from the recomputed ones ({len(bad)} entries, e.g. {bad[:3]})")

@@ -61,11 +61,14 @@ def canonical_text(series: pd.Series) -> pd.Series:
     Missing values are empty, whole floats lose ``.0`` (a blank cell makes pandas read a code
     column as float), dates are YYYY-MM-DD, surrounding spaces are removed.
     """
+    text: pd.Series
     if pd.api.types.is_string_dtype(series.dtype) and series.dtype != object:
-        return series.astype("string").fillna("").str.strip()
-    if pd.api.types.is_datetime64_any_dtype(series.dtype):
-        return series.dt.strftime("%Y-%m-%d").astype("string").fillna("")
-    return series.map(_scalar_text).astype("string")
+        text = series.astype("string").fillna("").str.strip()
+    elif pd.api.types.is_datetime64_any_dtype(series.dtype):
+        text = series.dt.strftime("%Y-%m-%d").astype("string").fillna("")
+    else:
+        text = series.map(_scalar_text).astype("string")
+    return text
 
 
 def _cells(series: pd.Series) -> pa.Array:

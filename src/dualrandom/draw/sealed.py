@@ -238,7 +238,7 @@ def seal_campaign(
             roster, sampling, _specs(campaign, PRESEED), PRESEED, key, seed_rule="task",
             history=history, as_of=as_of, residents=residents, commitment={},
         )  # fmt: skip
-        quotas = {t: int(g["quota"].sum()) for t, g in trial.counts.groupby("task_id", sort=False)}
+        quotas = {str(t): int(g["quota"].sum()) for t, g in trial.counts.groupby("task_id", sort=False)}
     columns = commitment_columns(frame, sampling.strata)
     committed = {
         "kind": "sealed_commitment",

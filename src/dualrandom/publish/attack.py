@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -57,6 +57,8 @@ class Narrowing:
     determined: int
     unsound: int
     by_tier: dict[str, dict[str, int]] = field(default_factory=dict)
+    determined_codes: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    """Per true tier, the codes whose tier the bundle proves (internal: never publish it)."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready figures (for the ledger payload and the ``dualrandom privacy`` report)."""
@@ -164,7 +166,7 @@ def _task_sets(
     cells = _cells(campaign, task_id, manifest, draw_public, strata)
     if not cells:
         return None
-    task = next((t for t in manifest.get("tasks", []) if t.get("task_id") == task_id), {})
+    task: Mapping[str, Any] = next((t for t in manifest.get("tasks", []) if t.get("task_id") == task_id), {})
     ranks = None
     if task.get("rule") in _TICKET_RULES:
         permanent = manifest.get("permanent_seed")
@@ -225,7 +227,19 @@ def tier_narrowing(
     consistent &= baseline | ~considered[:, None]
     narrowed = considered & (consistent != baseline).any(axis=1)
     determined = narrowed & (consistent.sum(axis=1) == 1)
-    return _summary(consistent, considered, narrowed, determined, truth, tiers)
+    summary = _summary(consistent, considered, narrowed, determined, truth, tiers)
+    if truth is not None:
+        codes = public["uscc"].to_numpy(dtype=object)
+        proven = {
+            t: [
+                str(c)
+                for c, r in zip(codes[determined], np.array(truth, dtype=object)[determined], strict=True)
+                if r == t
+            ]
+            for t in tiers
+        }
+        summary = replace(summary, determined_codes=proven)
+    return summary
 
 
 def _summary(
