@@ -2,7 +2,9 @@
 
 The auditor's manifest names each drawn entity's tier (it is as private as the roster); the
 public variant keeps per-stratum counts and thresholds under anonymous labels and lists the
-sample without tiers, so the public can recompute every ticket but never learns a tier.
+sample without tiers. A sealed draw (`dualrandom.draw.sealed`) publishes no ticket, threshold
+or cell at all: only the pre-seed commitment, the number drawn per task and per drawn entity a
+receipt (docs/draw-spec.md §12).
 """
 
 from __future__ import annotations

@@ -138,6 +138,8 @@ def verify_path(leaf: bytes, path: Sequence[str], root: str) -> bool:
     """True when ``path`` leads from ``leaf`` to ``root`` (malformed steps give False)."""
     node = leaf
     for step in path:
+        if not isinstance(step, str):
+            return False
         try:
             sibling = bytes.fromhex(step[1:])
         except ValueError:
