@@ -279,3 +279,36 @@ def test_ledger_show_and_verify_open_read_only(published: CampaignFiles, tmp_pat
     assert operator.run("ledger", "verify", files.ledger).exit_code == 0
     assert operator.run("ledger", "show", files.ledger).exit_code == 0
     assert files.ledger.read_bytes() == before
+
+
+def test_a_sealed_campaign_from_the_command_line(tmp_path: Path) -> None:
+    files = campaign_files(tmp_path / "c", entities=3_000)
+    operator = Operator(files)
+    sealed = files.folder / "auditor" / "sealed.json"
+    f = files
+    commit = ["commit", f.roster, "-o", f.commitment, "--campaign", f.campaign, "--ledger", f.ledger,
+              "--seal-out", sealed, "--history", f.history, "--as-of", "2026-11-02"]  # fmt: skip
+    assert operator.run(*commit).exit_code == 0
+    assert sealed.stat().st_mode & 0o077 == 0  # the key is for its owner (the auditors) only
+    again = operator.run(*commit)  # a rerun reuses the sealed material: the same commitment
+    assert again.exit_code == 0 and "already recorded" in again.output
+    unsealed = operator.draw()
+    assert unsealed.exit_code == 2 and "committed to sealed material" in unsealed.output
+    for step in (lambda: operator.draw("--seal", sealed), operator.assign):
+        result = step()
+        assert result.exit_code == 0, result.output
+    write_results(files)
+    for step in (operator.import_results, operator.publish):
+        result = step()
+        assert result.exit_code == 0, result.output
+    public = operator.run("verify", f.bundle, "--ledger", f.ledger)
+    assert public.exit_code == 0, public.output
+    audited = operator.run("verify", f.bundle, "--roster", f.roster, "--draw-manifest",
+                           f"{f.sample}.manifest.json", "--history", f.history, "--seal", sealed)  # fmt: skip
+    assert audited.exit_code == 0, audited.output
+    attack = operator.run("privacy", f.bundle, "--campaign", f.campaign, "--roster", f.roster)
+    assert attack.exit_code == 0, attack.output
+    manifest = json.loads((f.bundle / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["disclosure"] == "sealed"
+    assert manifest["drawn"] and not any("ticket" in entry for entry in manifest["drawn"])
+    assert "threshold" not in json.dumps(manifest["tasks"])

@@ -8,6 +8,7 @@ rerun is idempotent and a failed run leaves the previous demo in place.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,6 +19,7 @@ import pandas as pd
 
 from .atomic import atomic_directory
 from .classify import classify, load_policy, save_snapshot
+from .draw.sealed import Seal, disclosure_of, seal_campaign
 from .errors import InputError, Problem, VerificationError
 from .io import write_table
 from .ledger import Ledger
@@ -33,6 +35,9 @@ __all__ = ["DEMO_SEED", "DemoSummary", "demo_campaign", "run_demo"]
 
 DEMO_SEED = "73925180462217783145"
 """The demo's seed, as if read from 20 ten-sided dice in a public ceremony."""
+
+DEMO_KEY = hashlib.sha256(b"dualrandom demo: a fixed sealing key, so that reruns are identical").digest()
+"""The demo's sealing key. A real campaign lets `seal_campaign` draw a secret one (``secrets``)."""
 
 AS_OF = date(2026, 11, 1)
 DRAWN_ON = date(2026, 11, 2)
@@ -105,15 +110,17 @@ def run_demo(
         ledger_path = outputs / "ledger.sqlite"
         with Ledger.open(ledger_path) as ledger:
             protocol = CampaignProtocol(campaign, ledger)
-            say("committing the roster")
+            say("committing the roster (and sealing the tickets)")
+            seal = _seal(roster, campaign, city.history, outputs / "auditor")
             protocol.commit(
-                roster, output=outputs / "commitment.json", snapshot_digest=snapshot.content_digest
-            )
+                roster, output=outputs / "commitment.json", snapshot_digest=snapshot.content_digest,
+                seal=seal, seal_output=outputs / "auditor" / "sealed.json",
+            )  # fmt: skip
 
             say("drawing (first random)")
             draw = protocol.draw(
                 roster, seed, output=outputs / "sample.csv", seed_source="20 ten-sided dice (demo)",
-                history=city.history, as_of=DRAWN_ON, snapshot_digest=snapshot.content_digest,
+                history=city.history, as_of=DRAWN_ON, snapshot_digest=snapshot.content_digest, seal=seal,
             ).value  # fmt: skip
 
             say("assigning teams (second random)")
@@ -142,7 +149,10 @@ def run_demo(
             )  # fmt: skip
 
             say("verifying the bundle")
-            differences = verify_bundle(bundle, roster, draw_manifest=draw.manifest, history=city.history)
+            differences = verify_bundle(
+                bundle, roster, draw_manifest=draw.manifest, history=city.history, seal=seal,
+                commitment_digest=seal.digest if seal is not None else None,
+            )  # fmt: skip
             differences += verify_against_ledger(bundle, ledger)
             if differences:
                 raise VerificationError(differences)
@@ -166,10 +176,26 @@ def run_demo(
         "bundle": final / "output" / "bundle",
         "annual report": final / "output" / "report",
         "ledger": final / "output" / "ledger.sqlite",
-        "draw manifest": final / "output" / "sample.manifest.json",
+        "draw manifest": final / "output" / "sample.csv.manifest.json",
+        "auditor's frozen roster (tiers; internal)": final / "output" / "auditor" / "roster.frozen.csv",
         "inputs": final / "input",
     }
+    if (final / "output" / "auditor" / "sealed.json").exists():
+        summary.paths["auditor's sealed material (secret)"] = final / "output" / "auditor" / "sealed.json"
     return summary
+
+
+def _seal(roster: pd.DataFrame, campaign: Campaign, history: pd.DataFrame, auditor: Path) -> Seal | None:
+    """Seal a campaign whose tiers have different ratios, before the seed; freeze the tiered roster.
+
+    ``auditor`` receives the frozen tiered roster (and, from the commitment, the sealed
+    material): both are for auditors (纪检监察, courts) only and never enter the public bundle.
+    """
+    auditor.mkdir()
+    write_table(roster[[c for c in roster.columns if c != "score"]], auditor / "roster.frozen.csv")
+    if disclosure_of(campaign) != "sealed":
+        return None
+    return seal_campaign(roster, campaign, key=DEMO_KEY, history=history, as_of=DRAWN_ON)
 
 
 def tier_table(summary: DemoSummary) -> pd.DataFrame:

@@ -235,6 +235,10 @@ class Publication(StrictModel):
     working_days: int = Field(default=20, ge=1, le=60)
     mask_individual_names: bool = True
     retention_years: int = Field(default=5, ge=1)
+    disclosure: Literal["auto", "sealed", "open"] = Field(
+        default="auto",
+        description="sealed tickets (tiers stay private) or open; auto = open only if all ratios are equal",
+    )
 
 
 class Campaign(StrictModel):

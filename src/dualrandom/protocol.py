@@ -37,6 +37,7 @@ from .models import Campaign
 if TYPE_CHECKING:
     from .assign import Assignment
     from .draw import Draw
+    from .draw.sealed import Seal
 
 __all__ = [
     "DEPENDENTS",
@@ -48,6 +49,7 @@ __all__ = [
     "verify_against_ledger",
     "write_commitment",
     "write_draw",
+    "write_seal",
     "write_teams",
 ]
 
@@ -142,6 +144,28 @@ def write_commitment(commitment: Mapping[str, Any], output: str | Path | None) -
 
     write_text_atomic(output, manifest_json(commitment))
     return (Path(output),)
+
+
+def write_seal(seal: Seal | None, output: str | Path | None) -> tuple[Path, ...]:
+    """Write the auditor-only sealed material (the key), readable by its owner only."""
+    if seal is None or output is None:
+        return ()
+    from .atomic import write_text_atomic
+    from .draw.sealed import seal_json
+
+    path = Path(output)
+    write_text_atomic(path, seal_json(seal))
+    path.chmod(0o600)
+    return (path,)
+
+
+def _sealed_drawer(seal: Seal) -> Callable[..., Draw]:
+    from .draw.sealed import draw_sealed
+
+    def drawer(roster: Any, campaign: Campaign, seed: str, **options: Any) -> Draw:
+        return draw_sealed(roster, campaign, seed, seal, **options)
+
+    return drawer
 
 
 def write_draw(draw: Draw, output: str | Path | None) -> tuple[Path, ...]:
@@ -279,11 +303,20 @@ class CampaignProtocol:
         output: str | Path | None = None,
         snapshot_digest: str | None = None,
         strata: str | None = None,
+        seal: Seal | None = None,
+        seal_output: str | Path | None = None,
     ) -> StepResult[dict[str, Any]]:
-        """Digest the frozen roster and record the commitment; it must come before the seed."""
+        """Digest the frozen roster and record the commitment; it must come before the seed.
+
+        With ``seal`` (`dualrandom.draw.sealed.seal_campaign`) the commitment also holds the
+        sealed commitment (key digest, frames, quotas), and ``seal_output`` receives the
+        auditor-only sealed material (the key), readable by its owner only.
+        """
         from .draw import commitment
 
         committed = commitment(roster, snapshot_digest=snapshot_digest, strata=strata)
+        if seal is not None:
+            committed["sealed"] = {"commitment": seal.commitment, "commitment_digest": seal.digest}
         existing = self._refuse_different("roster_commitment", committed)
         if existing is None and self.current("seed"):
             raise LedgerConflictError(
@@ -295,7 +328,7 @@ class CampaignProtocol:
             "roster commitment",
             committed,
             lambda _: [] if existing else [Step(cid, "roster_commitment", committed)],
-            lambda _: write_commitment(committed, output),
+            lambda _: write_commitment(committed, output) + write_seal(seal, seal_output),
             [existing] if existing else [],
         )
 
@@ -307,16 +340,26 @@ class CampaignProtocol:
         output: str | Path | None = None,
         seed_source: str = "public ceremony",
         drawer: Callable[..., Draw] | None = None,
+        seal: Seal | None = None,
         **options: Any,
     ) -> StepResult[Draw]:
         """Draw the campaign's sample under ``seed`` and record the seed and the draw together.
 
         ``drawer`` is `dualrandom.draw.draw_campaign` (default) or an engine with its signature;
-        ``options`` go to it (history, as_of, residents, snapshot_digest, source, ...).
+        ``options`` go to it (history, as_of, residents, snapshot_digest, source, ...). With
+        ``seal`` the tickets are sealed (`dualrandom.draw.sealed.draw_sealed`); a campaign whose
+        commitment holds a sealed commitment must be drawn with that very seal.
         """
         from .draw import draw_campaign
 
         committed = self._require("roster_commitment", "the draw") if self.ledger else None
+        if committed is not None:
+            self._check_seal(committed, seal)
+        if seal is not None:
+            drawer = _sealed_drawer(seal)
+            options = {
+                k: v for k, v in options.items() if k in ("history", "as_of", "residents", "snapshot_digest")
+            }
         seeded = self.current("seed")
         if seeded and seeded[-1].payload.get("seed") != seed:
             raise LedgerMismatchError(self._seed_refusal(seed, seeded[-1]))
@@ -340,6 +383,23 @@ class CampaignProtocol:
 
         return self._result(
             "draw", result, steps, lambda _: write_draw(result, output), [existing] if existing else []
+        )
+
+    def _check_seal(self, committed: LedgerRecord, seal: Seal | None) -> None:
+        sealed = committed.payload.get("sealed")
+        expected = sealed.get("commitment_digest") if isinstance(sealed, dict) else None
+        found = seal.digest if seal is not None else None
+        if expected == found:
+            return
+        if expected is None:
+            raise LedgerMismatchError(
+                f"campaign {self.campaign_id!r} committed to an open draw (record {committed.seq}), "
+                "not to this sealed material"
+            )
+        raise LedgerMismatchError(
+            f"campaign {self.campaign_id!r} committed to sealed material {expected[:16]}… (record "
+            f"{committed.seq}); draw with that material (--seal FILE), "
+            + ("not without it" if found is None else f"not {found[:16]}…")
         )
 
     def _seed_refusal(self, seed: str, recorded: LedgerRecord) -> str:
@@ -648,7 +708,8 @@ class CampaignProtocol:
             if existing:
                 return []
             payload = publication_payload(publication, written)
-            return [Step(cid, "publication", {**payload, "inputs": inputs, "anchor": written.get("ledger")})]
+            internal = {"inputs": inputs, "anchor": written.get("ledger"), "privacy": publication.privacy}
+            return [Step(cid, "publication", {**payload, **internal})]
 
         result = self._result("publication", written, steps, write, existing[-1:])
         payload = publication_payload(publication, written)

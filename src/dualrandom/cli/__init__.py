@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "trigger": "dualrandom.cli._draw:trigger",
     "assign": "dualrandom.cli._assign:assign",
     "verify": "dualrandom.cli._verify:verify",
+    "privacy": "dualrandom.cli._privacy:privacy",
     "results": "dualrandom.cli._publish:results",
     "publish": "dualrandom.cli._publish:publish",
     "report": "dualrandom.cli._publish:report",

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -16,6 +16,7 @@ from ._common import campaign_protocol, fail_on_errors, seed_text
 
 if TYPE_CHECKING:
     from ..draw import Draw
+    from ..draw.sealed import Seal
 
 __all__ = ["commit", "draw", "substitute", "tickets", "trigger"]
 
@@ -47,25 +48,39 @@ def _ratios(values: tuple[str, ...]) -> dict[str, float]:
 @click.option(
     "--campaign", "campaign_file", type=click.Path(dir_okay=False), help="Campaign TOML (with --ledger)."
 )
+@click.option(
+    "--seal-out", type=click.Path(dir_okay=False), default=None,
+    help="Seal the tickets: write the secret sealed material (auditors only) here; reused if it exists.",
+)  # fmt: skip
+@click.option(
+    "--history", type=click.Path(dir_okay=False), help="With --seal-out: the history the draw uses."
+)
+@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help="With --seal-out: the draw date.")
 @fail_on_errors
 def commit(
-    roster: str,
-    output: str,
-    strata: str | None,
-    snapshot_digest: str | None,
-    ledger_url: str | None,
-    campaign_file: str | None,
-) -> None:
-    """Digest the frozen ROSTER; publish the digest BEFORE the seed is drawn."""
+    roster: str, output: str, strata: str | None, snapshot_digest: str | None, ledger_url: str | None,
+    campaign_file: str | None, seal_out: str | None, history: str | None, as_of: datetime | None,
+) -> None:  # fmt: skip
+    """Digest the frozen ROSTER; publish the digest BEFORE the seed is drawn.
+
+    With --seal-out, tickets are keyed by a secret key committed here (sealed draw, tier-private):
+    keep the written file for the auditors and pass it to `dualrandom draw --seal`.
+    """
     from ..io import read_table
     from ..protocol import write_commitment
 
     if bool(ledger_url) != bool(campaign_file):
         raise click.UsageError("--ledger and --campaign go together (the ledger records per campaign)")
+    if seal_out and not campaign_file:
+        raise click.UsageError("--seal-out needs --campaign (the seal covers the campaign's tasks)")
     table = read_table(roster)
     if campaign_file:
         with campaign_protocol(campaign_file, ledger_url, create=True) as protocol:
-            step = protocol.commit(table, output=output, snapshot_digest=snapshot_digest, strata=strata)
+            seal = _seal(table, protocol.campaign, seal_out, history, as_of) if seal_out else None
+            step = protocol.commit(
+                table, output=output, snapshot_digest=snapshot_digest, strata=strata, seal=seal,
+                seal_output=seal_out,
+            )  # fmt: skip
         click.echo(step.value["roster_digest"])
         click.echo(step.describe(), err=True)
         return
@@ -74,6 +89,17 @@ def commit(
     record = commitment(table, snapshot_digest=snapshot_digest, strata=strata)
     write_commitment(record, output)
     click.echo(record["roster_digest"])
+
+
+def _seal(table: Any, campaign: Any, path: str, history: str | None, as_of: datetime | None) -> Seal:
+    """The sealed material at ``path`` if it exists (a rerun), else a new key sealed now."""
+    from ..draw.sealed import read_seal, seal_campaign
+    from ..io import read_table
+
+    if Path(path).exists():
+        return read_seal(path)
+    past = read_table(history) if history else None
+    return seal_campaign(table, campaign, history=past, as_of=as_of.date() if as_of else None)
 
 
 @click.command()
@@ -126,6 +152,10 @@ def tickets(seed: str) -> None:
     help="Record the seed and the draw in this ledger (it must hold the roster commitment).",
 )
 @click.option("--seed-source", default="public ceremony", show_default=True, help="Where the seed came from.")
+@click.option(
+    "--seal", "seal_file", type=click.Path(exists=True, dir_okay=False), default=None,
+    help="The sealed material `commit --seal-out` wrote, for a sealed (tier-private) draw.",
+)  # fmt: skip
 @click.option("--engine", type=click.Choice(["memory", "dask"]), default="memory", show_default=True,
               help="dask: ROSTER is a Parquet file, directory or glob, drawn on a Dask cluster.")  # fmt: skip
 @click.option(
@@ -146,6 +176,7 @@ def draw(
     snapshot_digest: str | None,
     ledger_url: str | None,
     seed_source: str,
+    seal_file: str | None,
     engine: str,
     scheduler: str | None,
 ) -> None:
@@ -154,6 +185,7 @@ def draw(
     Also writes SAMPLE.public.json, the manifest without any entity's tier.
     """
     from ..draw import draw_campaign, draw_sample
+    from ..draw.sealed import read_seal
     from ..io import read_table
     from ..io.tables import check_output
     from ..protocol import write_draw
@@ -178,8 +210,10 @@ def draw(
         campaign_draw = ratio_draw = draw_on_dask(scheduler)
     table = read_table(roster) if engine == "memory" else roster
     if not campaign_file:
-        if history:
-            raise click.UsageError("--history needs --campaign (frequency caps are campaign policy)")
+        if history or seal_file:
+            raise click.UsageError(
+                "--history and --seal need --campaign (caps and seals are campaign policy)"
+            )
         result = ratio_draw(
             table, _ratios(ratio_values), seed, mode=mode or "fixed",
             reserve=5 if reserve is None else reserve, snapshot_digest=snapshot_digest, source=roster,
@@ -193,6 +227,7 @@ def draw(
             history=read_table(history) if history else None, as_of=when,
             residents=_residents(residents) if residents else None, snapshot_digest=snapshot_digest,
             source=roster, history_source=history or "history",
+            seal=read_seal(seal_file) if seal_file else None,
         )  # fmt: skip
     _drawn(step.value, output)
     if ledger_url:

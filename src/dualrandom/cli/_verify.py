@@ -44,6 +44,13 @@ def _report(differences: list[str], what: str) -> None:
     default=None,
     help="Also check a bundle against this campaign ledger (read only).",
 )
+@click.option(
+    "--seal", "seal_file", type=click.Path(exists=True, dir_okay=False), default=None,
+    help="The sealed material (auditors): recompute a sealed draw bit for bit.",
+)  # fmt: skip
+@click.option(
+    "--commitment-digest", default=None, help="The sealed commitment digest announced before the seed."
+)
 @fail_on_errors
 def verify(
     manifest: str,
@@ -57,14 +64,18 @@ def verify(
     campaign: str | None,
     draw_manifest: str | None,
     ledger_url: str | None,
+    seal_file: str | None,
+    commitment_digest: str | None,
 ) -> None:
     """Recompute MANIFEST (a draw or teams manifest JSON, or a publication bundle directory).
 
     Prints OK, or every difference and exits 1.
     """
+    from ..draw.sealed import read_seal
     from ..errors import InputError, Problem
     from ..io import read_table
 
+    seal = read_seal(seal_file) if seal_file else None
     path = Path(manifest)
     if path.is_dir():  # ---- publication bundle: dualrandom.publish (publication engineer) ----
         from ..publish import verify_bundle
@@ -75,6 +86,8 @@ def verify(
             read_table(roster) if roster else None,
             draw_manifest=full,
             history=read_table(history) if history else None,
+            seal=seal,
+            commitment_digest=commitment_digest or (seal.digest if seal is not None else None),
         )
         if ledger_url:
             from ..ledger import Ledger
@@ -107,8 +120,9 @@ def verify(
             else None
         )
         differences = verify_draw(
-            data, read_table(roster), history=read_table(history) if history else None, residents=counts
-        )
+            data, read_table(roster), history=read_table(history) if history else None, residents=counts,
+            seal=seal,
+        )  # fmt: skip
         _report(differences, f"draw of {len(data.get('sample', []))} entities")
     elif kind == "teams":  # ---- teams manifest: dualrandom.assign (assignment engineer) ----
         from ..assign import verify_teams

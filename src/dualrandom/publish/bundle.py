@@ -25,9 +25,10 @@ from ..errors import InputError, Problem
 from ..ids import normalize_ids
 from ..models import Campaign
 from ..results import columns
+from .attack import measure_publication
 from .deadlines import due_dates
 from .manifest import public_manifest
-from .privacy import mask_entity_names
+from .privacy import canonical_entity_headers, clean_column, mask_entity_names
 
 __all__ = [
     "PUBLIC_COLUMNS",
@@ -77,6 +78,8 @@ class Publication:
     status: pd.DataFrame
     published_on: date
     draw_manifest: dict[str, Any] | None = None
+    privacy: dict[str, Any] | None = None
+    """Internal: the tier-inference attack on this bundle (`dualrandom.publish.attack`), for the ledger."""
 
 
 def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
@@ -155,16 +158,20 @@ def build_publication(
     """Assemble the public tables of a campaign's results (see `PUBLIC_COLUMNS`).
 
     ``results`` is the output of `dualrandom.results.import_results`; ``roster`` needs
-    ``uscc, name, entity_type`` (``legal_rep`` is used for masking only). Raises `InputError`
-    when a result's entity is missing from the roster.
+    ``uscc, name, entity_type`` (or the Chinese headers of a bureau export; ``legal_rep`` is
+    used for masking only). A sealed draw (``draw_manifest`` is its public variant) publishes
+    receipts instead of tickets. The tier-inference attack is run on the result and kept in
+    ``privacy`` (internal). Raises `InputError` when a result's entity is missing from the roster.
     """
     results = _objects(results, ["uscc", "task_id", "department", "result", "result_code"])
+    roster = canonical_entity_headers(roster)
     entities = _objects(roster.assign(uscc=normalize_ids(roster["uscc"])), ["uscc", "name", "entity_type"])
     entities = entities.drop_duplicates("uscc").set_index("uscc")
     operators = entities["legal_rep"] if "legal_rep" in entities.columns else None
-    public_names = mask_entity_names(entities["name"], entities["entity_type"], operators)
+    codes = pd.Series(entities.index, index=entities.index)
+    public_names = mask_entity_names(entities["name"], entities["entity_type"], operators, codes)
     if not campaign.publication.mask_individual_names:
-        public_names = entities["name"].astype("string").fillna("").astype(object)
+        public_names = clean_column(entities["name"])
 
     key = ["uscc", "task_id", "department"]
     ordered = results.sort_values([*key, "result_code"], kind="stable")
@@ -220,6 +227,7 @@ def build_publication(
         },
         dtype=object,
     )
+    rows = rows.assign(**{c: clean_column(rows[c]) for c in PUBLIC_COLUMNS if c not in ("uscc", "name")})
     due = due_dates(pd.to_datetime(checks["completed_on"]), campaign.publication.working_days)
     status = checks[key].assign(
         completed_on=pd.to_datetime(checks["completed_on"]),
@@ -261,8 +269,16 @@ def build_publication(
             for i in campaign.items
         ],
     }
-    manifest = public_manifest(campaign, drawn, seed=seed, roster_digest=roster_digest, task_seeds=task_seeds)
-    return Publication(rows, notices, manifest, status, published_on, draw_manifest)
+    manifest = public_manifest(
+        campaign,
+        drawn,
+        seed=seed,
+        roster_digest=roster_digest,
+        task_seeds=task_seeds,
+        draw_public=draw_manifest,
+    )
+    privacy = measure_publication(manifest, campaign, roster, draw_public=draw_manifest)
+    return Publication(rows, notices, manifest, status, published_on, draw_manifest, privacy)
 
 
 def _json_bytes(data: Any) -> bytes:
