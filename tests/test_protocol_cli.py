@@ -17,6 +17,8 @@ import pytest
 from _campaign import OTHER_SEED, SEED, CampaignFiles, Operator, campaign_files, ledger_kinds, write_results
 from dualrandom.errors import LedgerIntegrityError
 
+pytest_plugins = ["pg"]
+
 PROTOCOL = ["roster_commitment", "seed", "draw", "assignment", "recusal", "results", "publication"]
 
 
@@ -312,3 +314,37 @@ def test_a_sealed_campaign_from_the_command_line(tmp_path: Path) -> None:
     assert manifest["disclosure"] == "sealed"
     assert manifest["drawn"] and not any("ticket" in entry for entry in manifest["drawn"])
     assert "threshold" not in json.dumps(manifest["tasks"])
+
+
+@pytest.mark.postgres
+def test_on_postgresql_disabled_triggers_and_deleted_records_are_caught(
+    published: CampaignFiles, tmp_path: Path, postgres_url: str
+) -> None:
+    """The bureau's production ledger: the same protocol, the same anchor check."""
+    import psycopg
+
+    files = copy_campaign(published, tmp_path / "c")
+    operator = Operator(files)
+    f = files
+    url = postgres_url
+    steps = [
+        ["commit", f.roster, "-o", f.commitment, "--campaign", f.campaign, "--ledger", url],
+        ["draw", f.roster, "--campaign", f.campaign, "--seed", SEED, "--history", f.history,
+         "--as-of", "2026-11-02", "-o", f.sample, "--ledger", url],
+        ["results", "import", f.results, "--campaign", f.campaign, "--sample", f.sample, "--ledger", url],
+        ["publish", "--campaign", f.campaign, "--sample", f.sample, "--results", f.results,
+         "--roster", f.roster, "--published-on", "2026-11-30", "--ledger", url, "-o", f.folder / "pg-bundle"],
+    ]  # fmt: skip
+    for args in steps:
+        result = operator.run(*args)
+        assert result.exit_code == 0, result.output
+    assert "draw already recorded" in operator.run(*steps[1]).output
+    assert operator.run("verify", f.folder / "pg-bundle", "--ledger", url).exit_code == 0
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("ALTER TABLE ledger_records DISABLE TRIGGER USER")
+        connection.execute("DELETE FROM ledger_records WHERE kind IN ('results', 'publication')")
+        row = connection.execute("SELECT seq, hash FROM ledger_records ORDER BY seq DESC LIMIT 1").fetchone()
+        connection.execute("UPDATE ledger_head SET seq = %s, hash = %s", row)
+    assert operator.run("ledger", "verify", url).exit_code == 0  # the chain alone looks whole
+    caught = operator.run("verify", f.folder / "pg-bundle", "--ledger", url)
+    assert caught.exit_code == 1 and "is not in the chain" in caught.output

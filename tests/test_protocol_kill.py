@@ -32,13 +32,28 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs fork and 
 
 
 def steps(operator: Operator) -> list[tuple[str, Callable[[], Result]]]:
+    f = operator.files
+
+    def gone() -> str:  # the first entity of task T1 in the recorded draw (the same every cycle)
+        with Ledger.open(f.ledger, create=False, read_only=True) as ledger:
+            [draw] = ledger.records(kind="draw")
+        return str(next(r["uscc"] for r in draw.payload["sample"] if r["task_id"] == "T1"))
+
+    newer = f.folder / "h2.csv"
     return [
         ("roster_commitment", operator.commit),
         ("draw", lambda: operator.draw()),
+        ("substitution", lambda: operator.run("substitute", f.sample, "--uscc", gone(), "--task", "T1",
+                                              "--reason", "已注销", "--campaign", f.campaign,
+                                              "--ledger", f.ledger)),
         ("assignment", lambda: operator.assign()),
         ("results", lambda: operator.import_results()),
         ("publication", lambda: operator.publish()),
-    ]
+        ("triggered_check", lambda: operator.run("trigger", gone(), "--campaign", f.campaign,
+                                                 "--department", "SAMR", "--reason", "投诉举报",
+                                                 "--on", "2026-11-20", "--ledger", f.ledger,
+                                                 "--history", f.history, "--history-out", newer)),
+    ]  # fmt: skip
 
 
 def killed(step: Callable[[], Result], after: float) -> None:
