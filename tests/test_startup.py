@@ -129,6 +129,14 @@ def test_the_lazy_table_and_the_type_checking_imports_agree() -> None:
     assert sorted(imported) == dualrandom.__all__
 
 
+def test_submodules_are_reached_as_attributes() -> None:
+    code = "import dualrandom\nprint(dualrandom.ledger.Ledger.__name__, dualrandom.publish.due_date.__name__)"
+    assert _python(code).split() == ["Ledger", "due_date"]
+    listed = {p.stem for p in Path(dualrandom.__file__).parent.iterdir() if not p.name.startswith("_")}
+    listed = {name.removesuffix(".py") for name in listed} - {"py", "data", "templates", "classify"}
+    assert listed == dualrandom._SUBMODULES  # type: ignore[attr-defined]
+
+
 def test_the_classify_function_survives_importing_the_classify_subpackage() -> None:
     code = (
         "import dualrandom\nimport dualrandom.classify.policy\nfrom dualrandom.classify import scoring\n"

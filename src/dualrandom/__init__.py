@@ -202,13 +202,26 @@ _EXPORTS: dict[str, str] = {
 }
 """Each public name -> the submodule it is imported from on first use."""
 
+_SUBMODULES = frozenset(
+    {
+        "assign", "atomic", "cli", "demo", "draw", "engines", "errors", "fairness", "ids", "io",
+        "ledger", "models", "publish", "report", "results", "synth", "tickets", "verify", "workflow",
+    }
+)  # fmt: skip
+"""Submodules reached as attributes (``dualrandom.ledger.Ledger``) after ``import dualrandom``.
+
+``classify`` is not among them: `dualrandom.classify` is the function.
+"""
+
 
 if not _typing.TYPE_CHECKING:  # hidden from mypy, which then checks every attribute used
 
     def __getattr__(name: str) -> _typing.Any:
-        """Import a public name from its submodule on first use; raises `AttributeError` otherwise."""
+        """Import a public name or a submodule on first use; raises `AttributeError` otherwise."""
         module = _EXPORTS.get(name)
         if module is None:
+            if name in _SUBMODULES:
+                return _importlib.import_module(f".{name}", __name__)
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
         value = getattr(_importlib.import_module(f".{module}", __name__), name)
         globals()[name] = value
