@@ -62,6 +62,10 @@ def test_help_costs_little_cpu() -> None:
     assert (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime) < 0.5
 
 
+def test_every_command_has_a_summary() -> None:
+    assert list(SUMMARIES) == list(COMMANDS), "add the command's summary to SUMMARIES in dualrandom/cli"
+
+
 @pytest.mark.parametrize("name", list(COMMANDS))
 def test_summaries_are_the_commands_own(name: str) -> None:
     command = main.get_command(click.Context(main), name)

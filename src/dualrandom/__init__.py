@@ -45,6 +45,7 @@ if _typing.TYPE_CHECKING:
         LedgerConflictError,
         LedgerError,
         LedgerIntegrityError,
+        LedgerMismatchError,
         MissingDependencyError,
         PolicyError,
         Problem,
@@ -64,6 +65,7 @@ if _typing.TYPE_CHECKING:
         load_campaign,
         parse_campaign,
     )
+    from .protocol import CampaignProtocol, StepResult, verify_against_ledger
     from .publish import due_date, publish_campaign, verify_bundle
     from .report import annual_report
     from .results import import_results
@@ -76,6 +78,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Assignment",
     "Campaign",
+    "CampaignProtocol",
     "City",
     "ClassificationPolicy",
     "ClassificationSnapshot",
@@ -92,11 +95,13 @@ __all__ = [
     "LedgerConflictError",
     "LedgerError",
     "LedgerIntegrityError",
+    "LedgerMismatchError",
     "LedgerRecord",
     "MissingDependencyError",
     "PolicyError",
     "Problem",
     "SolverError",
+    "StepResult",
     "VerificationError",
     "annual_report",
     "assign_teams",
@@ -131,6 +136,7 @@ __all__ = [
     "ticket",
     "ticket_keys",
     "validate_ids",
+    "verify_against_ledger",
     "verify_bundle",
     "verify_draw",
     "verify_teams",
@@ -140,6 +146,7 @@ __all__ = [
 _EXPORTS: dict[str, str] = {
     "Assignment": "assign",
     "Campaign": "models",
+    "CampaignProtocol": "protocol",
     "City": "synth",
     "ClassificationPolicy": "classify",
     "ClassificationSnapshot": "classify",
@@ -156,11 +163,13 @@ _EXPORTS: dict[str, str] = {
     "LedgerConflictError": "errors",
     "LedgerError": "errors",
     "LedgerIntegrityError": "errors",
+    "LedgerMismatchError": "errors",
     "LedgerRecord": "ledger",
     "MissingDependencyError": "errors",
     "PolicyError": "errors",
     "Problem": "errors",
     "SolverError": "errors",
+    "StepResult": "protocol",
     "VerificationError": "errors",
     "annual_report": "report",
     "assign_teams": "assign",
@@ -195,6 +204,7 @@ _EXPORTS: dict[str, str] = {
     "ticket": "tickets",
     "ticket_keys": "tickets",
     "validate_ids": "ids",
+    "verify_against_ledger": "protocol",
     "verify_bundle": "publish",
     "verify_draw": "verify",
     "verify_teams": "assign",
@@ -205,7 +215,7 @@ _EXPORTS: dict[str, str] = {
 _SUBMODULES = frozenset(
     {
         "assign", "atomic", "cli", "demo", "draw", "engines", "errors", "fairness", "ids", "io",
-        "ledger", "models", "publish", "report", "results", "synth", "tickets", "verify", "workflow",
+        "ledger", "models", "protocol", "publish", "report", "results", "synth", "tickets", "verify",
     }
 )  # fmt: skip
 """Submodules reached as attributes (``dualrandom.ledger.Ledger``) after ``import dualrandom``.

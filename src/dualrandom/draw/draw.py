@@ -19,10 +19,10 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..errors import DrawError, PolicyError
-from ..ids import normalize_ids
 from ..models import Campaign, Coordination, Sampling
 from ..tickets import KEY_DIGITS, ticket_keys, tickets
-from .commitment import commitment_columns, roster_digest, table_digest
+from .commitment import commitment_columns, roster_digest
+from .commitment import history_digest as history_table_digest
 from .coordination import shift_keys
 from .frame import TaskSpec, apply_caps, filter_task, prepare_frame, recent_checks
 from .manifest import build_manifest, with_substitution
@@ -284,8 +284,7 @@ def draw_tasks(
         if as_of is None:
             raise DrawError("frequency caps need the draw date: pass as_of with the history")
         checks = recent_checks(history, as_of, source=history_source)
-        present = [c for c in HISTORY_COLUMNS if c in history.columns]
-        history_digest = table_digest(history.assign(uscc=normalize_ids(history["uscc"])), present)
+        history_digest = history_table_digest(history)
     samples: Columns = {}
     reserves: Columns = {}
     counts: list[dict[str, Any]] = []
