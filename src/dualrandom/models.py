@@ -233,6 +233,11 @@ class Publication(StrictModel):
     """The one public: deadline and privacy rules of the publication."""
 
     working_days: int = Field(default=20, ge=1, le=60)
+    calendar: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Bureau calendar file (TOML: the State Council's holiday notices), relative to this one.",
+    )
     mask_individual_names: bool = True
     retention_years: int = Field(default=5, ge=1)
     disclosure: Literal["auto", "sealed", "open"] = Field(

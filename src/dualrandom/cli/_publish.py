@@ -74,14 +74,19 @@ def import_(
     late_checks = validated[late.to_numpy()].drop_duplicates(key)
     click.echo(f"{file}: {len(validated)} result(s) for {len(checks)} check(s) are valid")
     click.echo(f"overdue on {day.isoformat()}: {len(late_checks)} check(s) past their publication deadline")
-    undated = validated[(due.isna() & validated["completed_on"].notna()).to_numpy()].drop_duplicates(key)
-    if len(undated):
-        from ..publish.deadlines import calendar_range
+    from ..publish.calendar import campaign_calendar
+    from ..publish.deadlines import deadlines
 
+    calendar = campaign_calendar(protocol.campaign, campaign_file)
+    checked = deadlines(validated["completed_on"], protocol.campaign.publication.working_days, calendar)
+    if checked.provisional_years:
+        provisional = validated[checked.provisional.to_numpy()].drop_duplicates(key)
+        years = ", ".join(str(year) for year in checked.provisional_years)
         click.echo(
-            f"warning: {len(undated)} check(s) have no due date: it falls after "
-            f"{calendar_range()[1].isoformat()}, the end of the installed PRC holiday calendar; "
-            "upgrade the chinesecalendar package once the next year's schedule is published",
+            f"warning: {len(provisional)} check(s) have a provisional due date: it counts through "
+            f"{years}, whose holiday notice is neither in the bureau calendar file "
+            f"({calendar.source or 'none: set publication.calendar in the campaign'}) nor in the "
+            "installed holidays package; enter the State Council's notice in the calendar file",
             err=True,
         )
 
