@@ -153,6 +153,7 @@
       $(id).value = /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : "";
     });
     readForm();
+    if (state.task >= 0 || state.dept >= 0 || state.result >= 0 || state.from || state.to) $("more").open = true;
     matches = visits.filter(keep);
     state.page = Math.max(0, (parseInt(params.get("p") || "1", 10) || 1) - 1);
     render();
@@ -190,6 +191,7 @@
   fill($("task"), data.tasks.map(function (t) { return t[0]; }), data.tasks.map(function (t) { return t[1]; }));
   fill($("dept"), data.authorities, data.authorities);
   fill($("result"), data.results, data.results);
+  if (window.matchMedia("(min-width: 60em)").matches) $("more").open = true;
   readURL();
 
   // ---- the own-draw check -----------------------------------------------------------------
