@@ -34,7 +34,9 @@ LONG_NAME = "襄阳市樊城区" + "长" * 40 + "商贸有限责任公司"
 
 browser_only = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium (/usr/bin/chromium) is not installed"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="Debian's chromium (/usr/bin/chromium) is not installed"
+    ),
 ]
 
 

@@ -82,10 +82,12 @@ def test_hostile_and_bidi_names_are_text(bundle: tuple[Path, Any]) -> None:
         expect(page.locator("#count")).to_have_text(f"共 {hostile} 条检查结果")
         assert page.evaluate("window.pwned === undefined && document.images.length === 0")
         page.fill("#q", "反转")
-        expect(page.locator("td.name")).to_have_text([site.BIDI] * len(visits(rows[rows["name"] == site.BIDI])))
+        bidi = len(visits(rows[rows["name"] == site.BIDI]))
+        expect(page.locator("td.name")).to_have_text([site.BIDI] * bidi)
         # the override is isolated: the cell's own box holds it, the code cell reads left to right
         isolated = page.evaluate(
-            "[...document.querySelectorAll('td.name')].every(td => getComputedStyle(td).unicodeBidi === 'isolate')"
+            "[...document.querySelectorAll('td.name')]"
+            ".every(td => getComputedStyle(td).unicodeBidi === 'isolate')"
         )
         assert isolated
         codes = page.locator("td.code").all_text_contents()
