@@ -75,36 +75,30 @@ def _xml(text: str) -> str:
     return _NOT_XML.sub("\ufffd", text)
 
 
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
-
-
 def _sheet(header: list[str], body: list[list[str]], widths: list[int]) -> str:
-    letters = [_column_letter(k) for k in range(len(header))]
+    """The worksheet XML: cells without coordinates (optional in SpreadsheetML), one per value.
 
-    def row(number: int, cells: list[str], style: str) -> str:
-        return (
-            f'<row r="{number}">'
-            + "".join(
-                f'<c r="{c}{number}" t="inlineStr"{style}><is><t xml:space="preserve">{_xml(v)}</t></is></c>'
-                for c, v in zip(letters, cells, strict=True)
-            )
-            + "</row>"
-        )
+    Published columns repeat a few values (plan, task, department, result), so each distinct
+    value is escaped and wrapped once.
+    """
+    cache: dict[str, str] = {}
 
+    def cell(value: str) -> str:
+        xml = cache.get(value)
+        if xml is None:
+            xml = cache[value] = f'<c t="inlineStr"><is><t xml:space="preserve">{_xml(value)}</t></is></c>'
+        return xml
+
+    bold = "".join(f'<c t="inlineStr" s="1"><is><t>{_xml(v)}</t></is></c>' for v in header)
     cols = "".join(f'<col min="{k}" max="{k}" width="{w}" customWidth="1"/>' for k, w in enumerate(widths, 1))
     parts = [
         f'{_HEAD}<worksheet xmlns="{_NS}"><sheetViews><sheetView workbookViewId="0">'
         '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
-        f"<cols>{cols}</cols><sheetData>",
-        row(1, header, ' s="1"'),
+        f'<cols>{cols}</cols><sheetData><row r="1">{bold}</row>',
     ]
-    parts.extend(row(n, cells, "") for n, cells in enumerate(body, start=2))
+    parts.extend(
+        f'<row r="{n}">' + "".join(map(cell, cells)) + "</row>" for n, cells in enumerate(body, start=2)
+    )
     parts.append("</sheetData></worksheet>")
     return "".join(parts)
 
@@ -133,7 +127,7 @@ def _parts(sheet_name: str) -> dict[str, str]:
         '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
         '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
         '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
-        "</styleSheet>",
+        '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>',
     }
 
 
@@ -151,7 +145,7 @@ def write_xlsx(
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 0
             info.external_attr = 0o644 << 16
-            archive.writestr(info, parts[name].encode("utf-8"), compresslevel=6)
+            archive.writestr(info, parts[name].encode("utf-8"), compresslevel=1)
 
 
 def write_downloads(publication: Publication, directory: Path) -> list[str]:
