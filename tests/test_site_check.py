@@ -39,7 +39,11 @@ def pages(publication: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     root = tmp_path_factory.mktemp("check")
     full = site.write(publication, root / "full")
     hidden = site.write(dataclasses.replace(publication, manifest=private), root / "private")
-    with site.serve(full) as full_url, site.serve(hidden) as private_url, site.chromium() as browser:
+    with (
+        site.serve(full) as full_url,
+        site.serve(hidden) as private_url,
+        site.chromium("--host-resolver-rules=MAP bureau.example 127.0.0.1") as browser,
+    ):
         page = browser.new_page(viewport={"width": 390, "height": 900})
         errors = site.watch(page)
         yield {"browser": browser, "page": page, "full": full_url, "private": private_url}
@@ -150,3 +154,18 @@ def test_a_short_code_is_flagged_and_an_empty_one_clears(pages: dict[str, Any]) 
     page.fill("#code", "  ")
     page.click("#check-form button")
     assert page.locator("#check-out").inner_text() == ""
+
+
+def test_on_plain_http_the_page_points_to_the_command_line(pages: dict[str, Any]) -> None:
+    """WebCrypto exists only in secure contexts: a bureau serving the page over http gets a clear note."""
+    page = pages["browser"].new_page()
+    errors = site.watch(page)
+    page.goto(pages["full"].replace("127.0.0.1", "bureau.example"))  # not localhost: not secure
+    assert page.evaluate("window.isSecureContext") is False
+    page.fill("#code", "91420602000000001X")
+    page.click("#check-form button")
+    note = page.locator("#check-out .warning").inner_text()
+    assert "dualrandom tickets --seed" in note and "https" in note
+    assert page.locator("#results-table tbody").count() > 0  # the rest of the page works
+    page.close()
+    assert errors == []

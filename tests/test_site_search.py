@@ -164,3 +164,26 @@ def test_a_joint_visit_is_one_card_with_department_names(
     assert not any(department in text.split() for department in ("FOOD", "FIRE", "SAMR"))
     page.close()
     assert errors == []
+
+
+def test_opened_from_disk_the_url_state_and_the_check_work(browser: Any, bundle: tuple[Path, Any]) -> None:
+    """file://, no server and no network: the query string, history and WebCrypto all work."""
+    from playwright.sync_api import expect
+
+    rows = bundle[1].rows
+    context = browser.new_context(offline=True)
+    page = context.new_page()
+    errors = site.watch(page)
+    page.goto((bundle[0] / "index.html").as_uri() + "?q=" + quote("便利店"))
+    found = len(_visits(rows[rows["name"].str.contains("便利店")]))
+    expect(page.locator("#count")).to_have_text(f"共 {found} 条检查结果")
+    page.fill("#q", "有限公司")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('q') === '有限公司'")
+    page.go_back()
+    expect(page.locator("#count")).to_have_text(f"共 {found} 条检查结果")
+    page.fill("#code", rows["uscc"].iloc[0])
+    page.click("#check-form button")
+    expect(page.locator("#check-out .ticket")).to_have_count(2)
+    assert page.url.startswith("file://")
+    context.close()
+    assert errors == []
