@@ -122,8 +122,8 @@ def test_notice_fields_are_shown_when_the_notices_carry_them(tmp_path: Path, pub
         '<dt>受理机关</dt><dd class="objection">襄阳市市场监督管理局信用监管科</dd>',
         '<dt>电话</dt><dd class="objection">0710-1234567</dd>',
         '<dt>提出期限</dt><dd class="objection">20 个工作日内</dd>',
-        '<td data-label="对象范围">企业、农民专业合作社</td>',
-        '<td data-label="抽查时间">2026-10-31 前完成</td>',
+        '<td role="cell" data-label="对象范围">企业、农民专业合作社</td>',
+        '<td role="cell" data-label="抽查时间">2026-10-31 前完成</td>',
     ):
         assert shown in html
 

@@ -161,6 +161,14 @@ def test_inputs_have_labels_and_the_page_works_from_the_keyboard(browser: Any) -
     )
     assert unlabelled == []
     assert page.evaluate("[...document.querySelectorAll('button')].every(b => b.textContent.trim())")
+    # shown as cards, the results keep their table semantics in Chromium's accessibility tree
+    tree = page.context.new_cdp_session(page).send("Accessibility.getFullAXTree")["nodes"]
+    roles = [n.get("role", {}).get("value") for n in tree if not n.get("ignored")]
+    names = [str(n.get("name", {}).get("value", "")) for n in tree if not n.get("ignored")]
+    display = page.evaluate("getComputedStyle(document.querySelector('#results-table td')).display")
+    assert display != "table-cell"
+    assert roles.count("table") >= 1 and roles.count("cell") >= page.locator("#results-table td").count()
+    assert "搜索名称或统一社会信用代码" in names  # the search box is named by its label
     every = page.locator("#count").inner_text()
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "跳到抽查结果"

@@ -69,6 +69,7 @@
 
   function cell(tr, label, text, cls, span) {
     var td = document.createElement("td");
+    td.setAttribute("role", "cell");  // the table shown as cards keeps its semantics
     td.setAttribute("data-label", label);
     td.textContent = text;
     if (cls) td.className = cls;
@@ -78,9 +79,11 @@
 
   function visitBody(v) {
     var body = document.createElement("tbody");
+    body.setAttribute("role", "rowgroup");
     body.className = v[3].length > 1 ? "visit joint" : "visit";
     v[3].forEach(function (c, k) {
       var tr = document.createElement("tr");
+      tr.setAttribute("role", "row");
       if (k === 0) {
         var task = data.tasks[v[2]][1] + (v[3].length > 1 ? "（联合检查）" : "");
         cell(tr, "统一社会信用代码", v[0], "code", v[3].length);
