@@ -112,6 +112,32 @@ def test_a_drawn_entity_typed_full_width(pages: dict[str, Any], publication: Any
     assert "已按规则转换为 " + entry["uscc"] in pages["page"].locator("#check-out").inner_text()
 
 
+def test_the_command_line_the_page_suggests_gives_the_same_ticket(pages: dict[str, Any]) -> None:
+    """The page prints the `dualrandom tickets` command with the task seed (not the plan seed)."""
+    import shlex
+    import subprocess
+    import sys
+
+    shown = _check(pages["page"], pages["full"], "91420602000000001X")
+    for box in pages["page"].locator("#check-out .verdict").all():
+        command = box.locator(".seed").first.inner_text().split("命令行核对：")[1]
+        echo, tickets = command.split(" | ")
+        argv = shlex.split(tickets)
+        task_id = box.get_attribute("data-task")
+        assert argv[:3] == ["dualrandom", "tickets", "--seed"] and argv[3] == f"{data.SEED}/{task_id}"
+        run = subprocess.run(
+            [sys.executable, "-m", "dualrandom", *argv[1:]],
+            input=echo.removeprefix("echo ") + "\n",
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert run.stdout.splitlines()[1].split(",") == [
+            "91420602000000001X",
+            shown[task_id]["ticket"],
+        ]
+
+
 def test_entities_not_drawn_get_a_plain_explanation(pages: dict[str, Any], publication: Any) -> None:
     roster = data.roster()
     thresholds = _thresholds(publication, "T1")

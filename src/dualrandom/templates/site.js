@@ -269,11 +269,15 @@
         var box = line(fragment, "div", "", "verdict" + (drawn ? " drawn" : ""));
         box.setAttribute("data-task", task.id);
         line(box, "h3", "任务 " + task.id + "：" + task.name);
+        line(box, "p", verdict(task, values[k], drawn), "meaning");
         var p = line(box, "p", "抽取号：");
         line(p, "code", values[k], "ticket");
-        line(box, "p", "（按本任务的随机种子 " + task.seed + " 计算）", "seed");
-        if (task.thresholds) line(box, "p", "阈值（" + task.rule + "）：" + task.thresholds.join("、"), "seed");
-        line(box, "p", verdict(task, values[k], drawn), "meaning");
+        line(box, "p", "按本任务的随机种子 " + task.seed + " 计算；命令行核对：echo " + code +
+          " | dualrandom tickets --seed \"" + task.seed + "\"", "seed");
+        if (task.thresholds) {
+          var shown = task.thresholds.map(function (t) { return t.length > 22 ? t.slice(0, 22) + "…" : t; });
+          line(box, "p", "各层阈值（规则 " + task.rule + "，完整数值见“抽取验证”）：" + shown.join("；"), "seed");
+        }
       });
       out.replaceChildren(fragment);
     });
