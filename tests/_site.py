@@ -40,9 +40,9 @@ browser_only = [
 ]
 
 
-def publication(**changes: Any) -> Any:
+def publication(campaign: Any = None, **changes: Any) -> Any:
     """The test campaign's publication; three drawn enterprises get a hostile, a bidi and a long name."""
-    campaign = data.campaign()
+    campaign = campaign or data.campaign()
     roster = data.roster()
     sample = data.draw(roster, campaign)
     drawn = set(sample["uscc"])

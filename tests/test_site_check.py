@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -194,4 +195,32 @@ def test_on_plain_http_the_page_points_to_the_command_line(pages: dict[str, Any]
     assert "dualrandom tickets --seed" in note and "https" in note
     assert page.locator("#results-table tbody").count() > 0  # the rest of the page works
     page.close()
+    assert errors == []
+
+
+def test_bernoulli_thresholds_are_ratios_compared_exactly(pages: dict[str, Any], tmp_path: Path) -> None:
+    """Bernoulli draws publish the ratios (``ticket < ratio``), one of them written as 1e-05."""
+    campaign = data.campaign()
+    ratios = {"A": 0.00001, "B": 0.03, "C": 0.1, "D": 0.3}
+    bernoulli = campaign.model_copy(
+        update={"sampling": campaign.sampling.model_copy(update={"mode": "bernoulli", "ratios": ratios})}
+    )
+    publication = site.publication(campaign=bernoulli)
+    task = next(t for t in publication.manifest["tasks"] if t["task_id"] == "T1")
+    assert task["rule"] == "ticket < threshold"
+    assert sorted(s["threshold"] for s in task["strata"]) == ["0.03", "0.1", "0.3", "1e-05"]
+    directory = site.write(publication, tmp_path / "bundle")
+    drawn = {d["uscc"] for d in publication.manifest["drawn"] if d["task_id"] == "T1"}
+    seed = f"{data.SEED}/T1"
+    codes = [data.uscc("enterprise", n) for n in range(10_000, 10_400)]
+    above = next(u for u in codes if u not in drawn and ticket(seed, u) > "0.3")
+    between = next(u for u in codes if u not in drawn and "0.1" < ticket(seed, u) < "0.3")
+    with site.serve(directory) as url:
+        page = pages["browser"].new_page()
+        errors = site.watch(page)
+        shown = _check(page, url, above)
+        assert "大于本任务所有层的阈值" in shown["T1"]["meaning"]
+        shown = _check(page, url, between)
+        assert "介于各层阈值之间" in shown["T1"]["meaning"]
+        page.close()
     assert errors == []
