@@ -103,6 +103,9 @@ def test_notices_fall_back_honestly(publication: Any) -> None:
     objection = "对公示的检查结果有异议的，可向抽查机关（襄阳市市场监督管理局）提出。"
     assert view["objection"] == [("异议受理", objection)]
     assert {t["scope"] for t in view["tasks"].values()} == {"未公布"}
+    for task_id, task in view["tasks"].items():
+        days = sorted(publication.rows.loc[publication.rows["task_id"] == task_id, "completed_on"])
+        assert task["period"] == f"{days[0]} 至 {days[-1]}（据已公示结果的完成日期）"
 
 
 def test_notice_fields_are_shown_when_the_notices_carry_them(tmp_path: Path, publication: Any) -> None:

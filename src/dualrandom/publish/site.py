@@ -146,18 +146,26 @@ def _objection(value: Any, authority: str) -> list[tuple[str, str]]:
     return [("异议受理", f"对公示的检查结果有异议的，可向抽查机关（{authority}）提出。")]
 
 
+def _observed(dates: list[str]) -> str:
+    """The span of completion dates of published results, said to be that (no period given)."""
+    shown = sorted(d for d in dates if d)
+    return f"{shown[0]} 至 {shown[-1]}（据已公示结果的完成日期）" if shown else "未公布"
+
+
 def notice_view(publication: Publication) -> dict[str, Any]:
     """抽查时间, 对象范围 and the objection (异议) contact as the page shows them.
 
     Read from the notices when they carry ``plan.period`` (text or ``{start, end}``),
     ``plan.scope``, ``plan.objection`` (text or a mapping of contact, phone, email, address,
     deadline or deadline_days) and per task ``period``, ``scope`` or ``completion_due``. When a
-    field is absent the page says what it can: the completion dates of the published results,
-    "未公布", and the 抽查机关 as the place to object.
+    field is absent the page says what it can: the span of completion dates of the published
+    results, "未公布" for a scope, and the 抽查机关 as the place to object.
     """
     plan = publication.notices["plan"]
-    dates = sorted(d for d in publication.rows["completed_on"].tolist() if d)
-    observed = f"{dates[0]} 至 {dates[-1]}（据已公示结果的完成日期）" if dates else "未公布"
+    task_ids, completed = columns(publication.rows, ["task_id", "completed_on"])
+    dates_by_task: dict[str, list[str]] = {}
+    for task_id, day in zip(task_ids, completed, strict=True):
+        dates_by_task.setdefault(str(task_id), []).append(str(day))
     authority = str(plan.get("authority") or plan.get("initiating_department") or "")
     objection = plan.get("objection") or publication.notices.get("objection")
     tasks = {}
@@ -166,10 +174,11 @@ def notice_view(publication: Publication) -> dict[str, Any]:
         due = task.get("completion_due")
         tasks[task["id"]] = {
             "scope": "、".join(scope) if isinstance(scope, list | tuple) else str(scope or "未公布"),
-            "period": _period(task.get("period")) or (f"{due} 前完成" if due else "未公布"),
+            "period": _period(task.get("period"))
+            or (f"{due} 前完成" if due else _observed(dates_by_task.get(task["id"], []))),
         }
     return {
-        "period": _period(plan.get("period")) or observed,
+        "period": _period(plan.get("period")) or _observed([str(d) for d in completed]),
         "scope": _period(plan.get("scope")),
         "objection": _objection(objection, authority),
         "tasks": tasks,
