@@ -46,9 +46,6 @@ def test_help_imports_no_command() -> None:
     assert not any(_imported_after(code).values())
 
 
-@pytest.mark.xfail(
-    strict=True, reason="cli/_check.py imports dualrandom.io (pandas) at module level, not in the command"
-)
 def test_check_help_imports_nothing_heavy() -> None:
     code = "from dualrandom.cli import main\ntry:\n    main(['check', '--help'])\nexcept SystemExit:\n    0"
     assert not _imported_after(code)["pandas"]
@@ -147,3 +144,12 @@ def test_the_classify_function_survives_importing_the_classify_subpackage() -> N
         "print(dualrandom.classify is scoring.classify, callable(dualrandom.classify))"
     )
     assert _python(code).split() == ["True", "True"]
+
+
+def test_check_knows_every_roster_kind() -> None:
+    from typing import get_args
+
+    from dualrandom.cli._check import KINDS
+    from dualrandom.io import ROSTER_COLUMNS, RosterKind
+
+    assert KINDS == get_args(RosterKind) == tuple(ROSTER_COLUMNS)

@@ -360,8 +360,17 @@ def _encoding_hint(data: bytes) -> str:
 
 
 def load_campaign(path: str | Path) -> Campaign:
-    """Read and validate a campaign TOML file; raises `PolicyError` naming every bad key."""
-    return parse_campaign(read_toml(path, "campaign"), source=str(path))
+    """Read and validate a campaign TOML file; raises `PolicyError` naming every bad key.
+
+    A relative ``publication.calendar`` path is resolved against the campaign file's folder.
+    """
+    campaign = parse_campaign(read_toml(path, "campaign"), source=str(path))
+    calendar = campaign.publication.calendar
+    if calendar is None or Path(calendar).is_absolute():
+        return campaign
+    resolved = str(Path(path).parent / calendar)
+    publication = campaign.publication.model_copy(update={"calendar": resolved})
+    return campaign.model_copy(update={"publication": publication})
 
 
 def campaign_json_schema() -> dict[str, Any]:

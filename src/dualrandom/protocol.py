@@ -600,9 +600,11 @@ class CampaignProtocol:
         if output is None:
             return ()
         from .atomic import atomic_file
+        from .publish.calendar import campaign_calendar
         from .publish.deadlines import due_dates, overdue
 
-        due = due_dates(validated["completed_on"], self.campaign.publication.working_days)
+        calendar = campaign_calendar(self.campaign)
+        due = due_dates(validated["completed_on"], self.campaign.publication.working_days, calendar)
         with atomic_file(output, suffix=".csv") as temporary:
             shown = validated.drop(columns=["tier", "row"]).assign(
                 completed_on=validated["completed_on"].dt.strftime("%Y-%m-%d"),

@@ -56,7 +56,8 @@ def import_(
     days, campaign ``publication.working_days``); -o writes the rows with ``due_on`` and ``overdue``.
     With --ledger the sample must be the recorded draw, and the results are recorded once.
     """
-    from ..publish.deadlines import due_dates, overdue
+    from ..publish.calendar import campaign_calendar
+    from ..publish.deadlines import deadlines, overdue
 
     day = as_of.date() if as_of is not None else date.today()
     with campaign_protocol(campaign_file, ledger_url) as protocol:
@@ -65,8 +66,9 @@ def import_(
             output=output, as_of=day,
         )  # fmt: skip
     validated = step.value
-    due = due_dates(validated["completed_on"], protocol.campaign.publication.working_days)
-    late = overdue(due, day)
+    calendar = campaign_calendar(protocol.campaign)
+    checked = deadlines(validated["completed_on"], protocol.campaign.publication.working_days, calendar)
+    late = overdue(checked.due_on, day)
     if ledger_url:
         click.echo(f"ledger: {step.describe()}")
     key = ["uscc", "task_id", "department"]
@@ -74,11 +76,6 @@ def import_(
     late_checks = validated[late.to_numpy()].drop_duplicates(key)
     click.echo(f"{file}: {len(validated)} result(s) for {len(checks)} check(s) are valid")
     click.echo(f"overdue on {day.isoformat()}: {len(late_checks)} check(s) past their publication deadline")
-    from ..publish.calendar import campaign_calendar
-    from ..publish.deadlines import deadlines
-
-    calendar = campaign_calendar(protocol.campaign, campaign_file)
-    checked = deadlines(validated["completed_on"], protocol.campaign.publication.working_days, calendar)
     if checked.provisional_years:
         provisional = validated[checked.provisional.to_numpy()].drop_duplicates(key)
         years = ", ".join(str(year) for year in checked.provisional_years)

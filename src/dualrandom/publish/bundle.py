@@ -26,6 +26,7 @@ from ..ids import normalize_ids
 from ..models import Campaign
 from ..results import columns
 from .attack import measure_publication
+from .calendar import campaign_calendar
 from .deadlines import due_dates
 from .manifest import public_manifest
 from .privacy import canonical_entity_headers, clean_column, mask_entity_names
@@ -228,7 +229,8 @@ def build_publication(
         dtype=object,
     )
     rows = rows.assign(**{c: clean_column(rows[c]) for c in PUBLIC_COLUMNS if c not in ("uscc", "name")})
-    due = due_dates(pd.to_datetime(checks["completed_on"]), campaign.publication.working_days)
+    calendar = campaign_calendar(campaign)
+    due = due_dates(pd.to_datetime(checks["completed_on"]), campaign.publication.working_days, calendar)
     status = checks[key].assign(
         completed_on=pd.to_datetime(checks["completed_on"]),
         due_on=due.to_numpy(),
