@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 import dualrandom as dr
+from dualrandom.draw.sealed import check_receipt, entity_opening, seal_campaign
 from dualrandom.synth.credit import synth_credit
 from dualrandom.synth.results import synth_results
 
@@ -61,17 +62,29 @@ def main(entities: int, out: Path) -> None:
     with dr.Ledger.open(out / "campaign.ledger") as ledger:
         # The protocol checks each step against the ledger, writes outputs, then records.
         run = dr.CampaignProtocol(campaign, ledger)
-        committed = run.commit(classified, snapshot_digest=snapshot.content_digest).value
+        # Tiers have different ratios, so tickets are sealed: a secret key, committed before the
+        # seed, keys every ticket; the key goes to the auditors only (纪检监察, courts).
+        seal = seal_campaign(classified, campaign, history=history, as_of=date(2026, 11, 2))
+        committed = run.commit(classified, snapshot_digest=snapshot.content_digest, seal=seal,
+                               seal_output=out / "auditor" / "sealed.json").value  # fmt: skip
         draw = run.draw(classified, SEED, seed_source="20 ten-sided dice", history=history,
-                        as_of=date(2026, 11, 2)).value  # fmt: skip
+                        as_of=date(2026, 11, 2), seal=seal).value  # fmt: skip
         print(f"drew {len(draw.sample)} targets; roster digest {committed['roster_digest'][:16]}…")
 
-        # Anyone can check a ticket with nothing but hashlib (docs/draw-spec.md):
+        # An entity given its opening (code and sealed id) checks its own receipt and ticket:
         first = draw.sample.iloc[0]
+        opening = entity_opening(seal, first["uscc"])
+        [receipt] = [r for r in draw.manifest["receipts"]
+                     if (r["uscc"], r["task_id"]) == (first["uscc"], first["task_id"])]  # fmt: skip
         task_seed = f"{SEED}/{first['task_id']}"
-        number = int(hashlib.sha256((hashlib.sha256(task_seed.encode()).hexdigest() + first["uscc"]).encode())
-                     .hexdigest(), 16)  # fmt: skip
-        assert "0." + f"{number:064d}"[::-1] == first["ticket"] == dr.ticket(task_seed, first["uscc"])
+        valid, own_ticket = check_receipt(
+            receipt, seal.commitment["frames_root"], seed=task_seed, opening=opening
+        )
+        assert valid and own_ticket == first["ticket"]
+        # ... and the ticket is the published recipe over the sealed id (docs/draw-spec.md):
+        inner = hashlib.sha256(task_seed.encode()).hexdigest()
+        number = int(hashlib.sha256((inner + opening["sealed_id"]).encode()).hexdigest(), 16)
+        assert "0." + f"{number:064d}"[::-1] == first["ticket"]
 
         # 4. Teams: exact under every recusal rule, a pure function of the seed.
         assignment = run.assign(draw.sample, inspectors, conflicts, SEED, history=history).value

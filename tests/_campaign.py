@@ -32,6 +32,7 @@ class CampaignFiles:
         names = {
             "roster": "roster.csv", "inspectors": "inspectors.csv", "conflicts": "conflicts.csv",
             "history": "history.csv", "campaign": "campaign.toml", "ledger": "campaign.ledger",
+            "seal": "auditor/sealed.json",
             "commitment": "commitment.json", "sample": "sample.csv", "teams": "teams.csv",
             "results": "results.csv", "bundle": "bundle",
         }  # fmt: skip
@@ -70,16 +71,18 @@ class Operator:
         return result
 
     def commit(self) -> Result:
+        """Commit the roster, sealing the tickets (the demo campaign's tiers have different ratios)."""
         f = self.files
         return self.run(
-            "commit", f.roster, "-o", f.commitment, "--campaign", f.campaign, "--ledger", f.ledger
-        )
+            "commit", f.roster, "-o", f.commitment, "--campaign", f.campaign, "--ledger", f.ledger,
+            "--seal-out", f.seal, "--history", f.history, "--as-of", "2026-11-02",
+        )  # fmt: skip
 
     def draw(self, *extra: str | Path, seed: str = SEED, roster: Path | None = None) -> Result:
         f = self.files
         return self.run(
             "draw", roster or f.roster, "--campaign", f.campaign, "--seed", seed, "--history", f.history,
-            "--as-of", "2026-11-02", "-o", f.sample, "--ledger", f.ledger, *extra,
+            "--as-of", "2026-11-02", "-o", f.sample, "--ledger", f.ledger, "--seal", f.seal, *extra,
         )  # fmt: skip
 
     def assign(self, *extra: str | Path, sample: Path | None = None) -> Result:

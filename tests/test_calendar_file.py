@@ -113,10 +113,14 @@ def _campaign_with_calendar(tmp_path: Path, calendar: str | None) -> Path:
 def test_the_campaign_names_its_calendar_relative_to_itself(tmp_path: Path, calendar_file: Path) -> None:
     (tmp_path / "campaign").mkdir()
     target = _campaign_with_calendar(tmp_path / "campaign", "../calendar.toml")
-    campaign = load_campaign(target)
-    assert campaign.publication.calendar == "../calendar.toml"
-    assert campaign_calendar(campaign, target).bureau_years == (2027,)
+    campaign = load_campaign(target)  # the path is resolved against the campaign file when loaded
+    assert campaign.publication.calendar == str(target.parent / "../calendar.toml")
+    assert campaign_calendar(campaign).bureau_years == (2027,)
     plain = load_campaign(_campaign_with_calendar(tmp_path, None))
     assert campaign_calendar(plain, target) is DEFAULT_CALENDAR
+    unresolved = campaign.model_copy(
+        update={"publication": campaign.publication.model_copy(update={"calendar": "../calendar.toml"})}
+    )  # a campaign built in memory: its relative path is taken from the campaign file given
+    assert campaign_calendar(unresolved, target).bureau_years == (2027,)
     with pytest.raises(PolicyError, match="calendar file not found"):
-        campaign_calendar(campaign, tmp_path / "elsewhere" / "campaign.toml")
+        campaign_calendar(unresolved, tmp_path / "elsewhere" / "campaign.toml")

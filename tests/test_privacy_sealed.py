@@ -128,11 +128,11 @@ def test_an_entity_checks_its_own_receipt() -> None:
 # --- the bundle: public check, and forgeries -------------------------------------------------
 
 
-def _publish(directory: Path, draw: Any = DRAW) -> Path:
+def _publish(directory: Path, draw: Any = DRAW, campaign: Campaign = CAMPAIGN) -> Path:
     publish_campaign(
-        CAMPAIGN,
+        campaign,
         draw.sample,
-        data.results(draw.sample, CAMPAIGN),
+        data.results(draw.sample, campaign),
         ROSTER,
         directory,
         published_on=date(2026, 10, 20),
@@ -243,8 +243,10 @@ def test_forgery_change_a_count(bundle: Path, tmp_path: Path) -> None:
 
 
 def test_open_draw_keeps_public_recomputation(tmp_path: Path) -> None:
-    opened = draw_campaign(ROSTER, CAMPAIGN, data.SEED)
-    directory = _publish(tmp_path / "open", opened)
+    publication = CAMPAIGN.publication.model_copy(update={"disclosure": "open"})
+    chosen = CAMPAIGN.model_copy(update={"publication": publication})  # the campaign chose open tickets
+    opened = draw_campaign(ROSTER, chosen, data.SEED)
+    directory = _publish(tmp_path / "open", opened, chosen)
     assert verify_bundle(directory) == []
     manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
     assert all("ticket" in d for d in manifest["drawn"])

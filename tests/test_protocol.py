@@ -11,13 +11,28 @@ from click.testing import CliRunner
 
 from dualrandom.cli import main
 from dualrandom.draw import draw_campaign
-from dualrandom.errors import LedgerConflictError, LedgerMismatchError
+from dualrandom.errors import LedgerConflictError, LedgerMismatchError, PolicyError
 from dualrandom.ledger import Ledger
 from dualrandom.models import load_campaign
 from dualrandom.protocol import CampaignProtocol
 from dualrandom.synth import synth_city
 
-CAMPAIGN = Path(__file__).parents[1] / "examples" / "campaign.toml"
+EXAMPLE = Path(__file__).parents[1] / "examples" / "campaign.toml"
+
+
+@pytest.fixture(scope="module")
+def CAMPAIGN(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example campaign with open disclosure: these tests are about the protocol's steps.
+
+    (Its tiers have different ratios, so by default it must be sealed: tests/test_protocol_cli.py
+    runs a sealed campaign, and `test_a_sealed_campaign_needs_its_seal` below the refusal.)
+    """
+    text = EXAMPLE.read_text(encoding="utf-8").replace(
+        "[publication]\n", '[publication]\ndisclosure = "open"\n'
+    )
+    path = tmp_path_factory.mktemp("campaign") / "campaign.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +42,7 @@ def roster() -> pd.DataFrame:
     return entities.assign(tier=tiers.to_numpy())
 
 
-def test_draw_before_commitment_is_refused(tmp_path: Path, roster: pd.DataFrame) -> None:
+def test_draw_before_commitment_is_refused(tmp_path: Path, roster: pd.DataFrame, CAMPAIGN: Path) -> None:
     campaign = load_campaign(CAMPAIGN)
     with Ledger.open(tmp_path / "l.sqlite") as ledger, pytest.raises(LedgerConflictError) as caught:
         CampaignProtocol(campaign, ledger).draw(roster, "123", output=tmp_path / "s.csv")
@@ -35,7 +50,7 @@ def test_draw_before_commitment_is_refused(tmp_path: Path, roster: pd.DataFrame)
     assert not (tmp_path / "s.csv").exists()
 
 
-def test_commitment_after_seed_is_refused(tmp_path: Path, roster: pd.DataFrame) -> None:
+def test_commitment_after_seed_is_refused(tmp_path: Path, roster: pd.DataFrame, CAMPAIGN: Path) -> None:
     campaign = load_campaign(CAMPAIGN)
     with Ledger.open(tmp_path / "l.sqlite") as ledger:
         protocol = CampaignProtocol(campaign, ledger)
@@ -48,7 +63,9 @@ def test_commitment_after_seed_is_refused(tmp_path: Path, roster: pd.DataFrame) 
         assert [r.kind for r in ledger.records()] == ["roster_commitment", "seed", "draw"]
 
 
-def test_draw_must_match_committed_roster_and_recorded_seed(tmp_path: Path, roster: pd.DataFrame) -> None:
+def test_draw_must_match_committed_roster_and_recorded_seed(
+    tmp_path: Path, roster: pd.DataFrame, CAMPAIGN: Path
+) -> None:
     campaign = load_campaign(CAMPAIGN)
     with Ledger.open(tmp_path / "l.sqlite") as ledger:
         protocol = CampaignProtocol(campaign, ledger)
@@ -68,7 +85,9 @@ def test_draw_must_match_committed_roster_and_recorded_seed(tmp_path: Path, rost
         ledger.verify()
 
 
-def test_cli_commit_then_draw_records_the_protocol(tmp_path: Path, roster: pd.DataFrame) -> None:
+def test_cli_commit_then_draw_records_the_protocol(
+    tmp_path: Path, roster: pd.DataFrame, CAMPAIGN: Path
+) -> None:
     roster_file = tmp_path / "roster.csv"
     roster.to_csv(roster_file, index=False)
     ledger = tmp_path / "campaign.ledger"
@@ -92,7 +111,7 @@ def test_cli_commit_then_draw_records_the_protocol(tmp_path: Path, roster: pd.Da
         assert [r.kind for r in opened.records()] == ["roster_commitment", "seed", "draw"]
 
 
-def test_assignment_records_its_recusals(tmp_path: Path, roster: pd.DataFrame) -> None:
+def test_assignment_records_its_recusals(tmp_path: Path, roster: pd.DataFrame, CAMPAIGN: Path) -> None:
     from dualrandom.assign import assign_teams
 
     city = synth_city(3_000, seed="workflow", n_inspectors=80, n_departments=5)
@@ -142,7 +161,9 @@ def test_library_walkthrough_example_runs(tmp_path: Path) -> None:
     assert "published" in done.stdout
 
 
-def test_cli_substitution_is_recorded_and_still_verifies(tmp_path: Path, roster: pd.DataFrame) -> None:
+def test_cli_substitution_is_recorded_and_still_verifies(
+    tmp_path: Path, roster: pd.DataFrame, CAMPAIGN: Path
+) -> None:
     roster_file = tmp_path / "roster.csv"
     roster.to_csv(roster_file, index=False)
     ledger = tmp_path / "campaign.ledger"
@@ -176,7 +197,9 @@ def test_cli_substitution_is_recorded_and_still_verifies(tmp_path: Path, roster:
         assert opened.records(kind="substitution")[0].payload["reason"] == "已注销"
 
 
-def test_triggered_check_is_recorded_and_counts_toward_the_cap(tmp_path: Path, roster: pd.DataFrame) -> None:
+def test_triggered_check_is_recorded_and_counts_toward_the_cap(
+    tmp_path: Path, roster: pd.DataFrame, CAMPAIGN: Path
+) -> None:
     from dualrandom.io import read_roster
 
     campaign = load_campaign(CAMPAIGN)
@@ -206,3 +229,18 @@ def test_triggered_check_is_recorded_and_counts_toward_the_cap(tmp_path: Path, r
                                   "reason": "投诉举报"}  # fmt: skip
     bad = CliRunner().invoke(main, [*args[:1], "9135021359498494XO", *args[2:]])
     assert bad.exit_code == 2 and "a USCC uses only 0-9 and A-Y" in bad.output
+
+
+def test_a_sealed_campaign_needs_its_seal(tmp_path: Path, roster: pd.DataFrame) -> None:
+    campaign = load_campaign(EXAMPLE)  # tiers with different ratios: disclosure "auto" means sealed
+    with Ledger.open(tmp_path / "l.sqlite") as ledger:
+        with pytest.raises(PolicyError, match="needs a sealed commitment"):
+            CampaignProtocol(campaign, ledger).commit(roster)
+        assert ledger.records() == []
+    draw = draw_campaign(roster, campaign, "5")  # an open draw may be made, but never published
+    with pytest.raises(PolicyError, match="needs a sealed draw to publish"):
+        CampaignProtocol(campaign).publish(
+            draw.sample, tmp_path / "none.csv", roster, tmp_path / "b", published_on=date(2026, 11, 30),
+            draw_manifest=draw.manifest,
+        )  # fmt: skip
+    assert not (tmp_path / "b").exists()

@@ -173,7 +173,7 @@ def test_publishing_a_draw_made_with_another_seed_is_refused(
     operator = Operator(files)
     other = operator.run(
         "draw", files.roster, "--campaign", files.campaign, "--seed", OTHER_SEED, "--history", files.history,
-        "--as-of", "2026-11-02", "-o", files.folder / "other.csv",
+        "--as-of", "2026-11-02", "-o", files.folder / "other.csv", "--seal", files.seal,
     )  # fmt: skip
     assert other.exit_code == 0, other.output
     refused = operator.run(
@@ -214,7 +214,7 @@ def test_trigger_checks_the_department_and_never_rewrites_the_committed_history(
     assert "already recorded" in again.output
     assert ledger_kinds(files) == [*PROTOCOL, "triggered_check"]
     audited = operator.run("verify", f"{files.sample}.manifest.json", "--roster", files.roster,
-                           "--history", files.history)  # fmt: skip
+                           "--history", files.history, "--seal", files.seal)  # fmt: skip
     assert audited.exit_code == 0, audited.output  # the auditor's check still reproduces the draw
 
 
@@ -286,7 +286,7 @@ def test_ledger_show_and_verify_open_read_only(published: CampaignFiles, tmp_pat
 def test_a_sealed_campaign_from_the_command_line(tmp_path: Path) -> None:
     files = campaign_files(tmp_path / "c", entities=3_000)
     operator = Operator(files)
-    sealed = files.folder / "auditor" / "sealed.json"
+    sealed = files.seal
     f = files
     commit = ["commit", f.roster, "-o", f.commitment, "--campaign", f.campaign, "--ledger", f.ledger,
               "--seal-out", sealed, "--history", f.history, "--as-of", "2026-11-02"]  # fmt: skip
@@ -294,9 +294,12 @@ def test_a_sealed_campaign_from_the_command_line(tmp_path: Path) -> None:
     assert sealed.stat().st_mode & 0o077 == 0  # the key is for its owner (the auditors) only
     again = operator.run(*commit)  # a rerun reuses the sealed material: the same commitment
     assert again.exit_code == 0 and "already recorded" in again.output
-    unsealed = operator.draw()
+    unsealed = operator.run(
+        "draw", f.roster, "--campaign", f.campaign, "--seed", SEED, "--history", f.history,
+        "--as-of", "2026-11-02", "-o", f.sample, "--ledger", f.ledger,
+    )  # fmt: skip
     assert unsealed.exit_code == 2 and "committed to sealed material" in unsealed.output
-    for step in (lambda: operator.draw("--seal", sealed), operator.assign):
+    for step in (operator.draw, operator.assign):
         result = step()
         assert result.exit_code == 0, result.output
     write_results(files)
@@ -328,9 +331,10 @@ def test_on_postgresql_disabled_triggers_and_deleted_records_are_caught(
     f = files
     url = postgres_url
     steps = [
-        ["commit", f.roster, "-o", f.commitment, "--campaign", f.campaign, "--ledger", url],
+        ["commit", f.roster, "-o", f.commitment, "--campaign", f.campaign, "--ledger", url,
+         "--seal-out", f.seal, "--history", f.history, "--as-of", "2026-11-02"],
         ["draw", f.roster, "--campaign", f.campaign, "--seed", SEED, "--history", f.history,
-         "--as-of", "2026-11-02", "-o", f.sample, "--ledger", url],
+         "--as-of", "2026-11-02", "-o", f.sample, "--ledger", url, "--seal", f.seal],
         ["results", "import", f.results, "--campaign", f.campaign, "--sample", f.sample, "--ledger", url],
         ["publish", "--campaign", f.campaign, "--sample", f.sample, "--results", f.results,
          "--roster", f.roster, "--published-on", "2026-11-30", "--ledger", url, "-o", f.folder / "pg-bundle"],

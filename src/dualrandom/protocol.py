@@ -314,6 +314,8 @@ class CampaignProtocol:
         """
         from .draw import commitment
 
+        if self.ledger is not None:
+            self._require_seal(seal, "commitment")
         committed = commitment(roster, snapshot_digest=snapshot_digest, strata=strata)
         if seal is not None:
             committed["sealed"] = {"commitment": seal.commitment, "commitment_digest": seal.digest}
@@ -363,7 +365,7 @@ class CampaignProtocol:
         seeded = self.current("seed")
         if seeded and seeded[-1].payload.get("seed") != seed:
             raise LedgerMismatchError(self._seed_refusal(seed, seeded[-1]))
-        result = (drawer or draw_campaign)(roster, self.campaign, seed, **options)
+        result = self._drawn(drawer or draw_campaign, committed, roster, seed, options)
         if committed is not None and result.manifest.get("roster_digest") != committed.payload.get(
             "roster_digest"
         ):
@@ -384,6 +386,39 @@ class CampaignProtocol:
         return self._result(
             "draw", result, steps, lambda _: write_draw(result, output), [existing] if existing else []
         )
+
+    def _require_seal(self, seal: Seal | None, what: str) -> None:
+        """Refuse an open (recomputable) draw where the campaign's tickets must be sealed.
+
+        Open tickets against different ratios let anyone infer tiers (docs/draw-spec.md §12).
+        """
+        from .draw.sealed import disclosure_of
+
+        if seal is not None or disclosure_of(self.campaign) != "sealed":
+            return
+        raise PolicyError(
+            f"campaign {self.campaign_id!r} needs a sealed {what}: its tiers have different ratios, so "
+            "open tickets would let anyone infer tiers. Seal it before the seed (CLI: commit "
+            "--seal-out AUDITOR/sealed.json, with --history and --as-of when frequency caps apply; then "
+            'draw --seal AUDITOR/sealed.json), or set [publication] disclosure = "open" to accept '
+            "recomputable tickets"
+        )
+
+    def _drawn(
+        self, drawer: Callable[..., Draw], committed: LedgerRecord | None, roster: Any, seed: str,
+        options: Mapping[str, Any],
+    ) -> Draw:  # fmt: skip
+        from .draw.sealed import SealMismatchError
+
+        try:
+            return drawer(roster, self.campaign, seed, **options)
+        except SealMismatchError as error:
+            if committed is None:
+                raise
+            raise LedgerMismatchError(
+                f"{error} (the seal campaign {self.campaign_id!r} committed to in record {committed.seq}): "
+                "draw from the committed roster and history, on the committed date; nothing was recorded"
+            ) from None
 
     def _check_seal(self, committed: LedgerRecord, seal: Seal | None) -> None:
         sealed = committed.payload.get("sealed")
@@ -634,6 +669,8 @@ class CampaignProtocol:
         """
         from .publish.run import prepare_publication
 
+        if (draw_manifest or {}).get("disclosure") != "sealed":
+            self._require_seal(None, "draw to publish")
         if self.ledger is not None:
             seed = self._check_publication_inputs(sample, seed, draw_manifest, teams)
         publication, validated = prepare_publication(

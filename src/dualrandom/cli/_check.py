@@ -55,9 +55,7 @@ def _table(problems: tuple[Problem, ...]) -> Table:
 
 @click.command()
 @click.argument("roster")
-@click.option(
-    "--kind", type=click.Choice(list(KINDS)), help="Default: the file's name, else entities."
-)
+@click.option("--kind", type=click.Choice(list(KINDS)), help="Default: the file's name, else entities.")
 @click.option(
     "--lenient", is_flag=True, help="Accept a USCC whose only fault is its check character (warning)."
 )

@@ -43,6 +43,7 @@ __all__ = [
     "SEALED_VERSION",
     "Disclosure",
     "Seal",
+    "SealMismatchError",
     "check_receipt",
     "disclosure_of",
     "draw_sealed",
@@ -338,6 +339,12 @@ def _receipts(
     ]
 
 
+class SealMismatchError(DrawError):
+    """The roster, history or draw date are not the ones a seal committed to (input to correct)."""
+
+    exit_code = 2
+
+
 def draw_sealed(
     roster: pd.DataFrame,
     campaign: Campaign,
@@ -351,8 +358,8 @@ def draw_sealed(
 ) -> Draw:
     """Draw ``campaign`` with sealed tickets under the key committed in ``seal``.
 
-    Raises `DrawError` when the roster, history or draw date differ from what the seal
-    committed (a seal made for other inputs proves nothing), and as `draw_tasks` does.
+    Raises `SealMismatchError` (a `DrawError`) when the roster, history or draw date differ
+    from what the seal committed (a seal made for other inputs proves nothing), and as `draw_tasks` does.
     """
     committed = seal.commitment
     frame = prepare_frame(roster, campaign.sampling.tiers)
@@ -367,7 +374,7 @@ def draw_sealed(
     if committed.get("campaign_id") != campaign.plan.id:
         problems.append(f"the seal is for campaign {committed.get('campaign_id')!r}")
     if problems:
-        raise DrawError("; ".join(problems))
+        raise SealMismatchError("; ".join(problems))
     rule = "coordinated" if campaign.sampling.coordination is not None else "task"
     return draw_tasks_sealed(
         roster, campaign.sampling, _specs(campaign, seed), seed, seal.key, seed_rule=rule,
