@@ -86,7 +86,14 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("masking") / "bundle"
     results = data.results(sample, CAMPAIGN)
     publish_campaign(
-        CAMPAIGN, sample, results, chinese, directory, published_on=date(2026, 10, 20), seed=data.SEED
+        CAMPAIGN,
+        sample,
+        results,
+        chinese,
+        directory,
+        published_on=date(2026, 10, 20),
+        seed=data.SEED,
+        draw_manifest=draw.manifest,
     )
     return directory
 

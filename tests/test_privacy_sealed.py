@@ -26,13 +26,13 @@ from dualrandom.draw.sealed import (
     seal_json,
 )
 from dualrandom.errors import DrawError
-from dualrandom.models import Campaign
+from dualrandom.models import Campaign, load_campaign
 from dualrandom.publish import publish_campaign, verify_bundle
 from dualrandom.publish.bundle import file_digests
 from dualrandom.tickets import ticket
 from dualrandom.verify import verify_draw
 
-CAMPAIGN = data.campaign()
+CAMPAIGN = load_campaign(data.ROOT / "examples" / "campaign.toml")  # disclosure "auto": sealed
 ROSTER = data.roster(3000)
 KEY = hashlib.sha256(b"test key").digest()
 SEAL = seal_campaign(ROSTER, CAMPAIGN, key=KEY)

@@ -277,10 +277,11 @@ def recording_commands(files: CampaignFiles, out: Path) -> dict[str, list[str | 
     """Every command that writes outputs and records, aimed at ``out``."""
     return {
         "commit": ["commit", files.roster, "-o", out / "c.json", "--campaign", files.campaign,
-                   "--ledger", files.ledger],
+                   "--ledger", files.ledger, "--seal-out", files.seal, "--history", files.history,
+                   "--as-of", "2026-11-02"],
         "draw": ["draw", files.roster, "--campaign", files.campaign, "--seed", SEED,
                  "--history", files.history, "--as-of", "2026-11-02", "-o", out / "s.csv",
-                 "--ledger", files.ledger],
+                 "--ledger", files.ledger, "--seal", files.seal],
         "assign": ["assign", files.sample, "--inspectors", files.inspectors, "--conflicts", files.conflicts,
                    "--campaign", files.campaign, "--history", files.history, "--seed", SEED,
                    "-o", out / "t.csv", "--ledger", files.ledger],

@@ -25,6 +25,7 @@ from click.testing import Result
 
 from _campaign import CampaignFiles, Operator, campaign_files, write_results
 from dualrandom.ledger import Ledger
+from dualrandom.protocol import drawn_pairs
 
 KILLS = 200
 
@@ -78,19 +79,41 @@ def agrees(files: CampaignFiles) -> list[str]:
     with Ledger.open(files.ledger, create=False, read_only=True) as ledger:
         ledger.verify()
         records = {r.kind: r for r in ledger.records()}
-    written = {
-        "roster_commitment": files.commitment,
-        "draw": Path(f"{files.sample}.manifest.json"),
-        "assignment": Path(f"{files.teams}.manifest.json"),
-    }
+        campaign = next(iter(records.values())).campaign_id if records else ""
+        recorded_substitutions = [r.payload for r in ledger.records(campaign, "substitution")]
+    written = {"roster_commitment": files.commitment, "assignment": Path(f"{files.teams}.manifest.json")}
     for kind, path in written.items():
         if kind in records and json.loads(path.read_text(encoding="utf-8")) != records[kind].payload:
             problems.append(f"{kind} record {records[kind].seq} differs from {path.name}")
+    if "draw" in records:  # the files may be one substitution ahead (written, not yet recorded)
+        manifest = json.loads(Path(f"{files.sample}.manifest.json").read_text(encoding="utf-8"))
+        written_substitutions = manifest["substitutions"]
+        ahead = len(written_substitutions) - len(recorded_substitutions)
+        if written_substitutions[: len(recorded_substitutions)] != recorded_substitutions or ahead not in (
+            0,
+            1,
+        ):
+            problems.append("the sample's substitutions are not the recorded ones")
+        if drawn_pairs(manifest) != applied(records["draw"].payload, written_substitutions):
+            problems.append("the sample's manifest is not the recorded draw")
+    if "triggered_check" in records:
+        newer = files.folder / "h2.csv"
+        if records["triggered_check"].payload["uscc"] not in newer.read_text(encoding="utf-8-sig"):
+            problems.append("the triggered check is recorded but not in the new history version")
     if "publication" in records:
         digest = hashlib.sha256((files.bundle / "bundle.json").read_bytes()).hexdigest()
         if digest != records["publication"].payload["bundle_digest"]:
             problems.append("the publication record names another bundle")
     return problems
+
+
+def applied(draw: dict[str, object], substitutions: list[dict[str, str]]) -> set[tuple[str, str]]:
+    """The drawn pairs of a recorded draw after the given substitutions."""
+    pairs = drawn_pairs(draw)
+    for s in substitutions:
+        pairs.discard((s["task_id"], s["removed"]))
+        pairs.add((s["task_id"], s["added"]))
+    return pairs
 
 
 def leftovers(files: CampaignFiles) -> list[str]:

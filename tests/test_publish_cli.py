@@ -16,8 +16,6 @@ from dualrandom.ledger import Ledger
 from dualrandom.ledger.records import Step
 from dualrandom.publish import verify_bundle
 
-CAMPAIGN = data.ROOT / "examples" / "campaign.toml"
-
 
 @pytest.fixture
 def files(tmp_path: Path) -> Path:
@@ -29,6 +27,7 @@ def files(tmp_path: Path) -> Path:
     data.results(sample, campaign).to_csv(tmp_path / "results.csv", index=False)
     data.teams(sample).to_csv(tmp_path / "teams.csv", index=False)
     data.inspectors().to_csv(tmp_path / "inspectors.csv", index=False)
+    data.campaign_file(tmp_path)
     manifest = {"kind": "draw", "seed": data.SEED, "roster_digest": "cd" * 32}
     (tmp_path / "sample.csv.manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     return tmp_path
@@ -68,7 +67,7 @@ def test_results_import_publish_report(files: Path) -> None:
             "import",
             str(files / "results.csv"),
             "--campaign",
-            str(CAMPAIGN),
+            str(files / "campaign.toml"),
             "--sample",
             str(files / "sample.csv"),
             "--ledger",
@@ -106,7 +105,7 @@ def test_results_import_publish_report(files: Path) -> None:
         [
             "publish",
             "--campaign",
-            str(CAMPAIGN),
+            str(files / "campaign.toml"),
             "--sample",
             str(files / "sample.csv"),
             "--results",
@@ -155,7 +154,7 @@ def test_bad_results_exit_2_and_list_every_problem(files: Path) -> None:
             "import",
             str(files / "bad.csv"),
             "--campaign",
-            str(CAMPAIGN),
+            str(files / "campaign.toml"),
             "--sample",
             str(files / "sample.csv"),
             "-o",
@@ -181,7 +180,7 @@ def test_publish_without_a_seed_fails_clearly(files: Path) -> None:
         [
             "publish",
             "--campaign",
-            str(CAMPAIGN),
+            str(files / "campaign.toml"),
             "--sample",
             str(files / "sample.csv"),
             "--results",
