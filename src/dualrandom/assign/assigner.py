@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from itertools import combinations
 from typing import Any, Literal
 
@@ -73,6 +74,7 @@ def assign_teams(
     candidates: int | None = None,
     sources: Mapping[str, str] | None = None,
     progress: Progress | None = None,
+    on: date | None = None,
 ) -> Assignment:
     """Draw a team for every sampled target under every hard rule.
 
@@ -80,7 +82,11 @@ def assign_teams(
     eligible officers with the lowest candidate keys per target (for very large rosters;
     enlarged automatically when that makes a department infeasible). With ``allow_partial``
     the targets that cannot be staffed are listed in ``unassigned`` instead of raising
-    `InfeasibleAssignmentError`.
+    `InfeasibleAssignmentError`. ``on`` is the assignment date: the visit date of targets
+    without ``scheduled_on``, against which certificates and rotation in days are checked.
+
+    Raises `PolicyError` (bad mode, seed, candidates, or a date rule without a date),
+    `InputError` (bad rows), `InfeasibleAssignmentError` and `SolverError`.
     """
     spec = team_spec(campaign_or_rules)
     chosen_mode: Mode = mode or spec.rules.mode
@@ -100,7 +106,7 @@ def assign_teams(
     unassigned: list[Shortage] = []
     remaining = targets
     while True:
-        eligibility = Eligibility(remaining, roster, declared, past, spec)
+        eligibility = Eligibility(remaining, roster, declared, past, spec, on)
         outcomes = [
             _solve_pool(eligibility, pool, seed, chosen_mode, candidates)
             for pool in _report(eligibility.pools, progress)
@@ -141,6 +147,8 @@ def assign_teams(
         unassigned,
     )
     manifest["rotation_window"] = list(eligibility.rotation_window)
+    manifest["on"] = on.isoformat() if on is not None else None
+    manifest["certificates"] = _certificate_summary(spec, roster, eligibility)
     manifest["recusals"] = recusals(eligibility)
     return Assignment(teams, manifest, marginals, tuple(unassigned), explanation)
 
@@ -154,27 +162,42 @@ def recusals(eligibility: Eligibility) -> list[dict[str, str]]:
     Rule-wide exclusions (属地, inactive, caps) follow from the published rules and rosters and
     are not listed one by one.
     """
-    targets = eligibility.targets
+    uscc = eligibility.targets.uscc.to_numpy(dtype=object)
+    tasks = eligibility.targets.task_id.to_numpy(dtype=object)
     officers = eligibility.roster.inspector_id.to_numpy(dtype=object)
-    rows = {
-        (
-            str(targets.uscc.iat[int(pool.slot_target[slot])]),
-            str(targets.task_id.iat[int(pool.slot_target[slot])]),
-            str(officers[int(pool.members[member])]),
-            _SPARSE_RULES.get(int(rule), str(rule)),
-            str(detail),
+    parts = []
+    for pool in eligibility.pools:
+        rows = pool.slot_target[pool.sparse_slot]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "uscc": uscc[rows],
+                    "task_id": tasks[rows],
+                    "inspector_id": officers[pool.members[pool.sparse_member]],
+                    "rule": np.where(pool.sparse_rule == 1, "CONFLICT", "ROTATION"),
+                    "detail": pool.sparse_detail,
+                }
+            )
         )
-        for pool in eligibility.pools
-        for slot, member, rule, detail in zip(
-            pool.sparse_slot.tolist(),
-            pool.sparse_member.tolist(),
-            pool.sparse_rule.tolist(),
-            pool.sparse_detail.tolist(),
-            strict=True,
-        )
+    if not parts:
+        return []
+    frame = pd.concat(parts, ignore_index=True).astype(str).drop_duplicates()
+    frame = frame.sort_values(list(frame.columns), kind="stable")
+    return frame.to_dict(orient="records")  # type: ignore[return-value]
+
+
+def _certificate_summary(spec: TeamSpec, roster: pd.DataFrame, eligibility: Eligibility) -> dict[str, Any]:
+    """How 执法证 were checked: the rule, whether the roster records them, who lacks one."""
+    officers = ~roster.expert.to_numpy(dtype=bool)
+    recorded = bool(roster.certificate_no.notna().any())
+    ids = roster.inspector_id.to_numpy(dtype=object)[officers & ~eligibility.certified]
+    return {
+        "rule": spec.rules.certificates,
+        "recorded": recorded,
+        "checked": spec.rules.certificates == "required"
+        or (spec.rules.certificates == "if_recorded" and recorded),
+        "uncertified_officers": sorted(str(i) for i in ids),
     }
-    names = ("uscc", "task_id", "inspector_id", "rule", "detail")
-    return [dict(zip(names, row, strict=True)) for row in sorted(rows)]
 
 
 def _report(pools: list[Pool], progress: Progress | None) -> Iterator[Pool]:

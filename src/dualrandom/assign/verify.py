@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from datetime import date
 from typing import Literal
 
 import pandas as pd
 
 from ..errors import VerificationError
-from ..models import Campaign, TeamRules
+from ..models import LOCAL_LEVELS, Campaign, TeamRules
 from .inputs import Sources, normalize_conflicts, normalize_history, normalize_inspectors, normalize_sample
 from .quotas import team_spec
 
@@ -33,10 +34,12 @@ def team_problems(
     history: pd.DataFrame | None = None,
     sources: Mapping[str, str] | None = None,
     partial: bool = False,
+    on: date | None = None,
 ) -> list[str]:
     """Every rule the team table breaks, one sentence each (empty when all rules hold).
 
-    With ``partial`` a target without any row counts as deliberately unassigned.
+    With ``partial`` a target without any row counts as deliberately unassigned; ``on`` is the
+    visit date of targets without ``scheduled_on``. Raises `InputError` for bad input rows.
     """
     spec = team_spec(campaign_or_rules)
     rules = spec.rules
@@ -51,31 +54,31 @@ def team_problems(
     rows = teams.fillna("").astype(str)
     problems: list[str] = []
     info = {
-        (u, t): (d, div, day)
-        for u, t, d, div, day in zip(
+        (u, t): (d, div, day, parties)
+        for u, t, d, div, day, parties in zip(
             targets.uscc,
             targets.task_id,
             targets.departments,
             targets.division,
             targets.scheduled_on,
+            targets.parties,
             strict=True,
         )
     }
     conflict_pairs = {
-        (o, u): r for o, u, r in zip(declared.inspector_id, declared.uscc, declared.reason, strict=True)
+        (o, u): r for o, u, r in zip(declared.inspector_id, declared.uscc, declared.reason, strict=True) if u
     }
-    recent: set[tuple[str, str]] = set()
-    if rules.rotation_campaigns and not past.empty:
-        named = past[past.campaign_id != ""]
-        last = named.groupby("campaign_id")["inspected_on"].max().reset_index()
-        last = last.sort_values(["inspected_on", "campaign_id"], ascending=False).head(
-            rules.rotation_campaigns
-        )
-        window = named[named.campaign_id.isin(set(last.campaign_id))]
-        recent = set(zip(window.inspector_id, window.uscc, strict=True))
+    person_conflicts = {
+        (o, p): r for o, p, r in zip(declared.inspector_id, declared.party, declared.reason, strict=True) if p
+    }
+    recent = _recent_campaign_pairs(past, rules.rotation_campaigns, spec.campaign_id)
+    visits: dict[tuple[str, str], list[date]] = {}
+    for officer_id, code, when in zip(past.inspector_id, past.uscc, past.inspected_on, strict=True):
+        visits.setdefault((officer_id, code), []).append(when)
     qualified = {
         (item_task, department): need for (item_task, department), need in spec.qualifications.items()
     }
+    recorded = "certificate_no" in inspectors.columns
     caps: dict[str, int] = dict(zip(roster.index, roster.max_targets.astype(int), strict=True))
     seen: Counter[tuple[str, str, str]] = Counter()
     load: Counter[str] = Counter()
@@ -104,16 +107,40 @@ def team_problems(
             problems.append(f"{where}: the officer is inactive")
         if (officer, u) in conflict_pairs:
             problems.append(f"{where}: declared conflict ({conflict_pairs[(officer, u)]})")
-        departments, division, day = info[(u, t)]
-        if rules.local_recusal and division and person.home_division == division:
-            problems.append(f"{where}: 属地 officer of division {division}")
+        departments, division, day, parties = info[(u, t)]
+        day = day or on
+        width = LOCAL_LEVELS[rules.local_level]
+        home = person.home_division.ljust(12, "0")[:width]
+        if (
+            rules.local_recusal
+            and division
+            and person.home_division
+            and division.ljust(12, "0")[:width] == home
+        ):
+            problems.append(f"{where}: 属地 officer of division {division} ({rules.local_level} level)")
+        for party in sorted(parties):
+            if (officer, party) in person_conflicts:
+                problems.append(
+                    f"{where}: declared conflict with {party} ({person_conflicts[(officer, party)]})"
+                )
         if (officer, u) in recent:
             problems.append(
                 f"{where}: inspected this entity within the last {rules.rotation_campaigns} campaign(s)"
             )
-        need = qualified.get((t, department), frozenset()) if role == "officer" else frozenset()
-        if not need <= person.qualifications:
-            problems.append(f"{where}: lacks qualification(s) {sorted(need - person.qualifications)}")
+        days = rules.rotation_days
+        if (
+            days is not None
+            and day is not None
+            and any((day - d).days < days for d in visits.get((officer, u), []))
+        ):
+            problems.append(f"{where}: inspected this entity within {days} days of the visit")
+        if role == "officer":
+            need = qualified.get((t, department), frozenset())
+            if not need <= person.qualifications:
+                problems.append(f"{where}: lacks qualification(s) {sorted(need - person.qualifications)}")
+            problems += _certificate_problems(where, person, rules.certificates, recorded, day)
+        elif spec.expert_fields(t) and not spec.expert_fields(t) & person.qualifications:
+            problems.append(f"{where}: the expert holds none of {sorted(spec.expert_fields(t))}")
         if day is not None and day in person.unavailable:
             problems.append(f"{where}: unavailable on {day.isoformat()}")
         if role == "officer" and department not in departments:
@@ -122,7 +149,7 @@ def team_problems(
         f"target {u} task {t or '-'}: officer {o} appears {n} times" for (u, t, o), n in seen.items() if n > 1
     ]
     staffed = {(u, t) for u, t, _, _ in counts}
-    for (u, t), (departments, _, _) in info.items():
+    for (u, t), (departments, _, _, _) in info.items():
         if partial and (u, t) not in staffed:
             continue  # left unassigned on purpose (listed in the manifest)
         for department, seats in spec.quotas(t, departments).items():
@@ -131,10 +158,10 @@ def team_problems(
                 problems.append(
                     f"target {u} task {t or '-'}: department {department} sends {got}, needs {seats}"
                 )
-        if counts[(u, t, "expert", "*")] != rules.experts:
+        if counts[(u, t, "expert", "*")] != spec.experts(t):
             problems.append(
                 f"target {u} task {t or '-'}: {counts[(u, t, 'expert', '*')]} experts, "
-                f"rules ask for {rules.experts}"
+                f"rules ask for {spec.experts(t)}"
             )
     for officer, n in sorted(load.items()):
         cap = int(caps[officer])
@@ -145,6 +172,31 @@ def team_problems(
                 f"officer {officer}: {n} targets exceed the campaign cap {rules.max_targets_per_officer}"
             )
     return problems
+
+
+def _recent_campaign_pairs(past: pd.DataFrame, window: int, current: str) -> set[tuple[str, str]]:
+    """(officer, uscc) pairs inspected in the last ``window`` past campaigns (not ``current``)."""
+    named = past[(past.campaign_id != "") & (past.campaign_id != current)]
+    if not window or named.empty:
+        return set()
+    last = named.groupby("campaign_id")["inspected_on"].max().reset_index()
+    last = last.sort_values(["inspected_on", "campaign_id"], ascending=False).head(window)
+    chosen = named[named.campaign_id.isin(set(last.campaign_id))]
+    return set(zip(chosen.inspector_id, chosen.uscc, strict=True))
+
+
+def _certificate_problems(
+    where: str, person: pd.Series, rule: str, recorded: bool, day: date | None
+) -> list[str]:
+    """An officer seat needs a 执法证 number, valid on the visit day."""
+    if rule == "off" or (rule == "if_recorded" and not recorded):
+        return []
+    if not person.certificate_no:
+        return [f"{where}: holds no 执法证 (certificate_no empty), so cannot be an enforcement officer"]
+    until = person.certificate_valid_until
+    if until is not None and day is not None and day > until:
+        return [f"{where}: 执法证 valid until {until.isoformat()}, the visit is on {day.isoformat()}"]
+    return []
 
 
 def verify_teams(
@@ -160,6 +212,7 @@ def verify_teams(
     candidates: int | None = None,
     allow_partial: bool = False,
     sources: Mapping[str, str] | None = None,
+    on: date | None = None,
 ) -> None:
     """Raise `VerificationError` listing every broken rule (and, with ``seed``, every row that a
     recomputation does not reproduce); return quietly when the teams are valid."""
@@ -172,6 +225,7 @@ def verify_teams(
         history=history,
         sources=sources,
         partial=allow_partial,
+        on=on,
     )
     if seed is not None:
         from .assigner import TEAM_COLUMNS, assign_teams
@@ -187,6 +241,7 @@ def verify_teams(
             candidates=candidates,
             allow_partial=allow_partial,
             sources=sources,
+            on=on,
         ).teams
         published = {tuple(r) for r in teams[TEAM_COLUMNS].fillna("").astype(str).itertuples(index=False)}
         computed = {tuple(r) for r in again[TEAM_COLUMNS].astype(str).itertuples(index=False)}
