@@ -26,7 +26,7 @@ from .explain import CapacityShortage, Explanation, Shortage, pool_label
 from .flow import Solved, solve_balanced, solve_network
 from .inputs import Sources, normalize_conflicts, normalize_history, normalize_inspectors, normalize_sample
 from .manifest import frame_digest, versions
-from .marginals import ONE, dependent_round, segments
+from .marginals import ONE, STEPS, dependent_round, even_shares, segments
 from .quotas import EXPERTS, TeamSpec, team_spec
 
 __all__ = ["ALGORITHM", "TEAM_COLUMNS", "Assignment", "assign_teams"]
@@ -37,6 +37,8 @@ MARGINAL_COLUMNS = ["uscc", "task_id", "inspector_id", "department", "role", "pr
 Mode = Literal["fast", "marginals"]
 Progress = Callable[[str, int, int], None]
 IntArray = npt.NDArray[np.int64]
+REFINE = 2
+"""Refining passes of the convex flow when caps or q keep the even shares out of reach."""
 
 
 @dataclass(frozen=True)
@@ -217,28 +219,46 @@ def _solve_pool(
     mode: Mode,
     candidates: int | None,
 ) -> _PoolOutcome:
+    """Solve one pool: fast (keyed costs, even loads) or marginals (equal chances, rounding)."""
+    if mode == "marginals":
+        return _solve_marginals(eligibility, pool, seed)
     arcs = eligibility.arcs(pool, seed, candidates)
     members = len(pool.members)
     degree = np.bincount(arcs.member, minlength=members).astype(np.int64)
     effective = np.where(pool.usable, np.minimum(pool.capacity, degree), 0).astype(np.int64)
-    total = int(pool.demand.sum())
+    slot_keys = [eligibility.target_keys[t] for t in pool.slot_target.tolist()]
+    officer_ids = eligibility.roster.inspector_id.to_numpy(dtype=object)[pool.members].tolist()
+    cost = keys.pair_costs(seed, slot_keys, arcs.slot, officer_ids, arcs.member)
+    ones = np.ones(len(arcs.slot), dtype=np.int64)
+
+    def solve(lo: IntArray, hi: IntArray, max_flow: bool = False) -> Solved:
+        return solve_network(
+            members, pool.demand, arcs.member, arcs.slot, ones, cost, lo, hi, max_flow=max_flow
+        )
+
+    solved = solve_balanced(solve, effective, int(pool.demand.sum()))
+    if not solved.ok and arcs.thinned:
+        return _solve_pool(eligibility, pool, seed, mode, None)
+    if not solved.ok:
+        return _failure(eligibility, pool, arcs, solve, effective, 1, mode)
+    return _PoolOutcome(pool, arcs, solved, solved.flow == 1)
+
+
+def _solve_marginals(eligibility: Eligibility, pool: Pool, seed: str) -> _PoolOutcome:
+    """Equal chances: the even share k/E per eligible officer when caps and q allow it, else the
+    nearest feasible marginals by a convex min-cost flow; then dependent rounding.
+
+    Every eligible pair is kept (no thinning), so the marginals do not depend on the seed.
+    """
+    arcs = eligibility.arcs(pool, seed, None)
+    members = len(pool.members)
+    degree = np.bincount(arcs.member, minlength=members).astype(np.int64)
+    effective = np.where(pool.usable, np.minimum(pool.capacity, degree), 0).astype(np.int64)
     pair_cap = eligibility.spec.rules.pair_cap
-    x: IntArray | None = None
-    if mode == "fast":
-        slot_keys = [eligibility.target_keys[t] for t in pool.slot_target.tolist()]
-        officer_ids = eligibility.roster.inspector_id.to_numpy(dtype=object)[pool.members].tolist()
-        cost = keys.pair_costs(seed, slot_keys, arcs.slot, officer_ids, arcs.member)
-        ones = np.ones(len(arcs.slot), dtype=np.int64)
+    zero = np.zeros(members, dtype=np.int64)
 
-        def solve(lo: IntArray, hi: IntArray, max_flow: bool = False) -> Solved:
-            return solve_network(
-                members, pool.demand, arcs.member, arcs.slot, ones, cost, lo, hi, max_flow=max_flow
-            )
-
-        scale = 1
-    else:
-        kept = np.bincount(arcs.slot, minlength=len(pool.demand)).astype(np.int64)
-        pair, width, slope = segments(arcs.slot, pool.demand, kept, pair_cap)
+    def network(centre: IntArray | None) -> tuple[IntArray, Callable[..., Solved]]:
+        pair, width, slope = segments(arcs.slot, pool.demand, arcs.eligible, pair_cap, centre)
 
         def solve(lo: IntArray, hi: IntArray, max_flow: bool = False) -> Solved:
             return solve_network(
@@ -253,17 +273,27 @@ def _solve_pool(
                 max_flow=max_flow,
             )
 
-        scale = ONE
-    solved = solve_balanced(solve, effective, total)
-    if not solved.ok and arcs.thinned:
-        return _solve_pool(eligibility, pool, seed, mode, None)
-    if not solved.ok:
-        return _failure(eligibility, pool, arcs, solve, effective, scale, mode)
-    if mode == "fast":
-        chosen = solved.flow == 1
+        return pair, solve
+
+    x = even_shares(arcs.slot, pool.demand, arcs.eligible)
+    loads = np.bincount(arcs.member, weights=x, minlength=members)
+    staffed = np.bincount(arcs.slot, weights=x, minlength=len(pool.demand)) == pool.demand * ONE
+    under_q = len(x) == 0 or x.max() <= int(np.floor(pair_cap * ONE + 1e-9))
+    fits = bool(staffed.all()) and under_q and bool((loads <= effective * ONE).all())
+    if fits:
+        nodes, arcs_used = members + len(pool.demand) + 1, 2 * STEPS * len(x) + members
+        solved = Solved("OPTIMAL", 0, nodes, arcs_used, x, zero, effective * ONE)
     else:
+        pair, solve = network(None)
+        solved = solve(zero, effective)
+        if not solved.ok:
+            return _failure(eligibility, pool, arcs, solve, effective, ONE, "marginals")
+        for _ in range(REFINE):  # re-cut the segments finely around the solution so far
+            x = np.bincount(pair, weights=solved.flow, minlength=len(arcs.slot)).astype(np.int64)
+            pair, solve = network(x)
+            solved = solve(zero, effective)
         x = np.bincount(pair, weights=solved.flow, minlength=len(arcs.slot)).astype(np.int64)
-        chosen = dependent_round(x, arcs.member, arcs.slot, members, seed, pool.name)
+    chosen = dependent_round(x, arcs.member, arcs.slot, members, seed, pool.name)
     return _PoolOutcome(pool, arcs, solved, chosen, x)
 
 
@@ -282,8 +312,7 @@ def _failure(
     total = int(pool.demand.sum())
     pair_slot = arcs.slot if mode == "fast" else None
     if pair_slot is None:  # marginals: the segment arcs map back to pairs
-        kept = np.bincount(arcs.slot, minlength=len(pool.demand)).astype(np.int64)
-        pair, _, _ = segments(arcs.slot, pool.demand, kept, eligibility.spec.rules.pair_cap)
+        pair, _, _ = segments(arcs.slot, pool.demand, arcs.eligible, eligibility.spec.rules.pair_cap)
         pair_slot = arcs.slot[pair]
     inflow = (
         np.bincount(pair_slot, weights=best.flow, minlength=len(pool.demand))
@@ -359,7 +388,9 @@ def _marginals(eligibility: Eligibility, outcomes: list[_PoolOutcome]) -> pd.Dat
     return _sorted(frame)[MARGINAL_COLUMNS]
 
 
-def _fairness(teams: pd.DataFrame, marginals: pd.DataFrame | None) -> dict[str, Any]:
+def _fairness(
+    teams: pd.DataFrame, marginals: pd.DataFrame | None, outcomes: list[_PoolOutcome]
+) -> dict[str, Any]:
     """Repeat pairings of officers in this campaign and, in marginals mode, randomness metrics."""
     pairs: Counter[tuple[str, str]] = Counter()
     officers = teams.inspector_id.tolist()
@@ -379,7 +410,37 @@ def _fairness(teams: pd.DataFrame, marginals: pd.DataFrame | None) -> dict[str, 
             "entropy": float(-(x * np.log(x)).sum()),
             "support": len(x),
         }
+        out |= chance_figures(outcomes)
     return out
+
+
+def chance_figures(outcomes: list[_PoolOutcome], tolerance: float = 1.05) -> dict[str, Any]:
+    """Equal chances per target: the largest max/min probability ratio among the officers
+    eligible for one target (experts apart), the eligible pairs at probability 0, and the
+    targets whose ratio exceeds ``tolerance``."""
+    worst, zeros, unequal, slots = 1.0, 0, 0, 0
+    for o in outcomes:
+        if o.x is None or o.pool.role != "officer" or not len(o.x):
+            continue
+        slot = o.arcs.slot.astype(np.int64)
+        n = len(o.pool.demand)
+        high = np.full(n, -1, dtype=np.int64)
+        low = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+        np.maximum.at(high, slot, o.x)
+        np.minimum.at(low, slot, o.x)
+        staffed = high > 0
+        zeros += int((o.x == 0).sum())
+        ratio = np.where(low[staffed] > 0, high[staffed] / np.maximum(low[staffed], 1), np.inf)
+        worst = max(worst, float(ratio.max(initial=1.0)))
+        unequal += int((ratio > tolerance).sum())
+        slots += int(staffed.sum())
+    return {
+        "chance_ratio_max": worst if np.isfinite(worst) else None,
+        "zero_probability_pairs": zeros,
+        "targets_unequal": unequal,
+        "targets_checked": slots,
+        "chance_tolerance": tolerance,
+    }
 
 
 def _manifest(
@@ -447,7 +508,7 @@ def _manifest(
             "rows": len(teams),
             "marginals": None if marginals is None else frame_digest(marginals),
         },
-        "fairness": _fairness(teams, marginals),
+        "fairness": _fairness(teams, marginals, outcomes),
         "unassigned": [
             {
                 "uscc": s.uscc,
