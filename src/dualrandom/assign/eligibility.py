@@ -101,10 +101,8 @@ class Eligibility:
         self._uscc = targets.uscc.to_numpy(dtype=object)
         self._division = _division_codes(targets.division.tolist(), -2)
         self._home = _division_codes(roster.home_division.tolist(), -1)
-        self._day = np.array(
-            [(d or on).toordinal() if (d or on) is not None else _NO_DAY for d in targets.scheduled_on],
-            dtype=np.int64,
-        )
+        visits: list[date | None] = [d or on for d in targets.scheduled_on]
+        self._day = np.array([_NO_DAY if d is None else d.toordinal() for d in visits], dtype=np.int64)
         self.certified = self._certified(roster)
         self._valid_until = np.array(
             [_FOREVER if d is None else d.toordinal() for d in roster.certificate_valid_until], dtype=np.int64
@@ -133,8 +131,8 @@ class Eligibility:
         if needs:
             first = int(undated[0])
             raise PolicyError(
-                f"{' and '.join(needs)} depend(s) on the visit date, but target {self._uscc[first]} "
-                f"(task {self.targets.task_id.iat[first] or '-'}) has no scheduled_on and no assignment "
+                f"{' and '.join(needs)} depend(s) on the visit date, but target {self._uscc[first]!s} "
+                f"(task {self.targets.task_id.iat[first]!s}) has no scheduled_on and no assignment "
                 "date was given; pass on=YYYY-MM-DD (CLI: --on) or fill scheduled_on"
             )
 
@@ -265,7 +263,8 @@ class Eligibility:
         close = close.assign(
             rule=_CODE["ROTATION"], detail=[f"inspected it on {d.isoformat()}" for d in close.inspected_on]
         )
-        return pd.concat([recent[columns], close[columns]], ignore_index=True)
+        together: pd.DataFrame = pd.concat([recent[columns], close[columns]], ignore_index=True)
+        return together
 
     def masks(self, pool: Pool, slots: IntArray) -> dict[str, BoolArray]:
         """For each pair rule, which (slot, member) pairs it excludes; ``slots`` ascending."""
