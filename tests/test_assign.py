@@ -30,11 +30,17 @@ def code(i: int) -> str:
 
 
 def pair_cost(seed: str, uscc: str, task: str, officer: str) -> int:
-    """The published pair-cost recipe, written out independently of the library."""
-    message = (
-        b"dualrandom/assign/pair/v1\x1f" + seed.encode() + b"\x1f" + f"{uscc}\x1f{task}\x1f{officer}".encode()
-    )
-    return int.from_bytes(hashlib.sha256(message).digest()[:5], "big")
+    """The published pair-cost recipe (v2), written out independently of the library."""
+
+    def key(text: str) -> int:
+        message = b"dualrandom/assign/pair/v2\x1f" + seed.encode() + b"\x1f" + text.encode()
+        return int.from_bytes(hashlib.sha256(message).digest()[:8], "big")
+
+    z = key(f"target\x1f{uscc}\x1f{task}") ^ key(f"officer\x1f{officer}")
+    mask = (1 << 64) - 1
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+    return (z ^ (z >> 31)) >> 24
 
 
 # --- an independent checker of every rule ------------------------------------------------------

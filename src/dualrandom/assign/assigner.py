@@ -167,25 +167,22 @@ def recusals(eligibility: Eligibility) -> list[dict[str, str]]:
     uscc = eligibility.targets.uscc.to_numpy(dtype=object)
     tasks = eligibility.targets.task_id.to_numpy(dtype=object)
     officers = eligibility.roster.inspector_id.to_numpy(dtype=object)
-    parts = []
+    rows: set[tuple[str, str, str, str, str]] = set()
     for pool in eligibility.pools:
-        rows = pool.slot_target[pool.sparse_slot]
-        parts.append(
-            pd.DataFrame(
-                {
-                    "uscc": uscc[rows],
-                    "task_id": tasks[rows],
-                    "inspector_id": officers[pool.members[pool.sparse_member]],
-                    "rule": np.where(pool.sparse_rule == 1, "CONFLICT", "ROTATION"),
-                    "detail": pool.sparse_detail,
-                }
+        targets = pool.slot_target[pool.sparse_slot]
+        rule = np.where(pool.sparse_rule == 1, "CONFLICT", "ROTATION").astype(object)
+        rows.update(
+            zip(
+                uscc[targets].tolist(),
+                tasks[targets].tolist(),
+                officers[pool.members[pool.sparse_member]].tolist(),
+                rule.tolist(),
+                pool.sparse_detail.astype(str).tolist(),
+                strict=True,
             )
         )
-    if not parts:
-        return []
-    frame = pd.concat(parts, ignore_index=True).astype(str).drop_duplicates()
-    frame = frame.sort_values(list(frame.columns), kind="stable")
-    return frame.to_dict(orient="records")  # type: ignore[return-value]
+    names = ("uscc", "task_id", "inspector_id", "rule", "detail")
+    return [dict(zip(names, row, strict=True)) for row in sorted(rows)]
 
 
 def _certificate_summary(spec: TeamSpec, roster: pd.DataFrame, eligibility: Eligibility) -> dict[str, Any]:

@@ -159,8 +159,11 @@ class Eligibility:
         roster = self.roster
         demand: dict[str, list[tuple[int, int]]] = {}
         listed = zip(self.targets.task_id, self.targets.departments, strict=True)
+        quotas: dict[tuple[str, tuple[str, ...]], dict[str, int]] = {}
         for row, (task, departments) in enumerate(listed):
-            for department, seats in self.spec.quotas(task, departments).items():
+            if (task, departments) not in quotas:
+                quotas[(task, departments)] = self.spec.quotas(task, departments)
+            for department, seats in quotas[(task, departments)].items():
                 demand.setdefault(department, []).append((row, seats))
             experts = self.spec.experts(task)
             if experts:
