@@ -7,11 +7,9 @@ time limit. Department quotas split the problem into one b-matching per departme
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import combinations
 from typing import Any, Literal
 
 import numpy as np
@@ -385,19 +383,31 @@ def _marginals(eligibility: Eligibility, outcomes: list[_PoolOutcome]) -> pd.Dat
     return _sorted(frame)[MARGINAL_COLUMNS]
 
 
+def _pair_counts(teams: pd.DataFrame) -> IntArray:
+    """How often each pair of people served in one team together (teams rows grouped by target)."""
+    target = pd.MultiIndex.from_frame(teams[["uscc", "task_id"]]).factorize()[0]
+    person, people = pd.factorize(teams.inspector_id)
+    order = np.argsort(target, kind="stable")
+    target, person = target[order], person[order].astype(np.int64)
+    codes = []
+    for gap in range(1, int(np.bincount(target).max(initial=1))):
+        same = target[gap:] == target[:-gap]
+        a, b = person[:-gap][same], person[gap:][same]
+        codes.append(np.minimum(a, b) * len(people) + np.maximum(a, b))
+    joined = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64)
+    counts: IntArray = np.unique(joined, return_counts=True)[1].astype(np.int64)
+    return counts
+
+
 def _fairness(
     teams: pd.DataFrame, marginals: pd.DataFrame | None, outcomes: list[_PoolOutcome]
 ) -> dict[str, Any]:
     """Repeat pairings of officers in this campaign and, in marginals mode, randomness metrics."""
-    pairs: Counter[tuple[str, str]] = Counter()
-    officers = teams.inspector_id.tolist()
-    for group in teams.groupby(["uscc", "task_id"], sort=False).indices.values():
-        team = sorted(officers[i] for i in group)
-        pairs.update(combinations(team, 2))
+    counts = _pair_counts(teams)
     out: dict[str, Any] = {
-        "officer_pairs": len(pairs),
-        "officer_pairs_repeated": sum(1 for n in pairs.values() if n > 1),
-        "officer_pair_max_repeats": max(pairs.values(), default=0),
+        "officer_pairs": len(counts),
+        "officer_pairs_repeated": int((counts > 1).sum()),
+        "officer_pair_max_repeats": int(counts.max(initial=0)),
     }
     if marginals is not None and len(marginals):
         x = marginals.probability.to_numpy(dtype=np.float64)

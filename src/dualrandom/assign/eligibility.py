@@ -154,20 +154,30 @@ class Eligibility:
         right = int(np.searchsorted(self._uscc, uscc, side="right"))
         return range(left, right)
 
+    def _demand(self) -> dict[str, tuple[IntArray, IntArray]]:
+        """Per pool: the target rows it staffs (ascending) and the seats each needs."""
+        combos = pd.DataFrame(
+            {"task": self.targets.task_id, "departments": self.targets.departments.map(";".join)}
+        )
+        parts: dict[str, list[tuple[IntArray, int]]] = {}
+        for (task, listed), rows in combos.groupby(["task", "departments"], sort=True).indices.items():
+            seats = dict(self.spec.quotas(str(task), tuple(str(listed).split(";"))))
+            if self.spec.experts(str(task)):
+                seats[EXPERTS] = self.spec.experts(str(task))
+            for pool, need in seats.items():
+                parts.setdefault(pool, []).append((np.asarray(rows, dtype=np.int64), need))
+        demand = {}
+        for pool, chunks in parts.items():
+            rows = np.concatenate([r for r, _ in chunks])
+            need = np.concatenate([np.full(len(r), n, dtype=np.int64) for r, n in chunks])
+            order = np.argsort(rows, kind="stable")
+            demand[pool] = (rows[order], need[order])
+        return demand
+
     def _pools(self, conflicts: pd.DataFrame, history: pd.DataFrame) -> list[Pool]:
         rules = self.spec.rules
         roster = self.roster
-        demand: dict[str, list[tuple[int, int]]] = {}
-        listed = zip(self.targets.task_id, self.targets.departments, strict=True)
-        quotas: dict[tuple[str, tuple[str, ...]], dict[str, int]] = {}
-        for row, (task, departments) in enumerate(listed):
-            if (task, departments) not in quotas:
-                quotas[(task, departments)] = self.spec.quotas(task, departments)
-            for department, seats in quotas[(task, departments)].items():
-                demand.setdefault(department, []).append((row, seats))
-            experts = self.spec.experts(task)
-            if experts:
-                demand.setdefault(EXPERTS, []).append((row, experts))
+        demand = self._demand()
         expert = roster.expert.to_numpy(dtype=bool)
         home_department = roster.department.to_numpy(dtype=object)
         caps = roster.max_targets.to_numpy(dtype=np.int64)
@@ -178,8 +188,7 @@ class Eligibility:
         pools = []
         for name in sorted(demand, key=lambda key: (key == EXPERTS, key)):
             members = np.flatnonzero(expert if name == EXPERTS else (~expert & (home_department == name)))
-            slots = np.array([row for row, _ in demand[name]], dtype=np.int64)
-            need = np.array([seats for _, seats in demand[name]], dtype=np.int64)
+            slots, need = demand[name]
             limit = int(need.sum())
             cap = np.where(caps[members] >= 0, caps[members], limit)
             if rules.max_targets_per_officer is not None:
