@@ -179,8 +179,9 @@ def recusals(eligibility: Eligibility) -> list[dict[str, str]]:
                 strict=True,
             )
         )
-    names = ("uscc", "task_id", "inspector_id", "rule", "detail")
-    return [dict(zip(names, row, strict=True)) for row in sorted(rows)]
+    return [
+        {"uscc": u, "task_id": t, "inspector_id": i, "rule": r, "detail": d} for u, t, i, r, d in sorted(rows)
+    ]
 
 
 def _certificate_summary(spec: TeamSpec, roster: pd.DataFrame, eligibility: Eligibility) -> dict[str, Any]:
@@ -385,7 +386,8 @@ def _marginals(eligibility: Eligibility, outcomes: list[_PoolOutcome]) -> pd.Dat
 
 def _pair_counts(teams: pd.DataFrame) -> IntArray:
     """How often each pair of people served in one team together (teams rows grouped by target)."""
-    target = pd.MultiIndex.from_frame(teams[["uscc", "task_id"]]).factorize()[0]
+    names = teams.uscc.astype(str) + "\x1f" + teams.task_id.astype(str)
+    target = pd.factorize(names)[0]
     person, people = pd.factorize(teams.inspector_id)
     order = np.argsort(target, kind="stable")
     target, person = target[order], person[order].astype(np.int64)

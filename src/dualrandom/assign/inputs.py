@@ -328,6 +328,8 @@ def normalize_conflicts(conflicts: pd.DataFrame | None, source: str) -> pd.DataF
     reasons = _text(conflicts, "reason")
     rows = zip(ids, uscc, parties, reasons, strict=True)
     for position, (officer, code, party, reason) in enumerate(rows):
+        if officer and reason and (code or party):
+            continue
         for column, value in (("inspector_id", officer), ("uscc", code or party), ("reason", reason)):
             if value == "":
                 problems.append(

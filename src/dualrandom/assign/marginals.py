@@ -203,7 +203,7 @@ class MarginalDraw:
         ] = []
         for name, index in self.rows.groupby("_pool", sort=True).indices.items():
             group = self.rows.iloc[index]
-            slot = pd.MultiIndex.from_frame(group[["uscc", "task_id"]]).factorize(sort=True)[0]
+            slot = pd.factorize(group.uscc + "\x1f" + group.task_id, sort=True)[0]
             member, officers = pd.factorize(group.inspector_id, sort=True)
             units = np.rint(group.probability.to_numpy(dtype=np.float64) * ONE).astype(np.int64)
             rows = np.asarray(index, dtype=np.int64)
