@@ -161,3 +161,22 @@ def test_caps_that_bind_keep_every_eligible_officer_above_zero_and_under_q() -> 
     )  # the capped officers' lower chances, reported
     teams = result.teams
     assert Counter(teams.inspector_id)["o0"] <= 1 and Counter(teams.inspector_id)["o1"] <= 2
+
+
+def test_fairness_toolkit_reports_equal_chances_for_the_published_marginals() -> None:
+    from dualrandom.fairness.inspectors import chance_summary, eligible_pairs, with_marginals
+
+    sample, roster, conflicts = city()
+    published = assign_teams(sample, roster, conflicts, RULES, "toolkit").marginals
+    assert published is not None
+    pairs = eligible_pairs(sample, roster, conflicts, RULES)
+    summary = chance_summary(with_marginals(pairs, published))
+    assert summary["zero_probability_pairs"] == 0 and summary["targets_unequal"] == 0
+    assert summary["chance_ratio_max"] is not None and summary["chance_ratio_max"] <= 1.0005
+    assert summary["max_probability"] == pytest.approx(
+        published[published.role == "officer"].probability.max()
+    )
+    # a design that leaves an eligible officer out is reported as such, not as a finite ratio
+    dropped = published[~((published.uscc == code(0)) & (published.inspector_id == "d1"))]
+    worse = chance_summary(with_marginals(pairs, dropped))
+    assert worse["chance_ratio_max"] is None and worse["zero_probability_pairs"] == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -34,12 +35,16 @@ _LARGE = 5_000  # sample rows from which a progress bar is shown
     "--candidates", type=click.IntRange(min=1), help="Thin to C candidates per target (huge rosters)."
 )
 @click.option(
+    "--on", type=click.DateTime(formats=["%Y-%m-%d"]), help="Assignment date (visit date if unscheduled)."
+)
+@click.option(
     "--ledger", "ledger_url", default=None, help="Record the assignment in this ledger (needs --campaign)."
 )
 @fail_on_errors
 def assign(
     sample: str, inspectors: str, conflicts: str | None, campaign: str | None, history: str | None, seed: str,
-    output: str, mode: str | None, allow_partial: bool, candidates: int | None, ledger_url: str | None,
+    output: str, mode: str | None, allow_partial: bool, candidates: int | None, on: datetime | None,
+    ledger_url: str | None,
 ) -> None:  # fmt: skip
     """Draw inspector teams for SAMPLE under SEED; write TEAMS and TEAMS.manifest.json.
 
@@ -78,7 +83,7 @@ def assign(
         result = assign_teams(
             sample_frame, frames["inspectors"], frames["conflicts"], rules, seed,  # type: ignore[arg-type]
             history=frames["history"], mode=mode, allow_partial=allow_partial,  # type: ignore[arg-type]
-            candidates=candidates, sources=sources, progress=progress,
+            candidates=candidates, sources=sources, progress=progress, on=on.date() if on else None,
         )  # fmt: skip
     if ledger_url and rules is not None:
         from ..ledger import Ledger
