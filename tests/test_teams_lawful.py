@@ -7,6 +7,8 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dualrandom.assign import assign_teams, verify_teams
 from dualrandom.errors import InfeasibleAssignmentError, PolicyError, VerificationError
@@ -163,3 +165,97 @@ def test_unknown_task_in_team_rules_is_a_policy_error() -> None:
         assign_teams(
             pd.DataFrame({"uscc": [code(1)], "task_id": ["T1"]}), roster(2, ["a", "b"]), None, campaign, "s"
         )
+
+
+@st.composite
+def lawful_cases(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame, TeamRules]:
+    targets = []
+    for t in range(draw(st.integers(1, 6))):
+        departments = draw(st.sampled_from(["D1", "D2", "D1;D2", "D2;D1"]))
+        targets.append(
+            {"uscc": code(t), "task_id": draw(st.sampled_from(["T1", "T2"])), "departments": departments}
+        )
+    people = []
+    for department in ("D1", "D2", "X"):
+        for k in range(draw(st.integers(0, 5))):
+            people.append(
+                {
+                    "inspector_id": f"{department}-{k}",
+                    "name": "n",
+                    "department": "D1" if department == "X" else department,
+                    "certificate_no": draw(st.sampled_from(["", "C1", "C2"])),
+                    "certificate_valid_until": draw(
+                        st.sampled_from(["", "2026-05-31", "2026-06-01", "2027-01-01"])
+                    ),
+                    "qualifications": draw(st.sampled_from(["", "food", "fire", "food;fire"])),
+                    "expert": department == "X",
+                }
+            )
+    rules = TeamRules(
+        local_recusal=False,
+        rotation_campaigns=0,
+        mode=draw(st.sampled_from(["fast", "marginals"])),
+        pair_cap=1.0,
+        tasks={
+            "T1": TaskTeam(
+                min_officers=draw(st.integers(2, 4)),
+                experts=draw(st.integers(0, 2)),
+                expert_qualifications=draw(st.sampled_from([(), ("food",), ("fire", "food")])),
+            )
+        },
+    )
+    return pd.DataFrame(targets), pd.DataFrame(people, columns=list(PEOPLE_COLUMNS)), rules
+
+
+PEOPLE_COLUMNS = ("inspector_id", "name", "department", "certificate_no")
+PEOPLE_COLUMNS += ("certificate_valid_until", "qualifications", "expert")
+ON = date(2026, 6, 1)
+
+
+def needs(row: pd.Series, rules: TeamRules) -> dict[str, int]:
+    """Seats per department and of experts, from the rules as the campaign file states them."""
+    departments = row.departments.split(";")
+    task = rules.tasks.get(row.task_id)
+    each = 2 if len(departments) == 1 else 1
+    seats = dict.fromkeys(departments, each)
+    minimum = task.min_officers if task is not None and task.min_officers else rules.min_officers
+    seats[departments[0]] += max(0, minimum - each * len(departments))
+    seats["*"] = task.experts if task is not None and task.experts is not None else rules.experts
+    return seats
+
+
+def may_serve(person: pd.Series, pool: str, task: str, rules: TeamRules) -> bool:
+    if pool == "*":
+        fields = set(rules.tasks[task].expert_qualifications) if task in rules.tasks else set()
+        return bool(person.expert) and (not fields or bool(fields & set(person.qualifications.split(";"))))
+    valid = person.certificate_valid_until == "" or date.fromisoformat(person.certificate_valid_until) >= ON
+    return not person.expert and person.department == pool and person.certificate_no != "" and valid
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lawful_cases())
+def test_random_rosters_give_lawful_teams_exactly_when_the_rules_allow(
+    case: tuple[pd.DataFrame, pd.DataFrame, TeamRules],
+) -> None:
+    targets, people, rules = case
+    short = [
+        (row.uscc, pool)
+        for _, row in targets.iterrows()
+        for pool, seats in needs(row, rules).items()
+        if sum(may_serve(p, pool, row.task_id, rules) for _, p in people.iterrows()) < seats
+    ]
+    try:
+        teams = assign_teams(targets, people, None, rules, "lawful", on=ON).teams
+    except InfeasibleAssignmentError:
+        assert short, "a staffable campaign (no caps: every target stands alone) was declared infeasible"
+        return
+    assert not short
+    by_id = people.set_index("inspector_id")
+    for _, row in targets.iterrows():
+        team = teams[teams.uscc == row.uscc]
+        got = Counter("*" if r.role == "expert" else r.department for r in team.itertuples())
+        assert dict(got) == {k: v for k, v in needs(row, rules).items() if v}
+        for r in team.itertuples():
+            assert may_serve(
+                by_id.loc[r.inspector_id], "*" if r.role == "expert" else r.department, row.task_id, rules
+            )
