@@ -180,3 +180,29 @@ def test_fairness_toolkit_reports_equal_chances_for_the_published_marginals() ->
     dropped = published[~((published.uscc == code(0)) & (published.inspector_id == "d1"))]
     worse = chance_summary(with_marginals(pairs, dropped))
     assert worse["chance_ratio_max"] is None and worse["zero_probability_pairs"] == 1
+
+
+def test_fast_mode_balancing_chances_gives_each_eligible_officer_k_over_e() -> None:
+    # o0..o2 may inspect every target, o3..o5 only the last four: equal loads would send o0..o2 to
+    # the first eight targets far more often than 2/3, equal chances send each eligible officer to
+    # each target with probability k/E (2/3 on the first eight, 2/6 on the last four).
+    sample = pd.DataFrame({"uscc": [code(t) for t in range(12)], "task_id": "T", "departments": "D"})
+    roster = pd.DataFrame({"inspector_id": [f"o{i}" for i in range(6)], "name": "n", "department": "D"})
+    banned = [(f"o{i}", code(t)) for i in range(3, 6) for t in range(8)]
+    conflicts = pd.DataFrame(
+        {"inspector_id": [o for o, _ in banned], "uscc": [u for _, u in banned], "reason": "r"}
+    )
+    for balance, fair, seeds in (("chances", True, 250), ("loads", False, 60)):
+        rules = TeamRules(rotation_campaigns=0, local_recusal=False, balance=balance)  # type: ignore[arg-type]
+        seen: Counter[tuple[str, str]] = Counter()
+        for k in range(seeds):
+            teams = assign_teams(sample, roster, conflicts, rules, f"b{k}").teams
+            seen.update(zip(teams.uscc, teams.inspector_id, strict=True))
+        pairs = [(code(t), f"o{i}") for t in range(12) for i in range(6) if (f"o{i}", code(t)) not in banned]
+        p = np.array([2 / 3 if int(u) < 8 else 2 / 6 for u, _ in pairs])
+        hits = np.array([seen[pair] for pair in pairs])
+        alpha = FAMILY_ALPHA / len(pairs)
+        inside = (hits >= stats.binom.ppf(alpha / 2, seeds, p)) & (
+            hits <= stats.binom.isf(alpha / 2, seeds, p)
+        )
+        assert inside.all() == fair, (balance, hits / seeds)

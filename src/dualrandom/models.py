@@ -257,6 +257,11 @@ class TeamRules(StrictModel):
     )
     max_targets_per_officer: Annotated[int, Field(ge=1)] | None = None
     mode: Literal["fast", "marginals"] = "fast"
+    balance: Literal["loads", "chances"] = Field(
+        default="loads",
+        description="fast mode: 'loads' keeps loads at the fair share; 'chances' only caps them, so "
+        "each target takes the k lowest keyed costs of its eligible officers (k/E each) unless a cap binds",
+    )
     pair_cap: float = Field(default=0.5, gt=0.0, le=1.0, description="q: max P(officer, target)")
     tasks: dict[str, TaskTeam] = Field(default_factory=dict, description="per-task overrides")
 

@@ -232,7 +232,10 @@ def _solve_pool(
             members, pool.demand, arcs.member, arcs.slot, ones, cost, lo, hi, max_flow=max_flow
         )
 
-    solved = solve_balanced(solve, effective, int(pool.demand.sum()))
+    if eligibility.spec.rules.balance == "chances":
+        solved = solve(np.zeros_like(effective), effective)
+    else:
+        solved = solve_balanced(solve, effective, int(pool.demand.sum()))
     if not solved.ok and arcs.thinned:
         return _solve_pool(eligibility, pool, seed, mode, None)
     if not solved.ok:
