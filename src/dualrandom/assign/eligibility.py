@@ -160,18 +160,21 @@ class Eligibility:
             {"task": self.targets.task_id, "departments": self.targets.departments.map(";".join)}
         )
         parts: dict[str, list[tuple[IntArray, int]]] = {}
-        for (task, listed), rows in combos.groupby(["task", "departments"], sort=True).indices.items():
-            seats = dict(self.spec.quotas(str(task), tuple(str(listed).split(";"))))
-            if self.spec.experts(str(task)):
-                seats[EXPERTS] = self.spec.experts(str(task))
+        groups: dict[tuple[str, str], npt.NDArray[np.intp]] = combos.groupby(
+            ["task", "departments"], sort=True
+        ).indices  # type: ignore[assignment]
+        for (task, listed), members in groups.items():
+            seats = dict(self.spec.quotas(task, tuple(listed.split(";"))))
+            if self.spec.experts(task):
+                seats[EXPERTS] = self.spec.experts(task)
             for pool, need in seats.items():
-                parts.setdefault(pool, []).append((np.asarray(rows, dtype=np.int64), need))
-        demand = {}
+                parts.setdefault(pool, []).append((np.asarray(members, dtype=np.int64), need))
+        demand: dict[str, tuple[IntArray, IntArray]] = {}
         for pool, chunks in parts.items():
             rows = np.concatenate([r for r, _ in chunks])
-            need = np.concatenate([np.full(len(r), n, dtype=np.int64) for r, n in chunks])
+            per_row = np.concatenate([np.full(len(r), n, dtype=np.int64) for r, n in chunks])
             order = np.argsort(rows, kind="stable")
-            demand[pool] = (rows[order], need[order])
+            demand[pool] = (rows[order], per_row[order])
         return demand
 
     def _pools(self, conflicts: pd.DataFrame, history: pd.DataFrame) -> list[Pool]:
