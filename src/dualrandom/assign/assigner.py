@@ -24,7 +24,7 @@ from .explain import CapacityShortage, Explanation, Shortage, pool_label
 from .flow import Solved, solve_balanced, solve_network
 from .inputs import Sources, normalize_conflicts, normalize_history, normalize_inspectors, normalize_sample
 from .manifest import frame_digest, versions
-from .marginals import ONE, STEPS, dependent_round, even_shares, segments
+from .marginals import ONE, dependent_round, even_shares, segments
 from .quotas import EXPERTS, TeamSpec, team_spec
 
 __all__ = ["ALGORITHM", "TEAM_COLUMNS", "Assignment", "assign_teams"]
@@ -59,6 +59,7 @@ class _PoolOutcome:
     x: IntArray | None = None
     shortages: list[Shortage] = field(default_factory=list)
     capacity: CapacityShortage | None = None
+    method: str = "keyed-cost flow"
 
 
 def assign_teams(
@@ -280,8 +281,7 @@ def _solve_marginals(eligibility: Eligibility, pool: Pool, seed: str) -> _PoolOu
     under_q = len(x) == 0 or x.max() <= int(np.floor(pair_cap * ONE + 1e-9))
     fits = bool(staffed.all()) and under_q and bool((loads <= effective * ONE).all())
     if fits:
-        nodes, arcs_used = members + len(pool.demand) + 1, 2 * STEPS * len(x) + members
-        solved = Solved("OPTIMAL", 0, nodes, arcs_used, x, zero, effective * ONE)
+        solved = Solved("OPTIMAL", 0, 0, 0, x, zero, effective * ONE)  # even shares: no flow needed
     else:
         pair, solve = network(None)
         solved = solve(zero, effective)
@@ -293,7 +293,8 @@ def _solve_marginals(eligibility: Eligibility, pool: Pool, seed: str) -> _PoolOu
             solved = solve(zero, effective)
         x = np.bincount(pair, weights=solved.flow, minlength=len(arcs.slot)).astype(np.int64)
     chosen = dependent_round(x, arcs.member, arcs.slot, members, seed, pool.name)
-    return _PoolOutcome(pool, arcs, solved, chosen, x)
+    method = "even shares" if fits else "convex flow"
+    return _PoolOutcome(pool, arcs, solved, chosen, x, method=method)
 
 
 def _failure(
@@ -483,6 +484,7 @@ def _manifest(
                 "nodes": o.solved.nodes,
                 "arcs": o.solved.arcs,
                 "thinned_pairs": o.arcs.thinned,
+                "method": o.method,
                 "status": o.solved.status,
                 "objective": o.solved.objective,
                 "load_floor": int(o.solved.lo.max(initial=0)) // scale,
