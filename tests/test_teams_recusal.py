@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dualrandom.assign import assign_teams, verify_teams
 from dualrandom.errors import InfeasibleAssignmentError, PolicyError, VerificationError
@@ -171,3 +173,141 @@ def test_a_conflict_with_a_person_bars_every_entity_that_person_runs_or_is_relat
     tampered.loc[tampered.uscc == code(0), "inspector_id"] = ["o0", "o5"]
     with pytest.raises(VerificationError, match="declared conflict with 王某 \\(spouse's brother\\)"):
         verify_teams(tampered, targets, people(6), conflicts, rules)
+
+
+def test_results_do_not_depend_on_row_order_with_every_new_rule() -> None:
+    targets = pd.DataFrame(
+        {
+            "uscc": [code(t) for t in range(12)],
+            "task_id": "T",
+            "departments": ["D" if t % 4 else "D;F" for t in range(12)],
+            "division": [f"4206020{t % 3:02d}" for t in range(12)],
+            "legal_rep": ["王某" if t % 5 == 0 else "" for t in range(12)],
+            "scheduled_on": ["2026-11-02" if t % 2 else "" for t in range(12)],
+        }
+    )
+    roster = pd.DataFrame(
+        {
+            "inspector_id": [f"d{i}" for i in range(7)] + [f"f{i}" for i in range(4)],
+            "name": "n",
+            "department": ["D"] * 7 + ["F"] * 4,
+            "certificate_no": ["C", "", "C", "C", "C", "C", "C", "C", "C", "C", "C"],
+            "certificate_valid_until": ["", "", "2026-11-01", "", "", "", "", "", "", "", ""],
+            "home_division": ["420602001", "", "", "420602002", "", "", "", "", "", "", ""],
+        }
+    )
+    conflicts = pd.DataFrame(
+        {
+            "inspector_id": ["d4", "f0"],
+            "uscc": ["", code(4)],
+            "party": ["王某", ""],
+            "reason": ["kin", "loan"],
+        }
+    )
+    past = history([("d5", 3, "C1", "2026-10-01"), ("d6", 7, "", "2026-09-01")])
+    rules = TeamRules(local_level="township", rotation_days=90, mode="marginals", pair_cap=0.8)
+    kwargs = {"history": past, "on": date(2026, 11, 20)}
+    first = assign_teams(targets, roster, conflicts, rules, "order", **kwargs)  # type: ignore[arg-type]
+    shuffled = assign_teams(
+        targets.sample(frac=1, random_state=3),
+        roster.sample(frac=1, random_state=4),
+        conflicts.iloc[::-1],
+        rules,
+        "order",
+        history=past.iloc[::-1],
+        on=date(2026, 11, 20),
+    )
+    pd.testing.assert_frame_equal(first.teams, shuffled.teams)
+    assert first.marginals is not None and shuffled.marginals is not None
+    pd.testing.assert_frame_equal(first.marginals, shuffled.marginals)
+    assert first.manifest == shuffled.manifest
+    assert {"d1", "d2"}.isdisjoint(first.marginals.inspector_id)  # no certificate; expired before every visit
+
+
+@st.composite
+def recusal_cases(
+    draw: st.DrawFn,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, TeamRules]:
+    division = st.sampled_from(["420602", "420606", "420602001", "420602002", "420602001005", "421000", ""])
+    n = draw(st.integers(1, 5))
+    targets = pd.DataFrame(
+        {
+            "uscc": [code(t) for t in range(n)],
+            "task_id": "T",
+            "departments": "D",
+            "division": [draw(division) for _ in range(n)],
+            "legal_rep": [draw(st.sampled_from(["", "A", "B"])) for _ in range(n)],
+            "related_parties": [draw(st.sampled_from(["", "P1", "P1;P2"])) for _ in range(n)],
+        }
+    )
+    m = draw(st.integers(2, 6))
+    roster = people(m, home_division=[draw(division) for _ in range(m)])
+    declared = draw(
+        st.lists(
+            st.tuples(st.integers(0, m - 1), st.sampled_from(["A", "B", "P1", "P2", "uscc"])), max_size=5
+        )
+    )
+    conflicts = pd.DataFrame(
+        {
+            "inspector_id": [f"o{i}" for i, _ in declared],
+            "uscc": [code(0) if p == "uscc" else "" for _, p in declared],
+            "party": ["" if p == "uscc" else p for _, p in declared],
+            "reason": "r",
+        },
+        columns=["inspector_id", "uscc", "party", "reason"],
+    )
+    visits = draw(
+        st.lists(st.tuples(st.integers(0, m - 1), st.integers(0, n - 1), st.integers(1, 400)), max_size=5)
+    )
+    past = history(
+        [(f"o{i}", t, "", (date(2026, 11, 20) - timedelta(days=d)).isoformat()) for i, t, d in visits]
+    )
+    rules = TeamRules(
+        local_level=draw(st.sampled_from(["province", "city", "county", "township", "village"])),
+        rotation_campaigns=0,
+        rotation_days=draw(st.sampled_from([None, 30, 365])),
+        mode="marginals",
+        pair_cap=1.0,
+    )
+    return targets, roster, conflicts, past, rules
+
+
+def allowed(
+    targets: pd.DataFrame, roster: pd.DataFrame, conflicts: pd.DataFrame, past: pd.DataFrame, rules: TeamRules
+) -> set:
+    """(uscc, officer) pairs the three recusal rules leave, restated from the rule texts."""
+    width = {"province": 2, "city": 4, "county": 6, "township": 9, "village": 12}[rules.local_level]
+    out = set()
+    for row in targets.itertuples(index=False):
+        persons = {row.legal_rep, *row.related_parties.split(";")} - {""}
+        for person in roster.itertuples(index=False):
+            home, div = person.home_division, row.division
+            if home and div and home.ljust(12, "0")[:width] == div.ljust(12, "0")[:width]:
+                continue
+            mine = conflicts[conflicts.inspector_id == person.inspector_id]
+            if row.uscc in set(mine.uscc) or persons & set(mine.party):
+                continue
+            seen = past[(past.inspector_id == person.inspector_id) & (past.uscc == row.uscc)]
+            if rules.rotation_days and any(
+                (date(2026, 11, 20) - date.fromisoformat(d)).days < rules.rotation_days
+                for d in seen.inspected_on
+            ):
+                continue
+            out.add((row.uscc, person.inspector_id))
+    return out
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(recusal_cases())
+def test_random_recusal_cases_publish_exactly_the_pairs_the_rules_allow(case: tuple) -> None:
+    targets, roster, conflicts, past, rules = case
+    expected = allowed(targets, roster, conflicts, past, rules)
+    short = any(sum(u == t for u, _ in expected) < 2 for t in targets.uscc)
+    try:
+        result = assign_teams(targets, roster, conflicts, rules, "prop", history=past, on=date(2026, 11, 20))
+    except InfeasibleAssignmentError:
+        assert short
+        return
+    assert not short and result.marginals is not None
+    assert set(zip(result.marginals.uscc, result.marginals.inspector_id, strict=True)) == expected
+    verify_teams(result.teams, targets, roster, conflicts, rules, history=past, on=date(2026, 11, 20))
