@@ -166,11 +166,11 @@ def recusals(eligibility: Eligibility) -> list[dict[str, str]]:
     uscc = eligibility.targets.uscc.to_numpy(dtype=object)
     tasks = eligibility.targets.task_id.to_numpy(dtype=object)
     officers = eligibility.roster.inspector_id.to_numpy(dtype=object)
-    rows: set[tuple[str, str, str, str, str]] = set()
+    rows: list[tuple[str, str, str, str, str]] = []
     for pool in eligibility.pools:
         targets = pool.slot_target[pool.sparse_slot]
         rule = np.where(pool.sparse_rule == 1, "CONFLICT", "ROTATION").astype(object)
-        rows.update(
+        rows.extend(
             zip(
                 uscc[targets].tolist(),
                 tasks[targets].tolist(),
@@ -180,9 +180,9 @@ def recusals(eligibility: Eligibility) -> list[dict[str, str]]:
                 strict=True,
             )
         )
-    return [
-        {"uscc": u, "task_id": t, "inspector_id": i, "rule": r, "detail": d} for u, t, i, r, d in sorted(rows)
-    ]
+    rows.sort()
+    unique = [row for k, row in enumerate(rows) if k == 0 or row != rows[k - 1]]
+    return [{"uscc": u, "task_id": t, "inspector_id": i, "rule": r, "detail": d} for u, t, i, r, d in unique]
 
 
 def _certificate_summary(spec: TeamSpec, roster: pd.DataFrame, eligibility: Eligibility) -> dict[str, Any]:
@@ -371,9 +371,35 @@ def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _teams(eligibility: Eligibility, outcomes: list[_PoolOutcome]) -> pd.DataFrame:
-    parts = [_pairs(eligibility, o, o.chosen) for o in outcomes]
-    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=TEAM_COLUMNS)
-    return _sorted(frame.astype({c: "object" for c in TEAM_COLUMNS}))[TEAM_COLUMNS]
+    """Chosen rows of every pool, sorted by target, officers before experts, department, id.
+
+    Targets and the roster are sorted by id already, so integer rows sort like the ids.
+    """
+    rows = np.concatenate(
+        [o.pool.slot_target[o.arcs.slot[o.chosen]] for o in outcomes] or [np.zeros(0, np.int64)]
+    )
+    officers = np.concatenate(
+        [o.pool.members[o.arcs.member[o.chosen]] for o in outcomes] or [np.zeros(0, np.int64)]
+    )
+    expert = np.concatenate(
+        [np.full(int(o.chosen.sum()), o.pool.role == "expert") for o in outcomes] or [np.zeros(0, bool)]
+    )
+    roster = eligibility.roster
+    department = roster.department.to_numpy(dtype=object)[officers]
+    rank = np.unique(department, return_inverse=True)[1] if len(department) else np.zeros(0, np.int64)
+    order = np.lexsort((officers, rank, expert, rows))
+    rows, officers = rows[order], officers[order]
+    return pd.DataFrame(
+        {
+            "uscc": eligibility.targets.uscc.to_numpy(dtype=object)[rows],
+            "task_id": eligibility.targets.task_id.to_numpy(dtype=object)[rows],
+            "inspector_id": roster.inspector_id.to_numpy(dtype=object)[officers],
+            "department": department[order],
+            "role": np.where(expert[order], "expert", "officer").astype(object),
+        },
+        columns=TEAM_COLUMNS,
+        dtype=object,
+    )
 
 
 def _marginals(eligibility: Eligibility, outcomes: list[_PoolOutcome]) -> pd.DataFrame:
