@@ -206,3 +206,27 @@ def test_fast_mode_balancing_chances_gives_each_eligible_officer_k_over_e() -> N
             hits <= stats.binom.isf(alpha / 2, seeds, p)
         )
         assert inside.all() == fair, (balance, hits / seeds)
+
+
+def test_avoiding_repeat_pairs_keeps_loads_and_rules_and_repeats_less() -> None:
+    sample = pd.DataFrame({"uscc": [code(t) for t in range(60)], "task_id": "T", "departments": "D"})
+    roster = pd.DataFrame({"inspector_id": [f"o{i}" for i in range(12)], "name": "n", "department": "D"})
+    conflicts = pd.DataFrame(
+        {"inspector_id": ["o0", "o1", "o2"], "uscc": [code(0), code(0), code(5)], "reason": "r"}
+    )
+    plain = TeamRules(rotation_campaigns=0, local_recusal=False)
+    spread = plain.model_copy(update={"avoid_repeat_pairs": True})
+    before, after = 0, 0
+    for k in range(5):
+        first = assign_teams(sample, roster, conflicts, plain, f"rep{k}")
+        second = assign_teams(sample, roster, conflicts, spread, f"rep{k}")
+        assert Counter(first.teams.inspector_id) == Counter(second.teams.inspector_id)  # loads unchanged
+        verify_teams(second.teams, sample, roster, conflicts, spread, seed=f"rep{k}")
+        before += first.manifest["fairness"]["officer_pairs_repeated"]
+        after += second.manifest["fairness"]["officer_pairs_repeated"]
+        assert (
+            second.manifest["fairness"]["officer_pair_max_repeats"]
+            <= first.manifest["fairness"]["officer_pair_max_repeats"]
+        )
+    # 60 teams of 2 from 12 officers (66 possible pairs): a random draw repeats about a dozen pairs
+    assert before >= 25 and after <= before // 3, (before, after)

@@ -263,6 +263,9 @@ class TeamRules(StrictModel):
         "each target takes the k lowest keyed costs of its eligible officers (k/E each) unless a cap binds",
     )
     pair_cap: float = Field(default=0.5, gt=0.0, le=1.0, description="q: max P(officer, target)")
+    avoid_repeat_pairs: bool = Field(
+        default=False, description="fast mode: swaps that keep loads break repeated officer pairs"
+    )
     tasks: dict[str, TaskTeam] = Field(default_factory=dict, description="per-task overrides")
 
 

@@ -26,6 +26,7 @@ from .inputs import Sources, normalize_conflicts, normalize_history, normalize_i
 from .manifest import frame_digest, versions
 from .marginals import ONE, dependent_round, even_shares, segments
 from .quotas import EXPERTS, TeamSpec, team_spec
+from .repeats import spread_pairs
 
 __all__ = ["ALGORITHM", "TEAM_COLUMNS", "Assignment", "assign_teams"]
 
@@ -241,7 +242,10 @@ def _solve_pool(
         return _solve_pool(eligibility, pool, seed, mode, None)
     if not solved.ok:
         return _failure(eligibility, pool, arcs, solve, effective, 1, mode)
-    return _PoolOutcome(pool, arcs, solved, solved.flow == 1)
+    chosen = solved.flow == 1
+    if eligibility.spec.rules.avoid_repeat_pairs:
+        chosen = spread_pairs(arcs.slot, arcs.member, chosen)
+    return _PoolOutcome(pool, arcs, solved, chosen)
 
 
 def _solve_marginals(eligibility: Eligibility, pool: Pool, seed: str) -> _PoolOutcome:
