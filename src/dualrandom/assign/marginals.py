@@ -3,9 +3,9 @@
 1. Marginals, equal chances as the goal: every officer eligible for a target gets the even
    share k/E of its k seats (in units of 1/`ONE` seat, the remainder units spread by a fixed
    rotation). When a workload cap or the pair cap q forbids that, a min-cost flow whose pair
-   arcs are split into segments of width share/`STEPS` with slopes 1, 3, 5, ... (a
-   piecewise-linear Σ (x/share)², so relative deviations cost the same on every target)
-   finds the nearest feasible x. Either way x is each officer's exact probability of
+   arcs are split into convex segments (a piecewise-linear Σ (x/share)², so relative
+   deviations cost the same on every target; see `segments`), refined around its own
+   solution, finds the nearest feasible x. Either way x is each officer's exact probability of
    inspecting each target; it does not depend on the seed, so it can be published before the
    seed is drawn.
 2. Dependent rounding: repeatedly find a cycle of fractional edges (source→officer loads and
