@@ -57,8 +57,12 @@ def steps(operator: Operator) -> list[tuple[str, Callable[[], Result]]]:
     ]  # fmt: skip
 
 
-def killed(step: Callable[[], Result], after: float) -> None:
-    """Run ``step`` in a forked child and SIGKILL it ``after`` seconds (or let it finish)."""
+def killed(step: Callable[[], Result], after: float | None) -> float:
+    """Run ``step`` in a forked child and SIGKILL it ``after`` seconds (None: let it finish).
+
+    Returns the seconds the child ran; a child run to its end must exit 0.
+    """
+    started = time.perf_counter()
     child = os.fork()
     if child == 0:  # the child: run the step, never return into pytest
         code = 1
@@ -66,9 +70,12 @@ def killed(step: Callable[[], Result], after: float) -> None:
             code = step().exit_code
         finally:
             os._exit(code)
-    time.sleep(after)
-    os.kill(child, signal.SIGKILL)
-    os.waitpid(child, 0)
+    if after is not None:
+        time.sleep(after)
+        os.kill(child, signal.SIGKILL)
+    _, status = os.waitpid(child, 0)
+    assert after is not None or os.waitstatus_to_exitcode(status) == 0
+    return time.perf_counter() - started
 
 
 def agrees(files: CampaignFiles) -> list[str]:
@@ -155,15 +162,15 @@ def test_kill_9_anywhere_never_leaves_a_stuck_or_inconsistent_campaign(tmp_path:
             if kind == "results":
                 write_results(files)
             if kind not in durations:
-                started = time.perf_counter()
-                assert step().exit_code == 0  # measure the step once, then redo it under the knife
-                durations[kind] = time.perf_counter() - started
+                durations[kind] = killed(step, None)  # time a forked run once, then kill the reruns
                 continue
-            killed(step, rng.uniform(0.0, durations[kind] * 1.1))
+            killed(step, rng.uniform(0.0, durations[kind] * 1.3))
             kills += 1
             outcomes["after the record" if kind in recorded(files) else "before the record"] += 1
             assert agrees(files) == [], f"kill {kills} during {kind}"
+            started = time.perf_counter()
             rerun = step()
+            durations[kind] = (durations[kind] + time.perf_counter() - started) / 2  # follow the load
             assert rerun.exit_code == 0, f"kill {kills} during {kind} left it stuck: {rerun.output}"
             assert kind in recorded(files) and agrees(files) == []
             assert leftovers(files) == [], f"kill {kills} during {kind}"
