@@ -91,6 +91,33 @@ def test_any_codes_any_threads_match_hashlib(
 
 
 @needs_kernel
+@settings(max_examples=100, deadline=None)
+@given(
+    seed=st.text(max_size=20),
+    codes=st.lists(st.text(max_size=80), max_size=40),
+    threads=st.integers(min_value=1, max_value=4),
+    portable=st.booleans(),
+)
+def test_keys_in_c_equal_the_numpy_keys_of_the_reference_digests(
+    seed: str, codes: list[str], threads: int, portable: bool
+) -> None:
+    raw = kernel.keys(T.seed_digest(seed), codes, threads=threads, portable=portable)
+    expected = T.keys_from_digests(reference(seed, codes))
+    assert np.frombuffer(raw, dtype=np.uint64).tolist() == expected.tolist()
+    tickets = [T.ticket_from_digest(reference(seed, [code])) for code in codes]
+    assert np.frombuffer(raw, dtype=np.uint64).tolist() == [int(t[2:18]) for t in tickets]
+
+
+@needs_kernel
+def test_keys_of_extreme_digests_through_the_public_function(with_kernel: None) -> None:
+    codes = [f"{i}" for i in range(20_000)]
+    keys = T.ticket_keys("31", codes)
+    assert keys.flags.writeable and keys.dtype == np.uint64
+    assert keys.tolist() == T.keys_from_digests(reference("31", codes)).tolist()
+    assert int(keys.max()) < 10**16 and int(keys.min()) >= 0
+
+
+@needs_kernel
 def test_empty_batch_and_one_code(with_kernel: None) -> None:
     assert kernel.digests("0" * 64, []) == b""
     assert T.digests("s", []) == b""

@@ -83,6 +83,13 @@ def _digest_chunk(prefix: str, ids: Sequence[str]) -> bytes:
     return b"".join(parts)
 
 
+_CODE_ERRORS = (TypeError, AttributeError, UnicodeEncodeError)  # a code that is not UTF-8 text
+
+
+def _bad_codes(error: Exception) -> DrawError:
+    return DrawError(f"ticket codes must be text with a UTF-8 form: {error}")
+
+
 def _reference_digests(prefix: str, id_list: list[str], processes: int) -> bytes:
     if processes <= 1 or len(id_list) < _PARALLEL_MINIMUM:
         return _digest_chunk(prefix, id_list)
@@ -113,8 +120,8 @@ def digests(seed: str, ids: Iterable[str], *, processes: int = 1, threads: int |
             batch = ids if isinstance(ids, list | tuple | np.ndarray) else list(ids)
             return kernel.digests(prefix, batch, threads=kernel_threads(len(batch), threads))
         return _reference_digests(prefix, list(ids), processes)
-    except (TypeError, AttributeError, UnicodeEncodeError) as error:
-        raise DrawError(f"ticket codes must be text with a UTF-8 form: {error}") from error
+    except _CODE_ERRORS as error:
+        raise _bad_codes(error) from error
 
 
 def keys_from_digests(buffer: bytes) -> npt.NDArray[np.uint64]:
@@ -142,9 +149,18 @@ def ticket_keys(
 ) -> npt.NDArray[np.uint64]:
     """Integer keys (the first 16 ticket digits) of every id; equal keys need `tickets` to order.
 
+    The kernel computes the keys in C next to each digest (the same numbers as
+    `keys_from_digests`); the reference path hashes with hashlib and converts in numpy.
     Raises `DrawError` as `digests` does.
     """
-    return keys_from_digests(digests(seed, ids, processes=processes, threads=threads))
+    if not kernel.available():
+        return keys_from_digests(digests(seed, ids, processes=processes))
+    batch = ids if isinstance(ids, list | tuple | np.ndarray) else list(ids)
+    try:
+        raw = kernel.keys(seed_digest(seed), batch, threads=kernel_threads(len(batch), threads))
+    except _CODE_ERRORS as error:
+        raise _bad_codes(error) from error
+    return np.frombuffer(raw, dtype=np.uint64)
 
 
 def tickets(seed: str, ids: Iterable[str]) -> npt.NDArray[np.object_]:

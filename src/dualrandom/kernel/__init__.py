@@ -16,7 +16,7 @@ from types import ModuleType
 
 from ..errors import DrawError
 
-__all__ = ["available", "backend", "digests", "set_enabled", "usable_cores"]
+__all__ = ["available", "backend", "digests", "keys", "set_enabled", "usable_cores"]
 
 
 def _load() -> ModuleType | None:
@@ -81,4 +81,16 @@ def digests(prefix: str, codes: Iterable[str], *, threads: int = 1, portable: bo
     if _MODULE is None:
         raise DrawError("the compiled ticket kernel is not built; use dualrandom.tickets")
     result: bytes = _MODULE.digests(prefix.encode("ascii"), codes, threads, portable)
+    return result
+
+
+def keys(prefix: str, codes: Iterable[str], *, threads: int = 1, portable: bool = False) -> bytearray:
+    """The 16-digit ticket keys of ``codes`` as native-endian uint64 (8 bytes each), no digests kept.
+
+    Each key is computed from its digest in C exactly as `dualrandom.tickets.keys_from_digests`
+    does in numpy. Raises as `digests` does.
+    """
+    if _MODULE is None:
+        raise DrawError("the compiled ticket kernel is not built; use dualrandom.tickets")
+    result: bytearray = _MODULE.digests(prefix.encode("ascii"), codes, threads, portable, True)
     return result

@@ -152,20 +152,39 @@ static void digest_one(compress_fn compress, const uint32_t midstate[8], const u
     for (int i = 0; i < 8; i++) store_be32(out + 4 * i, state[i]);
 }
 
+/* The ticket key: the 16 lowest decimal digits of the digest read as a big-endian integer n,
+ * reversed (the first 16 digits after "0." of the ticket). n mod 10^16 is assembled from
+ * n mod 5^16 (Horner over 16-bit limbs: every step stays below 2^54) and n mod 2^16. */
+static uint64_t ticket_key(const uint8_t digest[32]) {
+    const uint64_t five16 = 152587890625ULL;      /* 5^16 */
+    const uint64_t inverse = 41025;               /* 5^16 * 41025 = 1 (mod 2^16) */
+    uint64_t high = 0;
+    for (int i = 0; i < 32; i += 2) high = ((high << 16) | ((uint64_t)digest[i] << 8) | digest[i + 1]) % five16;
+    uint64_t low = ((uint64_t)digest[30] << 8) | digest[31];
+    uint64_t tail = high + five16 * (((low - high) * inverse) & 0xFFFF);  /* n mod 10^16 */
+    uint64_t key = 0;
+    for (int i = 0; i < 16; i++, tail /= 10) key = key * 10 + tail % 10;
+    return key;
+}
+
 typedef struct {
     compress_fn compress;
     const uint32_t *midstate;
     const char *const *codes;
     const Py_ssize_t *lengths;
-    uint8_t *out;
+    uint8_t *out;   /* 32 bytes per code, or NULL */
+    uint64_t *keys; /* one key per code, or NULL */
     Py_ssize_t start, stop;
 } Job;
 
 static void *run_job(void *arg) {
     Job *job = (Job *)arg;
-    for (Py_ssize_t i = job->start; i < job->stop; i++)
-        digest_one(job->compress, job->midstate, (const uint8_t *)job->codes[i], (size_t)job->lengths[i],
-                   job->out + 32 * i);
+    uint8_t digest[32];
+    for (Py_ssize_t i = job->start; i < job->stop; i++) {
+        uint8_t *out = job->out ? job->out + 32 * i : digest;
+        digest_one(job->compress, job->midstate, (const uint8_t *)job->codes[i], (size_t)job->lengths[i], out);
+        if (job->keys) job->keys[i] = ticket_key(out);
+    }
     return NULL;
 }
 
@@ -205,14 +224,14 @@ static void run_all(Job base, Py_ssize_t n, int threads) {
 static compress_fn best_compress = compress_portable;
 
 static PyObject *kernel_digests(PyObject *self, PyObject *args, PyObject *kwargs) {
-    static char *names[] = {"prefix", "codes", "threads", "portable", NULL};
+    static char *names[] = {"prefix", "codes", "threads", "portable", "keys", NULL};
     const char *prefix;
     Py_ssize_t prefix_length;
     PyObject *sequence;
-    int threads = 1, portable = 0;
+    int threads = 1, portable = 0, want_keys = 0;
     (void)self;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "y#O|ip", names, &prefix, &prefix_length, &sequence,
-                                     &threads, &portable))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "y#O|ipp", names, &prefix, &prefix_length, &sequence,
+                                     &threads, &portable, &want_keys))
         return NULL;
     if (prefix_length != 64) {
         PyErr_SetString(PyExc_ValueError, "the prefix must be exactly 64 bytes (one SHA-256 block)");
@@ -224,7 +243,8 @@ static PyObject *kernel_digests(PyObject *self, PyObject *args, PyObject *kwargs
     PyObject **items = PySequence_Fast_ITEMS(fast);
     const char **codes = PyMem_Malloc(sizeof(char *) * (size_t)(n ? n : 1));
     Py_ssize_t *lengths = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(n ? n : 1));
-    PyObject *result = PyBytes_FromStringAndSize(NULL, 32 * n);
+    PyObject *result = want_keys ? PyByteArray_FromStringAndSize(NULL, 8 * n)
+                                 : PyBytes_FromStringAndSize(NULL, 32 * n);
     if (codes == NULL || lengths == NULL || result == NULL) {
         PyErr_NoMemory();
         goto fail;
@@ -239,8 +259,11 @@ static PyObject *kernel_digests(PyObject *self, PyObject *args, PyObject *kwargs
     }
     uint32_t midstate[8];
     memcpy(midstate, H0, sizeof midstate);
-    Job job = {portable ? compress_portable : best_compress, midstate, codes, lengths,
-               (uint8_t *)PyBytes_AS_STRING(result), 0, 0};
+    Job job = {portable ? compress_portable : best_compress, midstate, codes, lengths, NULL, NULL, 0, 0};
+    if (want_keys)
+        job.keys = (uint64_t *)PyByteArray_AS_STRING(result);
+    else
+        job.out = (uint8_t *)PyBytes_AS_STRING(result);
     job.compress(midstate, (const uint8_t *)prefix, 1);
     if (threads < 1) threads = 1;
     if (threads > n) threads = n > 0 ? (int)n : 1;
@@ -261,8 +284,9 @@ fail:
 
 static PyMethodDef kernel_methods[] = {
     {"digests", (PyCFunction)(void (*)(void))kernel_digests, METH_VARARGS | METH_KEYWORDS,
-     "digests(prefix, codes, threads=1, portable=False) -> bytes\n\n"
-     "The 32-byte SHA-256 digests of prefix + UTF-8(code), concatenated in the order of codes.\n"
+     "digests(prefix, codes, threads=1, portable=False, keys=False) -> bytes | bytearray\n\n"
+     "The 32-byte SHA-256 digests of prefix + UTF-8(code), concatenated in the order of codes;\n"
+     "with keys=True, the 16-digit ticket keys instead, as native uint64 in a bytearray.\n"
      "prefix must be 64 bytes. Raises TypeError for a code that is not str, UnicodeEncodeError\n"
      "for a code that has no UTF-8 form (lone surrogates)."},
     {NULL, NULL, 0, NULL},
