@@ -154,17 +154,30 @@ static void digest_one(compress_fn compress, const uint32_t midstate[8], const u
 
 /* The ticket key: the 16 lowest decimal digits of the digest read as a big-endian integer n,
  * reversed (the first 16 digits after "0." of the ticket). n mod 10^16 is assembled from
- * n mod 5^16 (Horner over 16-bit limbs: every step stays below 2^54) and n mod 2^16. */
+ * n mod 2^16 and n mod 5^16; the latter sums the 16-bit limbs times 2^(16k) mod 5^16 (each
+ * product is below 2^54, the sum below 2^58). Digits are reversed four at a time. */
+#define FIVE16 152587890625ULL /* 5^16 */
+static uint64_t limb_weights[16];   /* 2^(16 * (15 - j)) mod 5^16 */
+static uint16_t reverse4[10000];     /* 1234 -> 4321, 0012 -> 2100 */
+
+static void init_key_tables(void) {
+    uint64_t weight = 1;
+    for (int j = 15; j >= 0; j--, weight = (weight << 16) % FIVE16) limb_weights[j] = weight;
+    for (int i = 0; i < 10000; i++)
+        reverse4[i] = (uint16_t)((i % 10) * 1000 + (i / 10 % 10) * 100 + (i / 100 % 10) * 10 + i / 1000);
+}
+
 static uint64_t ticket_key(const uint8_t digest[32]) {
-    const uint64_t five16 = 152587890625ULL;      /* 5^16 */
-    const uint64_t inverse = 41025;               /* 5^16 * 41025 = 1 (mod 2^16) */
-    uint64_t high = 0;
-    for (int i = 0; i < 32; i += 2) high = ((high << 16) | ((uint64_t)digest[i] << 8) | digest[i + 1]) % five16;
+    uint64_t sum = 0;
+    for (int j = 0; j < 16; j++) sum += (((uint64_t)digest[2 * j] << 8) | digest[2 * j + 1]) * limb_weights[j];
+    uint64_t high = sum % FIVE16;
     uint64_t low = ((uint64_t)digest[30] << 8) | digest[31];
-    uint64_t tail = high + five16 * (((low - high) * inverse) & 0xFFFF);  /* n mod 10^16 */
-    uint64_t key = 0;
-    for (int i = 0; i < 16; i++, tail /= 10) key = key * 10 + tail % 10;
-    return key;
+    /* n mod 10^16 = high + 5^16 t, with t = (low - high) / 5^16 mod 2^16; 5^16 * 41025 = 1 mod 2^16 */
+    uint64_t tail = high + FIVE16 * (((low - high) * 41025u) & 0xFFFF);
+    uint64_t lower8 = tail % 100000000u, upper8 = tail / 100000000u;
+    uint64_t reversed_lower = (uint64_t)reverse4[lower8 % 10000] * 10000 + reverse4[lower8 / 10000];
+    uint64_t reversed_upper = (uint64_t)reverse4[upper8 % 10000] * 10000 + reverse4[upper8 / 10000];
+    return reversed_lower * 100000000u + reversed_upper;
 }
 
 typedef struct {
@@ -299,6 +312,7 @@ static struct PyModuleDef kernel_module = {
 PyMODINIT_FUNC PyInit__sha256(void) {
     PyObject *module = PyModule_Create(&kernel_module);
     if (module == NULL) return NULL;
+    init_key_tables();
     int sha_ni = 0;
 #ifdef KERNEL_SHA_NI
     sha_ni = cpu_has_sha_ni();
