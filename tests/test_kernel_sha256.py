@@ -109,7 +109,61 @@ def test_keys_in_c_equal_the_numpy_keys_of_the_reference_digests(
 
 
 @needs_kernel
-def test_keys_of_extreme_digests_through_the_public_function(with_kernel: None) -> None:
+@settings(max_examples=100, deadline=None)
+@given(
+    seed=st.text(max_size=20),
+    codes=st.lists(st.text(max_size=80), max_size=40),
+    threads=st.integers(min_value=1, max_value=4),
+    portable=st.booleans(),
+)
+def test_full_tickets_in_c_equal_the_recipe(
+    seed: str, codes: list[str], threads: int, portable: bool
+) -> None:
+    made = kernel.tickets(T.seed_digest(seed), codes, threads=threads, portable=portable)
+    assert made == [T.ticket_from_digest(reference(seed, [code])) for code in codes]
+
+
+EXTREMES = [
+    0,
+    1,
+    9,
+    10**16 - 1,
+    10**16,
+    10**63,
+    10**64 - 1,  # 64 digits: no padding
+    10**64,  # 65 digits
+    10**77,
+    2**256 - 1,  # 78 digits
+    2**128 + 12345,
+    int("9" * 40),
+]
+
+
+@needs_kernel
+@pytest.mark.parametrize("value", EXTREMES)
+def test_conversions_of_extreme_digests(value: int) -> None:
+    digest = value.to_bytes(32, "big")
+    module = kernel._MODULE
+    assert module is not None
+    (text,) = module.convert(digest, 2)
+    assert text == T.ticket_from_digest(digest) == "0." + str(value).zfill(64)[::-1]
+    (key,) = np.frombuffer(module.convert(digest, 1), dtype=np.uint64).tolist()
+    assert key == int(text[2:18]) == T.keys_from_digests(digest).tolist()[0]
+
+
+@needs_kernel
+@given(st.lists(st.binary(min_size=32, max_size=32), max_size=30))
+def test_conversions_of_any_digest(blobs: list[bytes]) -> None:
+    module = kernel._MODULE
+    assert module is not None
+    joined = b"".join(blobs)
+    assert module.convert(joined, 2) == [T.ticket_from_digest(b) for b in blobs]
+    keys = np.frombuffer(module.convert(joined, 1), dtype=np.uint64)
+    assert keys.tolist() == T.keys_from_digests(joined).tolist()
+
+
+@needs_kernel
+def test_keys_through_the_public_function(with_kernel: None) -> None:
     codes = [f"{i}" for i in range(20_000)]
     keys = T.ticket_keys("31", codes)
     assert keys.flags.writeable and keys.dtype == np.uint64

@@ -18,8 +18,9 @@ built: the same digests, byte for byte, about ten times faster; without it, hash
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -83,11 +84,21 @@ def _digest_chunk(prefix: str, ids: Sequence[str]) -> bytes:
     return b"".join(parts)
 
 
+_Out = TypeVar("_Out")
 _CODE_ERRORS = (TypeError, AttributeError, UnicodeEncodeError)  # a code that is not UTF-8 text
 
 
 def _bad_codes(error: Exception) -> DrawError:
     return DrawError(f"ticket codes must be text with a UTF-8 form: {error}")
+
+
+def _in_kernel(step: Callable[..., _Out], seed: str, ids: Iterable[str], threads: int | None) -> _Out:
+    """Run one of the kernel's batch functions on ``ids``, mapping bad codes to `DrawError`."""
+    batch = ids if isinstance(ids, list | tuple | np.ndarray) else list(ids)
+    try:
+        return step(seed_digest(seed), batch, threads=kernel_threads(len(batch), threads))
+    except _CODE_ERRORS as error:
+        raise _bad_codes(error) from error
 
 
 def _reference_digests(prefix: str, id_list: list[str], processes: int) -> bytes:
@@ -114,12 +125,10 @@ def digests(seed: str, ids: Iterable[str], *, processes: int = 1, threads: int |
     loop hashes in ``processes`` worker processes when > 1. The bytes are the same on every
     path. Raises `DrawError` if a code is not a str or has no UTF-8 form (a lone surrogate).
     """
-    prefix = seed_digest(seed)
+    if kernel.available():
+        return _in_kernel(kernel.digests, seed, ids, threads)
     try:
-        if kernel.available():
-            batch = ids if isinstance(ids, list | tuple | np.ndarray) else list(ids)
-            return kernel.digests(prefix, batch, threads=kernel_threads(len(batch), threads))
-        return _reference_digests(prefix, list(ids), processes)
+        return _reference_digests(seed_digest(seed), list(ids), processes)
     except _CODE_ERRORS as error:
         raise _bad_codes(error) from error
 
@@ -155,19 +164,20 @@ def ticket_keys(
     """
     if not kernel.available():
         return keys_from_digests(digests(seed, ids, processes=processes))
-    batch = ids if isinstance(ids, list | tuple | np.ndarray) else list(ids)
-    try:
-        raw = kernel.keys(seed_digest(seed), batch, threads=kernel_threads(len(batch), threads))
-    except _CODE_ERRORS as error:
-        raise _bad_codes(error) from error
-    return np.frombuffer(raw, dtype=np.uint64)
+    return np.frombuffer(_in_kernel(kernel.keys, seed, ids, threads), dtype=np.uint64)
 
 
 def tickets(seed: str, ids: Iterable[str]) -> npt.NDArray[np.object_]:
     """The full ticket strings of ``ids`` as an object array (one SHA-256 per id).
 
-    Raises `DrawError` as `digests` does.
+    The kernel writes the decimal digits in C; the reference path formats each digest with
+    `ticket_from_digest`. Raises `DrawError` as `digests` does.
     """
+    if kernel.available():
+        texts = _in_kernel(kernel.tickets, seed, ids, None)
+        full = np.empty(len(texts), dtype=object)
+        full[:] = texts
+        return full
     buffer = digests(seed, ids)
     out = np.empty(len(buffer) // 32, dtype=object)
     for i in range(len(out)):

@@ -16,7 +16,7 @@ from types import ModuleType
 
 from ..errors import DrawError
 
-__all__ = ["available", "backend", "digests", "keys", "set_enabled", "usable_cores"]
+__all__ = ["available", "backend", "digests", "keys", "set_enabled", "tickets", "usable_cores"]
 
 
 def _load() -> ModuleType | None:
@@ -92,5 +92,16 @@ def keys(prefix: str, codes: Iterable[str], *, threads: int = 1, portable: bool 
     """
     if _MODULE is None:
         raise DrawError("the compiled ticket kernel is not built; use dualrandom.tickets")
-    result: bytearray = _MODULE.digests(prefix.encode("ascii"), codes, threads, portable, True)
+    result: bytearray = _MODULE.digests(prefix.encode("ascii"), codes, threads, portable, 1)
+    return result
+
+
+def tickets(prefix: str, codes: Iterable[str], *, threads: int = 1, portable: bool = False) -> list[str]:
+    """The full ticket strings of ``codes`` ("0." + the reversed zero-padded decimal digest).
+
+    Raises as `digests` does.
+    """
+    if _MODULE is None:
+        raise DrawError("the compiled ticket kernel is not built; use dualrandom.tickets")
+    result: list[str] = _MODULE.digests(prefix.encode("ascii"), codes, threads, portable, 2)
     return result

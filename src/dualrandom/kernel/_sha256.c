@@ -180,13 +180,37 @@ static uint64_t ticket_key(const uint8_t digest[32]) {
     return reversed_lower * 100000000u + reversed_upper;
 }
 
+/* The ticket's digits: the decimal digits of the digest (a big-endian integer n), lowest first,
+ * which is the reversed zero-padded decimal of the recipe; returns how many to keep (at least
+ * 64, at most 78 as n < 2^256 < 10^78). Divides eight 32-bit limbs by 10^9 nine times. */
+static int ticket_digits(const uint8_t digest[32], char digits[81]) {
+    uint32_t limbs[8];
+    for (int i = 0; i < 8; i++) limbs[i] = load_be32(digest + 4 * i);
+    int count = 0;
+    for (int chunk = 0; chunk < 9; chunk++) {
+        uint64_t rest = 0;
+        for (int i = 0; i < 8; i++) {
+            uint64_t current = (rest << 32) | limbs[i];
+            limbs[i] = (uint32_t)(current / 1000000000u);
+            rest = current % 1000000000u;
+        }
+        for (int k = 0; k < 9; k++, rest /= 10) digits[count++] = (char)('0' + rest % 10);
+    }
+    while (count > 64 && digits[count - 1] == '0') count--;
+    return count;
+}
+
+enum { OUT_DIGESTS = 0, OUT_KEYS = 1, OUT_TICKETS = 2 };
+#define TICKET_SLOT 82 /* per ticket: its digit count, then the 81 digits ticket_digits writes */
+static const Py_ssize_t slot_size[3] = {32, 8, TICKET_SLOT};
+
 typedef struct {
     compress_fn compress;
     const uint32_t *midstate;
     const char *const *codes;
     const Py_ssize_t *lengths;
-    uint8_t *out;   /* 32 bytes per code, or NULL */
-    uint64_t *keys; /* one key per code, or NULL */
+    int output;     /* OUT_DIGESTS, OUT_KEYS or OUT_TICKETS */
+    uint8_t *out;   /* slot_size[output] bytes per code */
     Py_ssize_t start, stop;
 } Job;
 
@@ -194,9 +218,15 @@ static void *run_job(void *arg) {
     Job *job = (Job *)arg;
     uint8_t digest[32];
     for (Py_ssize_t i = job->start; i < job->stop; i++) {
-        uint8_t *out = job->out ? job->out + 32 * i : digest;
-        digest_one(job->compress, job->midstate, (const uint8_t *)job->codes[i], (size_t)job->lengths[i], out);
-        if (job->keys) job->keys[i] = ticket_key(out);
+        uint8_t *slot = job->out + slot_size[job->output] * i;
+        digest_one(job->compress, job->midstate, (const uint8_t *)job->codes[i], (size_t)job->lengths[i],
+                   job->output == OUT_DIGESTS ? slot : digest);
+        if (job->output == OUT_KEYS) {
+            uint64_t key = ticket_key(digest);
+            memcpy(slot, &key, sizeof key);
+        } else if (job->output == OUT_TICKETS) {
+            slot[0] = (uint8_t)ticket_digits(digest, (char *)slot + 1);
+        }
     }
     return NULL;
 }
@@ -236,70 +266,126 @@ static void run_all(Job base, Py_ssize_t n, int threads) {
 
 static compress_fn best_compress = compress_portable;
 
+/* The UTF-8 view of every code (they stay alive while `fast` holds the items). */
+static int gather_codes(PyObject *fast, const char **codes, Py_ssize_t *lengths) {
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
+    PyObject **items = PySequence_Fast_ITEMS(fast);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!PyUnicode_Check(items[i])) {
+            PyErr_Format(PyExc_TypeError, "code %zd is %.100s, not str", i, Py_TYPE(items[i])->tp_name);
+            return -1;
+        }
+        codes[i] = PyUnicode_AsUTF8AndSize(items[i], &lengths[i]);
+        if (codes[i] == NULL) return -1;
+    }
+    return 0;
+}
+
+/* A list of ticket strings "0." + digits from the slots filled by OUT_TICKETS. */
+static PyObject *ticket_list(const uint8_t *slots, Py_ssize_t n) {
+    PyObject *list = PyList_New(n);
+    for (Py_ssize_t i = 0; list != NULL && i < n; i++) {
+        const uint8_t *slot = slots + TICKET_SLOT * i;
+        PyObject *text = PyUnicode_New(2 + slot[0], 127);
+        if (text == NULL) {
+            Py_CLEAR(list);
+            break;
+        }
+        Py_UCS1 *data = PyUnicode_1BYTE_DATA(text);
+        data[0] = '0';
+        data[1] = '.';
+        memcpy(data + 2, slot + 1, slot[0]);
+        PyList_SET_ITEM(list, i, text);
+    }
+    return list;
+}
+
 static PyObject *kernel_digests(PyObject *self, PyObject *args, PyObject *kwargs) {
-    static char *names[] = {"prefix", "codes", "threads", "portable", "keys", NULL};
+    static char *names[] = {"prefix", "codes", "threads", "portable", "output", NULL};
     const char *prefix;
     Py_ssize_t prefix_length;
-    PyObject *sequence;
-    int threads = 1, portable = 0, want_keys = 0;
+    PyObject *sequence, *result = NULL;
+    int threads = 1, portable = 0, output = OUT_DIGESTS;
     (void)self;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "y#O|ipp", names, &prefix, &prefix_length, &sequence,
-                                     &threads, &portable, &want_keys))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "y#O|ipi", names, &prefix, &prefix_length, &sequence,
+                                     &threads, &portable, &output))
         return NULL;
-    if (prefix_length != 64) {
-        PyErr_SetString(PyExc_ValueError, "the prefix must be exactly 64 bytes (one SHA-256 block)");
+    if (prefix_length != 64 || output < OUT_DIGESTS || output > OUT_TICKETS) {
+        PyErr_SetString(PyExc_ValueError, "the prefix must be 64 bytes (one block) and output 0, 1 or 2");
         return NULL;
     }
     PyObject *fast = PySequence_Fast(sequence, "codes must be a sequence of str");
     if (fast == NULL) return NULL;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
-    PyObject **items = PySequence_Fast_ITEMS(fast);
     const char **codes = PyMem_Malloc(sizeof(char *) * (size_t)(n ? n : 1));
     Py_ssize_t *lengths = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(n ? n : 1));
-    PyObject *result = want_keys ? PyByteArray_FromStringAndSize(NULL, 8 * n)
-                                 : PyBytes_FromStringAndSize(NULL, 32 * n);
-    if (codes == NULL || lengths == NULL || result == NULL) {
+    uint8_t *out = PyMem_Malloc((size_t)(slot_size[output] * (n ? n : 1)));
+    if (codes == NULL || lengths == NULL || out == NULL) {
         PyErr_NoMemory();
-        goto fail;
+        goto done;
     }
-    for (Py_ssize_t i = 0; i < n; i++) {  /* UTF-8 views stay alive while `fast` holds the items */
-        if (!PyUnicode_Check(items[i])) {
-            PyErr_Format(PyExc_TypeError, "code %zd is %.100s, not str", i, Py_TYPE(items[i])->tp_name);
-            goto fail;
-        }
-        codes[i] = PyUnicode_AsUTF8AndSize(items[i], &lengths[i]);
-        if (codes[i] == NULL) goto fail;
-    }
+    if (gather_codes(fast, codes, lengths) < 0) goto done;
     uint32_t midstate[8];
     memcpy(midstate, H0, sizeof midstate);
-    Job job = {portable ? compress_portable : best_compress, midstate, codes, lengths, NULL, NULL, 0, 0};
-    if (want_keys)
-        job.keys = (uint64_t *)PyByteArray_AS_STRING(result);
-    else
-        job.out = (uint8_t *)PyBytes_AS_STRING(result);
+    Job job = {portable ? compress_portable : best_compress, midstate, codes, lengths, output, out, 0, 0};
     job.compress(midstate, (const uint8_t *)prefix, 1);
-    if (threads < 1) threads = 1;
-    if (threads > n) threads = n > 0 ? (int)n : 1;
+    threads = threads < 1 ? 1 : threads;
+    threads = threads > n ? (n > 0 ? (int)n : 1) : threads;
     Py_BEGIN_ALLOW_THREADS
     run_all(job, n, threads);
     Py_END_ALLOW_THREADS
+    if (output == OUT_TICKETS)
+        result = ticket_list(out, n);
+    else if (output == OUT_KEYS)
+        result = PyByteArray_FromStringAndSize((const char *)out, 8 * n);
+    else
+        result = PyBytes_FromStringAndSize((const char *)out, 32 * n);
+done:
     PyMem_Free(codes);
     PyMem_Free(lengths);
+    PyMem_Free(out);
     Py_DECREF(fast);
     return result;
-fail:
-    PyMem_Free(codes);
-    PyMem_Free(lengths);
-    Py_XDECREF(result);
-    Py_DECREF(fast);
-    return NULL;
+}
+
+/* Keys (output=1) or tickets (output=2) of given 32-byte digests, to test the conversions on
+ * any digest, including those no code hashes to in practice (0, 10^64 - 1, 2^256 - 1). */
+static PyObject *kernel_convert(PyObject *self, PyObject *args) {
+    const char *buffer;
+    Py_ssize_t size;
+    int output;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "y#i", &buffer, &size, &output)) return NULL;
+    if (size % 32 != 0 || (output != OUT_KEYS && output != OUT_TICKETS)) {
+        PyErr_SetString(PyExc_ValueError, "digests come 32 bytes each; output must be 1 or 2");
+        return NULL;
+    }
+    Py_ssize_t n = size / 32;
+    uint8_t *out = PyMem_Malloc((size_t)(slot_size[output] * (n ? n : 1)));
+    if (out == NULL) return PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const uint8_t *digest = (const uint8_t *)buffer + 32 * i;
+        if (output == OUT_KEYS) {
+            uint64_t key = ticket_key(digest);
+            memcpy(out + 8 * i, &key, sizeof key);
+        } else {
+            out[TICKET_SLOT * i] = (uint8_t)ticket_digits(digest, (char *)out + TICKET_SLOT * i + 1);
+        }
+    }
+    PyObject *result = output == OUT_KEYS ? PyByteArray_FromStringAndSize((const char *)out, 8 * n)
+                                          : ticket_list(out, n);
+    PyMem_Free(out);
+    return result;
 }
 
 static PyMethodDef kernel_methods[] = {
+    {"convert", kernel_convert, METH_VARARGS,
+     "convert(digests, output) -> bytearray | list: keys (output=1) or tickets (output=2) of digests."},
     {"digests", (PyCFunction)(void (*)(void))kernel_digests, METH_VARARGS | METH_KEYWORDS,
-     "digests(prefix, codes, threads=1, portable=False, keys=False) -> bytes | bytearray\n\n"
-     "The 32-byte SHA-256 digests of prefix + UTF-8(code), concatenated in the order of codes;\n"
-     "with keys=True, the 16-digit ticket keys instead, as native uint64 in a bytearray.\n"
+     "digests(prefix, codes, threads=1, portable=False, output=0) -> bytes | bytearray | list\n\n"
+     "The 32-byte SHA-256 digests of prefix + UTF-8(code), concatenated in the order of codes\n"
+     "(output=0); their 16-digit ticket keys as native uint64 in a bytearray (output=1); or\n"
+     "their full ticket strings in a list (output=2).\n"
      "prefix must be 64 bytes. Raises TypeError for a code that is not str, UnicodeEncodeError\n"
      "for a code that has no UTF-8 form (lone surrogates)."},
     {NULL, NULL, 0, NULL},
