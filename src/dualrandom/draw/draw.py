@@ -236,16 +236,41 @@ def _draw_task(
     return samples, reserves, counts
 
 
+def _by_ticket_within_ties(
+    order: npt.NDArray[np.intp], tied: npt.NDArray[np.bool_], full: npt.NDArray[np.object_]
+) -> None:
+    """Sort, in place, each run of ``order`` whose neighbours tie (``tied[i]``: i and i+1) by ticket."""
+    begins = np.flatnonzero(tied & ~np.concatenate([[False], tied[:-1]]))
+    for begin in begins.tolist():
+        end = begin
+        while end < len(tied) and tied[end]:
+            end += 1
+        run = order[begin : end + 1]
+        order[begin : end + 1] = run[np.argsort(full[run], kind="stable")]
+
+
 def rank_sample(sample: pd.DataFrame, tiers: Sequence[str], task_order: Sequence[str]) -> pd.DataFrame:
-    """Rank within task × tier by (key, full ticket) and sort by task, tier, rank."""
+    """Rank within task × tier by (key, full ticket) and sort by task, tier, rank.
+
+    One numpy sort on (task, tier, key); full tickets are compared only where 16-digit keys tie.
+    """
     if sample.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in [*SAMPLE_COLUMNS, "stratum"]})
-    sample = sample.sort_values(["task_id", "tier", "_key", "ticket"], kind="stable")
-    sample["rank"] = sample.groupby(["task_id", "tier"], sort=False).cumcount() + 1
-    sample["_task"] = sample["task_id"].map({t: i for i, t in enumerate(task_order)})
-    sample["_tier"] = sample["tier"].map({t: i for i, t in enumerate(tiers)})
-    sample = sample.sort_values(["_task", "_tier", "rank"], kind="stable")
-    return sample[[*SAMPLE_COLUMNS, "stratum"]].reset_index(drop=True)
+    task = pd.Index(list(task_order)).get_indexer(pd.Index(sample["task_id"])).astype(np.int64)
+    tier = pd.Index(list(tiers)).get_indexer(pd.Index(sample["tier"])).astype(np.int64)
+    group = task * max(len(tiers), 1) + tier
+    keys = sample["_key"].to_numpy(dtype=np.uint64)
+    order = np.lexsort((keys, group))
+    same_group = group[order][1:] == group[order][:-1]
+    tied = same_group & (keys[order][1:] == keys[order][:-1])
+    if tied.any():
+        _by_ticket_within_ties(order, tied, sample["ticket"].to_numpy(dtype=object))
+    starts = np.flatnonzero(np.concatenate([[True], ~same_group]))
+    sizes = np.diff(np.concatenate([starts, [len(order)]]))
+    rank = np.arange(len(order), dtype=np.int64) - np.repeat(starts, sizes) + 1
+    ranked = sample.iloc[order][[*SAMPLE_COLUMNS[:4], *SAMPLE_COLUMNS[5:], "stratum"]].reset_index(drop=True)
+    ranked.insert(4, "rank", rank)
+    return ranked
 
 
 def draw_tasks(
