@@ -58,8 +58,10 @@ def kernel_load_seconds() -> float:
 
 def main() -> None:
     sizes = [int(a) for a in sys.argv[1:]] or [10_000, 100_000, 1_000_000]
-    if not kernel.set_enabled(True):
-        sys.exit("the C kernel is not built (pip install -e . with a C compiler); nothing to compare")
+    kernel.set_enabled(True)
+    if not kernel.available():
+        print("the C ticket kernel is not built here (no C compiler at install): tickets use hashlib")
+        return
     cores = kernel.usable_cores()
     with open("/proc/loadavg") as load:
         loadavg = load.read().split()[0]
