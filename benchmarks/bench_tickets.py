@@ -1,8 +1,9 @@
 """Ticket digests per code: the C kernel against the hashlib reference and the SHA-256 limit.
 
 Run: ``python benchmarks/bench_tickets.py [N ...]`` (default 10k, 100k and 1M codes). Prints,
-measured in the same run (medians): microseconds per code of the kernel on one thread and on
-every core, of the hashlib loop (the published reference, one process), of one SHA-256
+measured in the same run (medians; wall time, and CPU time of all threads, which a shared
+machine disturbs less): microseconds per code of the kernel's digests on one thread and on
+every core and of its keys, of the hashlib loop (the published reference, one process), of one SHA-256
 compression (hashlib over 16 MiB, which OpenSSL hashes at its best speed: the floor for any
 implementation that does one compression per code), the start-up the kernel adds to a
 process (loading the extension; the hashlib path adds none), and totals including it. All
@@ -24,19 +25,21 @@ from dualrandom import tickets as T
 SEED = "63454660390103169462"
 
 
-def median_time(runs: int, step: Callable[[], object]) -> float:
-    times = []
+def median_time(runs: int, step: Callable[[], object]) -> tuple[float, float]:
+    """Median wall and CPU seconds (CPU: every thread of this process) of ``runs`` calls."""
+    walls, cpus = [], []
     for _ in range(runs):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         step()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        walls.append(time.perf_counter() - start)
+        cpus.append(time.process_time() - start_cpu)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def compression_seconds() -> float:
-    """Seconds per 64-byte block of OpenSSL's SHA-256 (via hashlib) on a long message."""
+    """CPU seconds per 64-byte block of OpenSSL's SHA-256 (via hashlib) on a long message."""
     data = b"\x5a" * (1 << 24)
-    return median_time(5, lambda: hashlib.sha256(data).digest()) / (len(data) // 64)
+    return median_time(5, lambda: hashlib.sha256(data).digest())[1] / (len(data) // 64)
 
 
 def kernel_load_seconds() -> float:
@@ -56,6 +59,22 @@ def kernel_load_seconds() -> float:
     return statistics.median(times)
 
 
+def measure(n: int, cores: int) -> list[tuple[str, tuple[float, float]]]:
+    """Median (wall, CPU) seconds of each path on ``n`` codes; asserts they give the same bytes."""
+    codes = [f"91420600{i:010d}" for i in range(n)]
+    kernel.set_enabled(False)
+    reference = T.digests(SEED, codes)
+    slow = median_time(3, lambda: T.digests(SEED, codes))
+    kernel.set_enabled(True)
+    assert T.digests(SEED, codes, threads=1) == reference == T.digests(SEED, codes, threads=cores)
+    return [
+        ("hashlib reference, 1 process", slow),
+        ("kernel digests, 1 thread", median_time(5, lambda: T.digests(SEED, codes, threads=1))),
+        (f"kernel digests, {cores} threads", median_time(5, lambda: T.digests(SEED, codes, threads=cores))),
+        (f"kernel keys, {T.kernel_threads(n)} thread(s)", median_time(5, lambda: T.ticket_keys(SEED, codes))),
+    ]
+
+
 def main() -> None:
     sizes = [int(a) for a in sys.argv[1:]] or [10_000, 100_000, 1_000_000]
     kernel.set_enabled(True)
@@ -66,34 +85,21 @@ def main() -> None:
     with open("/proc/loadavg") as load:
         loadavg = load.read().split()[0]
     print(f"cores: {cores}   kernel: {kernel.backend()}   load average at start: {loadavg}")
-    block = compression_seconds()
-    start_on, start_off = kernel_load_seconds(), 0.0
-    print(f"one SHA-256 compression (hashlib over 16 MiB): {block * 1e6:.4f} µs")
-    print(f"kernel start-up (loading the extension, median of 7 processes): {start_on * 1e3:.2f} ms")
-    print(f"{'codes':>9} {'path':36} {'µs/code':>8} {'× limit':>8} {'s incl. start':>14} {'vs hashlib':>11}")
+    block, start = compression_seconds(), kernel_load_seconds()
+    print(f"one SHA-256 compression (OpenSSL via hashlib over 16 MiB, CPU time): {block * 1e6:.4f} µs")
+    print(f"kernel start-up (loading the extension, median of 7 processes): {start * 1e3:.2f} ms")
+    print(f"{'codes':>9} {'path':36} {'wall µs':>8} {'CPU µs':>7} {'CPU/limit':>9} "
+          f"{'s + start':>9} {'faster (wall, CPU)':>19}")  # fmt: skip
     for n in sizes:
-        codes = [f"91420600{i:010d}" for i in range(n)]
-        kernel.set_enabled(False)
-        reference = T.digests(SEED, codes)
-        slow = median_time(3, lambda: T.digests(SEED, codes))  # noqa: B023
-        kernel.set_enabled(True)
-        assert T.digests(SEED, codes, threads=1) == reference == T.digests(SEED, codes, threads=cores)
-        one = median_time(5, lambda: T.digests(SEED, codes, threads=1))  # noqa: B023
-        every = median_time(5, lambda: T.digests(SEED, codes, threads=cores))  # noqa: B023
-        keys = median_time(5, lambda: T.ticket_keys(SEED, codes))  # noqa: B023
-        rows = [
-            ("hashlib reference, 1 process", slow, start_off),
-            ("kernel, 1 thread", one, start_on),
-            (f"kernel, {cores} threads", every, start_on),
-            (f"kernel keys (+ numpy keys), {T.kernel_threads(n)} threads", keys, start_on),
-        ]
-        for name, seconds, start in rows:
-            total = seconds + start
+        rows = measure(n, cores)
+        slow_wall, slow_cpu = rows[0][1]
+        for name, (wall, cpu) in rows:
+            total = wall + (0.0 if name.startswith("hashlib") else start)
             print(
-                f"{n:>9,} {name:36} {seconds / n * 1e6:8.4f} {seconds / n / block:8.2f} {total:14.3f}"
-                f" {(slow + start_off) / total:10.1f}x"
+                f"{n:>9,} {name:36} {wall / n * 1e6:8.4f} {cpu / n * 1e6:7.4f} {cpu / n / block:9.2f}"
+                f" {total:9.3f} {slow_wall / total:9.1f}x {slow_cpu / cpu:8.1f}x"
             )
-        print(f"{n:>9,} {'SHA-256 compression limit, 1 core':36} {block * 1e6:8.4f} {1:8.2f}")
+        print(f"{n:>9,} {'SHA-256 compression limit, 1 core':36} {'':8} {block * 1e6:7.4f} {1:9.2f}")
 
 
 if __name__ == "__main__":
