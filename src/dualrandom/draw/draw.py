@@ -291,8 +291,9 @@ def draw_tasks(
 ) -> Draw:
     """Draw every task of ``specs`` from ``roster`` (the engine behind both public entry points).
 
-    ``source`` and ``history_source`` name the inputs in error messages; ``processes`` > 1
-    hashes tickets in worker processes (the result is the same).
+    ``source`` and ``history_source`` name the inputs in error messages. Tickets are hashed by
+    the C kernel on every core when it is built (`dualrandom.kernel`); otherwise by hashlib,
+    in ``processes`` worker processes when > 1. The result is the same on every path.
     """
     exempt = [tier for tier in sampling.tiers if sampling.ratios[tier] <= 0]
     if exempt:

@@ -92,36 +92,83 @@ static void compress_portable(uint32_t state[8], const uint8_t *blocks, size_t c
  * as (A,B,E,F) and (C,D,G,H), highest lane first; after two rounds the old (A,B,E,F) is the
  * new (C,D,G,H), so the two registers swap roles every call. SHA256MSG1/MSG2 compute the
  * schedule W[t] = s1(W[t-2]) + W[t-7] + s0(W[t-15]) + W[t-16] four words at a time. */
-__attribute__((target("sha,sse4.1,ssse3")))
-static void compress_sha_ni(uint32_t state[8], const uint8_t *blocks, size_t count) {
-    const __m128i byteswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+#define SHA_TARGET __attribute__((target("sha,sse4.1,ssse3"), always_inline)) static inline
+
+typedef struct {
+    __m128i abef, cdgh; /* lanes F E B A and H G D C */
+    __m128i m[4];       /* the last 16 schedule words */
+} ShaLanes;
+
+SHA_TARGET void lanes_load(ShaLanes *x, const uint32_t state[8]) {
     __m128i abcd = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)state), 0xB1);      /* B A D C */
     __m128i efgh = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(state + 4)), 0x1B); /* H G F E */
-    __m128i abef = _mm_alignr_epi8(abcd, efgh, 8);     /* lanes F E B A */
-    __m128i cdgh = _mm_blend_epi16(efgh, abcd, 0xF0);  /* lanes H G D C */
-    for (; count > 0; count--, blocks += 64) {
-        __m128i saved_abef = abef, saved_cdgh = cdgh;
-        __m128i m[4];
-        for (int i = 0; i < 4; i++)
-            m[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(blocks + 16 * i)), byteswap);
-#pragma GCC unroll 16
-        for (int g = 0; g < 16; g++) {
-            if (g >= 4) {  /* m[g&3] holds W[4g-16..], m[(g+3)&3] holds W[4g-4..] */
-                __m128i w7 = _mm_alignr_epi8(m[(g + 3) & 3], m[(g + 2) & 3], 4);
-                __m128i sum = _mm_add_epi32(_mm_sha256msg1_epu32(m[g & 3], m[(g + 1) & 3]), w7);
-                m[g & 3] = _mm_sha256msg2_epu32(sum, m[(g + 3) & 3]);
-            }
-            __m128i wk = _mm_add_epi32(m[g & 3], _mm_loadu_si128((const __m128i *)(K256 + 4 * g)));
-            cdgh = _mm_sha256rnds2_epu32(cdgh, abef, wk);
-            abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(wk, 0x0E));
-        }
-        abef = _mm_add_epi32(abef, saved_abef);
-        cdgh = _mm_add_epi32(cdgh, saved_cdgh);
-    }
-    __m128i fe_ba = _mm_shuffle_epi32(abef, 0x1B);                    /* A B E F */
-    __m128i hg_dc = _mm_shuffle_epi32(cdgh, 0xB1);                    /* G H C D */
+    x->abef = _mm_alignr_epi8(abcd, efgh, 8);
+    x->cdgh = _mm_blend_epi16(efgh, abcd, 0xF0);
+}
+
+SHA_TARGET void lanes_store(const ShaLanes *x, uint32_t state[8]) {
+    __m128i fe_ba = _mm_shuffle_epi32(x->abef, 0x1B);                             /* A B E F */
+    __m128i hg_dc = _mm_shuffle_epi32(x->cdgh, 0xB1);                             /* G H C D */
     _mm_storeu_si128((__m128i *)state, _mm_blend_epi16(fe_ba, hg_dc, 0xF0));      /* A B C D */
     _mm_storeu_si128((__m128i *)(state + 4), _mm_alignr_epi8(hg_dc, fe_ba, 8));   /* E F G H */
+}
+
+SHA_TARGET void lanes_message(ShaLanes *x, const uint8_t block[64]) {
+    const __m128i byteswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+    for (int i = 0; i < 4; i++)
+        x->m[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(block + 16 * i)), byteswap);
+}
+
+/* Rounds 4g .. 4g+3; from g = 4 on, first the next four schedule words (m[g&3] holds
+ * W[4g-16..], m[(g+3)&3] holds W[4g-4..]). */
+SHA_TARGET void lanes_rounds(ShaLanes *x, int g) {
+    __m128i *m = x->m;
+    if (g >= 4) {
+        __m128i w7 = _mm_alignr_epi8(m[(g + 3) & 3], m[(g + 2) & 3], 4);
+        __m128i sum = _mm_add_epi32(_mm_sha256msg1_epu32(m[g & 3], m[(g + 1) & 3]), w7);
+        m[g & 3] = _mm_sha256msg2_epu32(sum, m[(g + 3) & 3]);
+    }
+    __m128i wk = _mm_add_epi32(m[g & 3], _mm_loadu_si128((const __m128i *)(K256 + 4 * g)));
+    x->cdgh = _mm_sha256rnds2_epu32(x->cdgh, x->abef, wk);
+    x->abef = _mm_sha256rnds2_epu32(x->abef, x->cdgh, _mm_shuffle_epi32(wk, 0x0E));
+}
+
+__attribute__((target("sha,sse4.1,ssse3")))
+static void compress_sha_ni(uint32_t state[8], const uint8_t *blocks, size_t count) {
+    ShaLanes x;
+    lanes_load(&x, state);
+    for (; count > 0; count--, blocks += 64) {
+        __m128i abef = x.abef, cdgh = x.cdgh;
+        lanes_message(&x, blocks);
+#pragma GCC unroll 16
+        for (int g = 0; g < 16; g++) lanes_rounds(&x, g);
+        x.abef = _mm_add_epi32(x.abef, abef);
+        x.cdgh = _mm_add_epi32(x.cdgh, cdgh);
+    }
+    lanes_store(&x, state);
+}
+
+/* One block into each of two states, the rounds interleaved so that one hash's instructions
+ * fill the latency of the other's. */
+__attribute__((target("sha,sse4.1,ssse3")))
+static void compress2_sha_ni(uint32_t a[8], const uint8_t block_a[64], uint32_t b[8], const uint8_t block_b[64]) {
+    ShaLanes x, y;
+    lanes_load(&x, a);
+    lanes_load(&y, b);
+    __m128i x_abef = x.abef, x_cdgh = x.cdgh, y_abef = y.abef, y_cdgh = y.cdgh;
+    lanes_message(&x, block_a);
+    lanes_message(&y, block_b);
+#pragma GCC unroll 16
+    for (int g = 0; g < 16; g++) {
+        lanes_rounds(&x, g);
+        lanes_rounds(&y, g);
+    }
+    x.abef = _mm_add_epi32(x.abef, x_abef);
+    x.cdgh = _mm_add_epi32(x.cdgh, x_cdgh);
+    y.abef = _mm_add_epi32(y.abef, y_abef);
+    y.cdgh = _mm_add_epi32(y.cdgh, y_cdgh);
+    lanes_store(&x, a);
+    lanes_store(&y, b);
 }
 
 static int cpu_has_sha_ni(void) {
@@ -132,6 +179,38 @@ static int cpu_has_sha_ni(void) {
     return (b >> 29) & 1;                                  /* SHA */
 }
 #endif
+
+typedef void (*compress2_fn)(uint32_t a[8], const uint8_t block_a[64], uint32_t b[8], const uint8_t block_b[64]);
+
+static void compress2_portable(uint32_t a[8], const uint8_t block_a[64], uint32_t b[8], const uint8_t block_b[64]) {
+    compress_portable(a, block_a, 1);
+    compress_portable(b, block_b, 1);
+}
+
+/* The last block of a code of at most 55 bytes: the code, 0x80, zeros, the bit length. */
+static void short_tail(const uint8_t *code, size_t length, uint8_t tail[64]) {
+    uint64_t bits = ((uint64_t)length + 64) * 8;
+    memset(tail, 0, 64);
+    memcpy(tail, code, length);
+    tail[length] = 0x80;
+    for (int i = 0; i < 8; i++) tail[63 - i] = (uint8_t)(bits >> (8 * i));
+}
+
+/* Two digests of codes of at most 55 bytes each: one compression each, interleaved. */
+static void digest_two(compress2_fn compress2, const uint32_t midstate[8], const uint8_t *code_a, size_t length_a,
+                       const uint8_t *code_b, size_t length_b, uint8_t out_a[32], uint8_t out_b[32]) {
+    uint32_t a[8], b[8];
+    uint8_t tail_a[64], tail_b[64];
+    memcpy(a, midstate, sizeof a);
+    memcpy(b, midstate, sizeof b);
+    short_tail(code_a, length_a, tail_a);
+    short_tail(code_b, length_b, tail_b);
+    compress2(a, tail_a, b, tail_b);
+    for (int i = 0; i < 8; i++) {
+        store_be32(out_a + 4 * i, a[i]);
+        store_be32(out_b + 4 * i, b[i]);
+    }
+}
 
 /* One digest: the rest of the message after the prefix block, padded per FIPS 180-4 5.1.1. */
 static void digest_one(compress_fn compress, const uint32_t midstate[8], const uint8_t *code, size_t length,
@@ -206,6 +285,7 @@ static const Py_ssize_t slot_size[3] = {32, 8, TICKET_SLOT};
 
 typedef struct {
     compress_fn compress;
+    compress2_fn compress2;
     const uint32_t *midstate;
     const char *const *codes;
     const Py_ssize_t *lengths;
@@ -214,18 +294,34 @@ typedef struct {
     Py_ssize_t start, stop;
 } Job;
 
+/* Write code i's result (its digest, key or ticket digits) into its slot. */
+static void emit(const Job *job, Py_ssize_t i, const uint8_t digest[32]) {
+    uint8_t *slot = job->out + slot_size[job->output] * i;
+    if (job->output == OUT_DIGESTS) {
+        memcpy(slot, digest, 32);
+    } else if (job->output == OUT_KEYS) {
+        uint64_t key = ticket_key(digest);
+        memcpy(slot, &key, sizeof key);
+    } else {
+        slot[0] = (uint8_t)ticket_digits(digest, (char *)slot + 1);
+    }
+}
+
 static void *run_job(void *arg) {
     Job *job = (Job *)arg;
-    uint8_t digest[32];
-    for (Py_ssize_t i = job->start; i < job->stop; i++) {
-        uint8_t *slot = job->out + slot_size[job->output] * i;
-        digest_one(job->compress, job->midstate, (const uint8_t *)job->codes[i], (size_t)job->lengths[i],
-                   job->output == OUT_DIGESTS ? slot : digest);
-        if (job->output == OUT_KEYS) {
-            uint64_t key = ticket_key(digest);
-            memcpy(slot, &key, sizeof key);
-        } else if (job->output == OUT_TICKETS) {
-            slot[0] = (uint8_t)ticket_digits(digest, (char *)slot + 1);
+    uint8_t first[32], second[32];
+    const uint8_t *const *codes = (const uint8_t *const *)job->codes;
+    const Py_ssize_t *lengths = job->lengths;
+    Py_ssize_t i = job->start;
+    while (i < job->stop) {
+        if (i + 1 < job->stop && lengths[i] <= 55 && lengths[i + 1] <= 55) {  /* one block each */
+            digest_two(job->compress2, job->midstate, codes[i], (size_t)lengths[i], codes[i + 1],
+                       (size_t)lengths[i + 1], first, second);
+            emit(job, i++, first);
+            emit(job, i++, second);
+        } else {
+            digest_one(job->compress, job->midstate, codes[i], (size_t)lengths[i], first);
+            emit(job, i++, first);
         }
     }
     return NULL;
@@ -265,6 +361,7 @@ static void run_all(Job base, Py_ssize_t n, int threads) {
 }
 
 static compress_fn best_compress = compress_portable;
+static compress2_fn best_compress2 = compress2_portable;
 
 /* The UTF-8 view of every code (they stay alive while `fast` holds the items). */
 static int gather_codes(PyObject *fast, const char **codes, Py_ssize_t *lengths) {
@@ -327,7 +424,8 @@ static PyObject *kernel_digests(PyObject *self, PyObject *args, PyObject *kwargs
     if (gather_codes(fast, codes, lengths) < 0) goto done;
     uint32_t midstate[8];
     memcpy(midstate, H0, sizeof midstate);
-    Job job = {portable ? compress_portable : best_compress, midstate, codes, lengths, output, out, 0, 0};
+    Job job = {portable ? compress_portable : best_compress, portable ? compress2_portable : best_compress2,
+               midstate, codes, lengths, output, out, 0, 0};
     job.compress(midstate, (const uint8_t *)prefix, 1);
     threads = threads < 1 ? 1 : threads;
     threads = threads > n ? (n > 0 ? (int)n : 1) : threads;
@@ -402,7 +500,10 @@ PyMODINIT_FUNC PyInit__sha256(void) {
     int sha_ni = 0;
 #ifdef KERNEL_SHA_NI
     sha_ni = cpu_has_sha_ni();
-    if (sha_ni) best_compress = compress_sha_ni;
+    if (sha_ni) {
+        best_compress = compress_sha_ni;
+        best_compress2 = compress2_sha_ni;
+    }
 #endif
     int threaded = 0;
 #ifdef KERNEL_THREADS
