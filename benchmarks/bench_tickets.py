@@ -1,17 +1,19 @@
 """Ticket digests per code: the C kernel against the hashlib reference and the SHA-256 limit.
 
-Run: ``python benchmarks/bench_tickets.py [N ...]`` (default 10k, 100k and 1M codes). Prints,
+Run: ``python benchmarks/bench_tickets.py [N ...] [--numba PYTHON]`` (default 10k, 100k and 1M
+codes; ``--numba`` adds a numba version run by an interpreter that has numba). Prints,
 measured in the same run (medians; wall time, and CPU time of all threads, which a shared
-machine disturbs less): microseconds per code of the kernel's digests on one thread and on
-every core and of its keys, of the hashlib loop (the published reference, one process), of one SHA-256
-compression (hashlib over 16 MiB, which OpenSSL hashes at its best speed: the floor for any
-implementation that does one compression per code), the start-up the kernel adds to a
-process (loading the extension; the hashlib path adds none), and totals including it. All
+machine disturbs less), microseconds per code of: the kernel's digests on one thread and on
+every core, its keys, the hashlib loop (the published reference, one process), and one
+SHA-256 compression (hashlib over 16 MiB, which OpenSSL hashes at its best speed: the floor
+for any implementation that does one compression per code); the start-up the kernel adds to
+a process (loading the extension; the hashlib path adds none); and totals including it. All
 paths give the same bytes (asserted).
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import statistics
 import subprocess
@@ -222,8 +224,12 @@ def main() -> None:
     if sys.argv[1:2] == ["--numba-child"]:
         numba_child([int(a) for a in sys.argv[2:]])
         return
-    numba_python = sys.argv[sys.argv.index("--numba") + 1] if "--numba" in sys.argv else None
-    sizes = [int(a) for a in sys.argv[1:] if a.isdigit()] or [10_000, 100_000, 1_000_000]
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("sizes", nargs="*", type=int, help="numbers of codes (default 10k, 100k, 1M)")
+    parser.add_argument("--numba", metavar="PYTHON", help="an interpreter with numba, to compare with")
+    args = parser.parse_args()
+    numba_python: str | None = args.numba
+    sizes: list[int] = args.sizes or [10_000, 100_000, 1_000_000]
     from dualrandom import kernel
 
     kernel.set_enabled(True)
