@@ -363,10 +363,11 @@ static void run_all(Job base, Py_ssize_t n, int threads) {
 static compress_fn best_compress = compress_portable;
 static compress2_fn best_compress2 = compress2_portable;
 
-/* The UTF-8 view of every code (they stay alive while `fast` holds the items). */
-static int gather_codes(PyObject *fast, const char **codes, Py_ssize_t *lengths) {
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
-    PyObject **items = PySequence_Fast_ITEMS(fast);
+/* The UTF-8 view of every code. `held` is a tuple: it keeps every code alive while the GIL is
+ * released, even if another thread changes the list the caller passed. */
+static int gather_codes(PyObject *held, const char **codes, Py_ssize_t *lengths) {
+    Py_ssize_t n = PyTuple_GET_SIZE(held);
+    PyObject **items = PySequence_Fast_ITEMS(held); /* a tuple is a "fast" sequence */
     for (Py_ssize_t i = 0; i < n; i++) {
         if (!PyUnicode_Check(items[i])) {
             PyErr_Format(PyExc_TypeError, "code %zd is %.100s, not str", i, Py_TYPE(items[i])->tp_name);
@@ -411,9 +412,9 @@ static PyObject *kernel_digests(PyObject *self, PyObject *args, PyObject *kwargs
         PyErr_SetString(PyExc_ValueError, "the prefix must be 64 bytes (one block) and output 0, 1 or 2");
         return NULL;
     }
-    PyObject *fast = PySequence_Fast(sequence, "codes must be a sequence of str");
-    if (fast == NULL) return NULL;
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
+    PyObject *held = PySequence_Tuple(sequence);
+    if (held == NULL) return NULL;
+    Py_ssize_t n = PyTuple_GET_SIZE(held);
     const char **codes = PyMem_Malloc(sizeof(char *) * (size_t)(n ? n : 1));
     Py_ssize_t *lengths = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(n ? n : 1));
     uint8_t *out = PyMem_Malloc((size_t)(slot_size[output] * (n ? n : 1)));
@@ -421,7 +422,7 @@ static PyObject *kernel_digests(PyObject *self, PyObject *args, PyObject *kwargs
         PyErr_NoMemory();
         goto done;
     }
-    if (gather_codes(fast, codes, lengths) < 0) goto done;
+    if (gather_codes(held, codes, lengths) < 0) goto done;
     uint32_t midstate[8];
     memcpy(midstate, H0, sizeof midstate);
     Job job = {portable ? compress_portable : best_compress, portable ? compress2_portable : best_compress2,
@@ -442,7 +443,7 @@ done:
     PyMem_Free(codes);
     PyMem_Free(lengths);
     PyMem_Free(out);
-    Py_DECREF(fast);
+    Py_DECREF(held);
     return result;
 }
 
