@@ -8,11 +8,12 @@ audits, bit for bit::
     ticket      = "0." + reversed(decimal(n) zero-padded to 64 digits)
 
 Tickets compare as strings (equivalently as decimal numbers). `ticket_keys` gives the first
-16 digits after "0." as an unsigned integer, computed in numpy from the digests; ordering by
-(key, full ticket) equals the string order of the full tickets. The reference path uses only
-hashlib and numpy, so a third party can read this module in one sitting (see
-docs/draw-spec.md). Batches go through the compiled kernel (`dualrandom.kernel`) when it was
-built: the same digests, byte for byte, about ten times faster; without it, hashlib.
+16 digits after "0." as an unsigned integer (`keys_from_digests` computes them in numpy from
+the digests); ordering by (key, full ticket) equals the string order of the full tickets.
+The reference path uses only hashlib and numpy, so a third party can read this module in one
+sitting (see docs/draw-spec.md). Batches go through the compiled kernel (`dualrandom.kernel`)
+when it was built: the same digests, keys and tickets, byte for byte, several times faster
+per code; without it, hashlib.
 """
 
 from __future__ import annotations
