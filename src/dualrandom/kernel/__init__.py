@@ -6,6 +6,8 @@ the CPU's SHA extensions when present, and splits large batches over threads. It
 optional: when it was not built or cannot be loaded, `available` is False and
 `dualrandom.tickets` uses its hashlib loop, which is the published reference and gives the
 same bytes. Set ``DUALRANDOM_TICKET_KERNEL=off`` to use the reference path everywhere.
+After editing ``_sha256.c``, run ``pip install -e .`` again: an editable install builds the
+extension once, in place.
 """
 
 from __future__ import annotations
