@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 import dualrandom as dr
+from dualrandom.draw.sealed import check_receipt, entity_opening, seal_campaign
 from dualrandom.synth.credit import synth_credit
 from dualrandom.synth.results import synth_results
 
@@ -59,25 +60,34 @@ def main(entities: int, out: Path) -> None:
     classified = roster.merge(snapshot.table[["uscc", "tier"]], on="uscc")
     campaign = dr.load_campaign(Path(dr.__file__).parent / "data" / "demo-campaign.toml")
     with dr.Ledger.open(out / "campaign.ledger") as ledger:
-        from dualrandom.workflow import record_assignment, record_commitment, record_draw, record_seed
-
-        committed = dr.commitment(classified, snapshot_digest=snapshot.content_digest)
-        record_commitment(ledger, campaign.plan.id, committed)
-        record_seed(ledger, campaign.plan.id, SEED, source="20 ten-sided dice")
-        draw = dr.draw_campaign(classified, campaign, SEED, history=history, as_of=date(2026, 11, 2))
-        record_draw(ledger, campaign.plan.id, draw.manifest)
+        # The protocol checks each step against the ledger, writes outputs, then records.
+        run = dr.CampaignProtocol(campaign, ledger)
+        # Tiers have different ratios, so tickets are sealed: a secret key, committed before the
+        # seed, keys every ticket; the key goes to the auditors only (纪检监察, courts).
+        seal = seal_campaign(classified, campaign, history=history, as_of=date(2026, 11, 2))
+        committed = run.commit(classified, snapshot_digest=snapshot.content_digest, seal=seal,
+                               seal_output=out / "auditor" / "sealed.json").value  # fmt: skip
+        draw = run.draw(classified, SEED, seed_source="20 ten-sided dice", history=history,
+                        as_of=date(2026, 11, 2), seal=seal).value  # fmt: skip
         print(f"drew {len(draw.sample)} targets; roster digest {committed['roster_digest'][:16]}…")
 
-        # Anyone can check a ticket with nothing but hashlib (docs/draw-spec.md):
+        # An entity given its opening (code and sealed id) checks its own receipt and ticket:
         first = draw.sample.iloc[0]
+        opening = entity_opening(seal, first["uscc"])
+        [receipt] = [r for r in draw.manifest["receipts"]
+                     if (r["uscc"], r["task_id"]) == (first["uscc"], first["task_id"])]  # fmt: skip
         task_seed = f"{SEED}/{first['task_id']}"
-        number = int(hashlib.sha256((hashlib.sha256(task_seed.encode()).hexdigest() + first["uscc"]).encode())
-                     .hexdigest(), 16)  # fmt: skip
-        assert "0." + f"{number:064d}"[::-1] == first["ticket"] == dr.ticket(task_seed, first["uscc"])
+        valid, own_ticket = check_receipt(
+            receipt, seal.commitment["frames_root"], seed=task_seed, opening=opening
+        )
+        assert valid and own_ticket == first["ticket"]
+        # ... and the ticket is the published recipe over the sealed id (docs/draw-spec.md):
+        inner = hashlib.sha256(task_seed.encode()).hexdigest()
+        number = int(hashlib.sha256((inner + opening["sealed_id"]).encode()).hexdigest(), 16)
+        assert "0." + f"{number:064d}"[::-1] == first["ticket"]
 
         # 4. Teams: exact under every recusal rule, a pure function of the seed.
-        assignment = dr.assign_teams(draw.sample, inspectors, conflicts, campaign, SEED, history=history)
-        record_assignment(ledger, campaign.plan.id, assignment.manifest)
+        assignment = run.assign(draw.sample, inspectors, conflicts, SEED, history=history).value
         # the independent checker re-derives every rule and, given the seed, the teams themselves
         dr.verify_teams(assignment.teams, draw.sample, inspectors, conflicts, campaign,
                         history=history, seed=SEED)  # fmt: skip
@@ -88,17 +98,16 @@ def main(entities: int, out: Path) -> None:
         )
 
         # 5. Results from the departments, then the publication bundle and its public check.
-        results = dr.import_results(
-            synth_results(draw.sample, seed=SEED, start=date(2026, 11, 3)), campaign, draw.sample
-        )
+        results = run.import_results(
+            synth_results(draw.sample, seed=SEED, start=date(2026, 11, 3)), draw.sample
+        ).value
         bundle = out / "bundle"
-        dr.publish_campaign(
-            campaign, draw.sample, results, classified, bundle, published_on=date(2026, 11, 30),
-            seed=SEED, draw_manifest=draw.manifest, teams=assignment.teams, inspectors=inspectors,
-            ledger=ledger,
+        run.publish(
+            draw.sample, results, classified, bundle, published_on=date(2026, 11, 30),
+            draw_manifest=draw.manifest, teams=assignment.teams, inspectors=inspectors,
         )  # fmt: skip
         assert dr.verify_bundle(bundle) == []
-        ledger.verify()
+        assert dr.verify_against_ledger(bundle, ledger) == []  # the bundle names the ledger head
         print(f"published {bundle / 'index.html'}; ledger holds {len(ledger.records())} records")
 
 

@@ -24,7 +24,18 @@ GIVEN = "伟芳娜敏静丽强磊军洋"
 
 
 def campaign() -> Campaign:
-    return load_campaign(ROOT / "examples" / "campaign.toml")
+    """The example campaign with open disclosure: these data are drawn with open tickets."""
+    example = load_campaign(ROOT / "examples" / "campaign.toml")
+    publication = example.publication.model_copy(update={"disclosure": "open"})
+    return example.model_copy(update={"publication": publication})
+
+
+def campaign_file(folder: Path) -> Path:
+    """`campaign` as a TOML file in ``folder``, for the command line."""
+    text = (ROOT / "examples" / "campaign.toml").read_text(encoding="utf-8")
+    path = folder / "campaign.toml"
+    path.write_text(text.replace("[publication]\n", '[publication]\ndisclosure = "open"\n'), encoding="utf-8")
+    return path
 
 
 def uscc(kind: str, number: int) -> str:

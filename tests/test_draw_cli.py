@@ -45,7 +45,10 @@ def test_commit_draw_and_verify_round_trip(roster: Path, tmp_path: Path) -> None
         "--seed", "0042", "-o", str(sample),
     )  # fmt: skip
     assert code == 0, out
-    assert out == "drew 20 entities in 1 task(s); manifest: sample.csv.manifest.json\n"
+    assert out == (
+        "drew 20 entities in 1 task(s); public manifest: sample.csv.public.json (publish it); "
+        "auditor's manifest: sample.csv.manifest.json (internal: names tiers)\n"
+    )
     table = pd.read_csv(sample, dtype=str, encoding="utf-8-sig")
     assert {"uscc", "tier", "ticket", "rank"} <= set(table.columns)
     assert table.groupby("tier").size().to_dict() == {"A": 3, "B": 6, "C": 5, "D": 6}

@@ -336,7 +336,7 @@ def test_a_repeated_header_is_refused(tmp_path: Path) -> None:
 
 
 def test_write_table_refuses_unknown_suffix_and_writes_nothing(tmp_path: Path, city: City) -> None:
-    with pytest.raises(ValueError, match=r"unknown file type '\.json'"):
+    with pytest.raises(InputError, match=r"unknown file type '\.json'"):
         write_table(city.departments, tmp_path / "x.json")
     assert list(tmp_path.iterdir()) == []
 

@@ -2,8 +2,9 @@
 
 The digests below were made by the draw before the ticket kernel and the numpy ranking
 existed (hashlib tickets, pandas ranking); both ticket paths must still give them. The
-manifest is pinned through the fields the draw decides (sample, reserve, strata, roster
-digest), so a change of JSON layout elsewhere does not read as a change of the draw.
+manifest is pinned through the fields the draw decides (sample, reserve, strata), so a change
+of JSON layout or of the commitment's digest format (docs/draw-spec.md §3) does not read as a
+change of the draw.
 """
 
 from __future__ import annotations
@@ -24,15 +25,15 @@ from dualrandom.cli import main
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "campaign.toml"
 GOLDEN = {
     "ratio": "dc2b44ff99ba7004267794fd1e483d8fd2143aff6ec59cda8feb7d5e555f8956",
-    "ratio manifest": "550704b1ce2ecab62c3cb7933a4f601dc52a6fd1429d8308b89d6f10281aea8e",
+    "ratio manifest": "3d44cdb39dcea34fd72a1f3bf45acc5457be5038bc40b310d5ba2559d01729a3",
     "bernoulli": "427bf9c7b3fdfd82a38bc9f7424653114c01d183d9ee4525ad4a86cbb4f03aee",
-    "bernoulli manifest": "d4c2cc80d8e0a3e88d5cf5736efe9f5db5b7574b7e6729848014349fe7065f76",
+    "bernoulli manifest": "e92b216ea0646acebe0a23d687190835ebe341cad1d2141889bb72ba28e1b0a3",
     "campaign": "51e7de8a09b8e52655a48cc508382d4d17671e60f58bca31009d76870f95e152",
-    "campaign manifest": "dd1941cd9d7524117fb4787a512e60f29d65f07e9d8348957eddd84c21ea3749",
+    "campaign manifest": "3493af77ac51b48f2f47938a00f3d029a7b28b02ab68edfc7623b7548b06e1c1",
 }
 
 
-FIELDS = ("roster_digest", "roster_rows", "sample", "reserve", "strata")
+FIELDS = ("roster_rows", "sample", "reserve", "strata")
 CASES = {
     "ratio": ["--ratio", "A=0.01", "--ratio", "B=0.03", "--ratio", "C=0.1", "--ratio", "D=0.3"],
     "bernoulli": [

@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 import _publish_data as data
+from dualrandom.assign.manifest import frame_digest
 from dualrandom.cli import main
 from dualrandom.ledger import Ledger
+from dualrandom.ledger.records import Step
 from dualrandom.publish import verify_bundle
-
-CAMPAIGN = data.ROOT / "examples" / "campaign.toml"
 
 
 @pytest.fixture
@@ -27,9 +27,30 @@ def files(tmp_path: Path) -> Path:
     data.results(sample, campaign).to_csv(tmp_path / "results.csv", index=False)
     data.teams(sample).to_csv(tmp_path / "teams.csv", index=False)
     data.inspectors().to_csv(tmp_path / "inspectors.csv", index=False)
+    data.campaign_file(tmp_path)
     manifest = {"kind": "draw", "seed": data.SEED, "roster_digest": "cd" * 32}
     (tmp_path / "sample.csv.manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     return tmp_path
+
+
+def record_campaign(files: Path, ledger: str) -> None:
+    """The records a campaign holds before its results: commitment, seed, draw and teams."""
+    manifest = json.loads((files / "sample.csv.manifest.json").read_text(encoding="utf-8"))
+    sample = pd.read_csv(files / "sample.csv", dtype=str)
+    manifest["sample"] = [
+        {"uscc": u, "task_id": t} for u, t in zip(sample["uscc"], sample["task_id"], strict=True)
+    ]
+    teams = frame_digest(pd.read_csv(files / "teams.csv", dtype=str, keep_default_na=False))
+    cid = data.campaign().plan.id
+    with Ledger.open(ledger) as opened:
+        opened.append_steps(
+            [
+                Step(cid, "roster_commitment", {"roster_digest": manifest["roster_digest"]}),
+                Step(cid, "seed", {"seed": data.SEED, "source": "dice"}),
+                Step(cid, "draw", manifest),
+                Step(cid, "assignment", {"kind": "teams", "outputs": {"teams": teams}}),
+            ]
+        )
 
 
 def test_results_import_publish_report(files: Path) -> None:
@@ -38,7 +59,7 @@ def test_results_import_publish_report(files: Path) -> None:
     missing = runner.invoke(main, ["report", "--ledger", ledger, "-o", str(files / "r")])
     assert missing.exit_code == 1
     assert "no ledger file at" in missing.output  # a mistyped path never makes an empty ledger
-    Ledger.open(ledger).close()  # the campaign's ledger exists from the roster commitment on
+    record_campaign(files, ledger)  # the campaign's ledger exists from the roster commitment on
     imported = runner.invoke(
         main,
         [
@@ -46,7 +67,7 @@ def test_results_import_publish_report(files: Path) -> None:
             "import",
             str(files / "results.csv"),
             "--campaign",
-            str(CAMPAIGN),
+            str(files / "campaign.toml"),
             "--sample",
             str(files / "sample.csv"),
             "--ledger",
@@ -84,7 +105,7 @@ def test_results_import_publish_report(files: Path) -> None:
         [
             "publish",
             "--campaign",
-            str(CAMPAIGN),
+            str(files / "campaign.toml"),
             "--sample",
             str(files / "sample.csv"),
             "--results",
@@ -117,7 +138,8 @@ def test_results_import_publish_report(files: Path) -> None:
     # completed 2026-09-20..29, due 2026-10-23..11-02: all overdue on 2026-11-30
     assert figures["publication"]["overdue"] == 277 and figures["publication"]["on_time_rate"] == 0.0
     with Ledger.open(ledger) as opened:
-        assert [r.kind for r in opened.records()] == ["results", "publication"]
+        kinds = [r.kind for r in opened.records()]
+        assert kinds == ["roster_commitment", "seed", "draw", "assignment", "results", "publication"]
 
 
 def test_bad_results_exit_2_and_list_every_problem(files: Path) -> None:
@@ -132,7 +154,7 @@ def test_bad_results_exit_2_and_list_every_problem(files: Path) -> None:
             "import",
             str(files / "bad.csv"),
             "--campaign",
-            str(CAMPAIGN),
+            str(files / "campaign.toml"),
             "--sample",
             str(files / "sample.csv"),
             "-o",
@@ -158,7 +180,7 @@ def test_publish_without_a_seed_fails_clearly(files: Path) -> None:
         [
             "publish",
             "--campaign",
-            str(CAMPAIGN),
+            str(files / "campaign.toml"),
             "--sample",
             str(files / "sample.csv"),
             "--results",

@@ -1,99 +1,51 @@
-"""The static site in headless Chromium: search, filters and the shown count, no console errors."""
+"""The static site in headless Chromium: search, filters, the shown count, escaping, 100k rows."""
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import _publish_data as data
+import _site as site
 from dualrandom.publish import build_publication, write_bundle
 from dualrandom.results import import_results
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-HOSTILE = '<img src=x onerror="window.pwned=1"></script><script>window.pwned=2</script>'
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="Debian's chromium (/usr/bin/chromium) is not installed"
-    ),
-]
+pytestmark = site.browser_only
 
 
 @pytest.fixture(scope="module")
-def bundle(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
-    campaign = data.campaign()
-    roster = data.roster()
-    roster.loc[0, "name"] = HOSTILE
-    sample = data.draw(roster, campaign)
-    results = import_results(data.results(sample, campaign), campaign, sample)
-    publication = build_publication(
-        campaign,
-        sample,
-        results,
-        roster,
-        published_on=date(2026, 10, 20),
-        seed=data.SEED,
-        teams=data.teams(sample),
-        inspectors=data.inspectors(),
-    )
-    directory = tmp_path_factory.mktemp("site") / "bundle"
-    write_bundle(publication, directory)
-    return directory, publication
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    publication = site.publication()
+    return site.write(publication, tmp_path_factory.mktemp("site") / "bundle"), publication
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+def visits(rows: Any) -> Any:
+    """One row per visit (entity × task): what the page counts and shows as one card."""
+    return rows.drop_duplicates(["uscc", "task_id"])
 
 
-@pytest.fixture(scope="module")
-def server(bundle: tuple[Path, object]) -> Iterator[str]:
-    handler = functools.partial(_Quiet, directory=str(bundle[0]))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/index.html"
-    httpd.shutdown()
-    thread.join(timeout=10)
+def test_search_filters_and_count(bundle: tuple[Path, Any]) -> None:
+    from playwright.sync_api import expect
 
-
-def test_search_filters_and_count(bundle: tuple[Path, object], server: str) -> None:
-    from playwright.sync_api import expect, sync_playwright
-
-    rows = bundle[1].rows  # type: ignore[attr-defined]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    rows = bundle[1].rows
+    every = len(visits(rows))
+    with site.serve(bundle[0]) as url, site.chromium() as browser:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        errors: list[str] = []
-        page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(server)
+        errors = site.watch(page)
+        page.goto(url)
         count = page.locator("#count")
-        assert count.inner_text() == f"共 {len(rows)} 条结果"
-        assert page.locator("#rows tr").count() == min(50, len(rows))
+        expect(count).to_have_text(f"共 {every} 条检查结果")
+        assert page.locator("#results-table tbody").count() == min(50, every)
 
         query = "便利店"
         page.fill("#q", query)
-        expected = int((rows["name"].str.contains(query) | rows["uscc"].str.contains(query)).sum())
-        assert 0 < expected < len(rows)
-        expect(count).to_have_text(f"共 {expected} 条结果")
-        for name in page.locator("#rows tr td:nth-child(2)").all_inner_texts():
+        expected = len(visits(rows[rows["name"].str.contains(query) | rows["uscc"].str.contains(query)]))
+        assert 0 < expected < every
+        expect(count).to_have_text(f"共 {expected} 条检查结果")
+        for name in page.locator("#results-table td.name").all_inner_texts():
             assert query in name and "*" in name  # individual businesses: the operator is masked
 
         page.fill("#q", "")
@@ -103,19 +55,48 @@ def test_search_filters_and_count(bundle: tuple[Path, object], server: str) -> N
         chosen = rows["results"].str.split(";").map(lambda r: "发现问题经责令已改正" in r) & (
             rows["completed_on"] <= "2026-09-24"
         )
-        expect(count).to_have_text(f"共 {int(chosen.sum())} 条结果")
+        expect(count).to_have_text(f"共 {len(visits(rows[chosen]))} 条检查结果")
+        page.select_option("#dept", label="消防救援支队")
+        chosen &= rows["authority"] == "消防救援支队"
+        expect(count).to_have_text(f"共 {len(visits(rows[chosen]))} 条检查结果")
         page.click("#reset")
-        expect(count).to_have_text(f"共 {len(rows)} 条结果")
-        page.fill("#q", "onerror")  # the hostile name is shown as text, never run
-        hostile = int(rows["name"].str.contains("onerror", regex=False).sum())
-        assert hostile >= 1
-        expect(count).to_have_text(f"共 {hostile} 条结果")
-        assert page.locator("#rows tr td:nth-child(2)").all_inner_texts() == [HOSTILE] * hostile
-        assert page.evaluate("window.pwned === undefined")
-        page.fill("#q", "")
-        expect(count).to_have_text(f"共 {len(rows)} 条结果")
-        page.screenshot(path="/tmp/dualrandom-site.png", full_page=False)
+        expect(count).to_have_text(f"共 {every} 条检查结果")
+        assert page.evaluate("location.search") == ""
         browser.close()
+    assert errors == []
+
+
+def test_hostile_and_bidi_names_are_text(bundle: tuple[Path, Any]) -> None:
+    """Names are written as text: markup never runs, bidi controls stay inside their own cell."""
+    from playwright.sync_api import expect
+
+    from dualrandom.publish.privacy import clean_text
+
+    rows = bundle[1].rows
+    with site.serve(bundle[0]) as url, site.chromium() as browser:
+        page = browser.new_page(viewport={"width": 390, "height": 800})
+        errors = site.watch(page)
+        page.goto(url)
+        page.fill("#q", "onerror")
+        hostile = len(visits(rows[rows["name"] == site.HOSTILE]))
+        assert hostile >= 1
+        expect(page.locator("td.name")).to_have_text([site.HOSTILE] * hostile)
+        expect(page.locator("#count")).to_have_text(f"共 {hostile} 条检查结果")
+        assert page.evaluate("window.pwned === undefined && document.images.length === 0")
+        page.fill("#q", "反转")
+        shown = clean_text(site.BIDI)  # publication strips bidi controls from every column
+        assert shown != site.BIDI
+        bidi = len(visits(rows[rows["name"] == shown]))
+        assert bidi >= 1
+        expect(page.locator("td.name")).to_have_text([shown] * bidi)
+        # the override is isolated: the cell's own box holds it, the code cell reads left to right
+        isolated = page.evaluate(
+            "[...document.querySelectorAll('td.name')]"
+            ".every(td => getComputedStyle(td).unicodeBidi === 'isolate')"
+        )
+        assert isolated
+        codes = page.locator("td.code").all_text_contents()
+        assert codes and all(c == c.strip() and c.isascii() for c in codes)
     assert errors == []
 
 
@@ -124,7 +105,7 @@ def test_hundred_thousand_rows_stay_usable(tmp_path: Path) -> None:
     """100k published checks: the page loads, renders one page of 50 and searches quickly."""
     import importlib.util
 
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     spec = importlib.util.spec_from_file_location(
         "bench_publish", data.ROOT / "benchmarks" / "bench_publish.py"
@@ -140,23 +121,20 @@ def test_hundred_thousand_rows_stay_usable(tmp_path: Path) -> None:
     )
     write_bundle(publication, tmp_path / "bundle")
     rows = publication.rows
+    every = len(visits(rows))
     query = str(rows["uscc"].iloc[12_345])[-9:]
     found = rows["uscc"].str.contains(query, regex=False) | rows["name"].str.contains(query, regex=False)
-    expected = int(found.sum())
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with site.chromium() as browser:
         page = browser.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        errors = site.watch(page)
         page.goto((tmp_path / "bundle" / "index.html").as_uri())  # file:// works too: no server needed
         count = page.locator("#count")
-        expect(count).to_have_text("共 100000 条结果", timeout=30_000)
-        assert page.locator("#rows tr").count() == 50
+        expect(count).to_have_text(f"共 {every} 条检查结果", timeout=30_000)
+        assert page.locator("#results-table tbody").count() == 50
         page.fill("#q", query)
-        expect(count).to_have_text(f"共 {expected} 条结果", timeout=10_000)
+        expect(count).to_have_text(f"共 {len(visits(rows[found]))} 条检查结果", timeout=10_000)
         page.select_option("#result", label="未发现问题")
         page.fill("#q", "")
-        clear = int(rows["results"].str.split(";").map(lambda r: "未发现问题" in r).sum())
-        expect(count).to_have_text(f"共 {clear} 条结果", timeout=10_000)
-        browser.close()
+        clear = rows["results"].str.split(";").map(lambda r: "未发现问题" in r)
+        expect(count).to_have_text(f"共 {len(visits(rows[clear]))} 条检查结果", timeout=10_000)
     assert errors == []

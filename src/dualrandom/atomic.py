@@ -5,10 +5,15 @@ A failed or killed run therefore leaves the previous good file (or directory) in
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import functools
+import glob
 import os
 import shutil
+import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -23,9 +28,15 @@ def _umask() -> int:
 
 @contextmanager
 def atomic_file(path: str | Path, suffix: str = "") -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; on success it replaces ``path`` atomically."""
+    """Yield a temporary path beside ``path``; on success it replaces ``path`` atomically.
+
+    A temporary left by a killed run (``.<name>.*<suffix>``, a name only this makes) is removed.
+    """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in target.parent.glob(f".{glob.escape(target.name)}.*{glob.escape(suffix or '.tmp')}"):
+        if leftover.is_file() and not leftover.is_symlink():
+            leftover.unlink(missing_ok=True)  # a killed run's temporary (a name only this makes)
     handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix or ".tmp", dir=target.parent)
     os.close(handle)
     temporary = Path(name)
@@ -51,20 +62,34 @@ def write_text_atomic(path: str | Path, text: str) -> None:
 
 
 @contextmanager
-def atomic_directory(path: str | Path) -> Iterator[Path]:
+def atomic_directory(
+    path: str | Path, *, may_replace: Callable[[Path], None] | None = None
+) -> Iterator[Path]:
     """Yield a fresh temporary directory beside ``path``; on success it takes its place.
 
-    The swap is two renames (old aside, new in); a kill between them leaves the old
-    directory under ``.<name>.old`` and it is restored by the next call.
+    ``may_replace`` is called with an existing ``path`` before anything is written and raises
+    if that directory must not be replaced (it holds files this program did not write). A
+    symbolic link is followed: the directory it points to is replaced. On Linux the swap is one
+    atomic exchange (``renameat2``), so ``path`` always holds a complete old or new directory;
+    elsewhere it is two renames and a kill between them is repaired by the next call.
+    Leftovers of a killed run (``.<name>.*.tmp``, names only this function makes) are removed
+    by the next call.
     """
-    target = Path(path)
+    target = Path(os.path.realpath(path))
+    if target.exists() and not target.is_dir():
+        raise FileExistsError(errno.EEXIST, "a file, not a folder, is in the way", str(target))
     target.parent.mkdir(parents=True, exist_ok=True)
     aside = target.with_name(f".{target.name}.old")
     if aside.exists() and not target.exists():
-        os.replace(aside, target)  # a previous swap was interrupted: restore the old state
+        os.replace(aside, target)  # a previous two-rename swap was interrupted: restore the old state
+    if target.exists() and may_replace is not None:
+        may_replace(target)
+    _remove_leftovers(target)
     temporary = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     try:
         yield temporary
+        if target.exists() and _exchange(temporary, target):
+            return  # the old directory is now at ``temporary``: removed below
         if aside.exists():
             shutil.rmtree(aside)
         if target.exists():
@@ -74,3 +99,36 @@ def atomic_directory(path: str | Path) -> Iterator[Path]:
     finally:
         if temporary.exists():
             shutil.rmtree(temporary, ignore_errors=True)
+
+
+def _remove_leftovers(target: Path) -> None:
+    """Remove the temporary siblings (``mkdtemp`` names of this function) a killed run left."""
+    for leftover in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two directories atomically with Linux's renameat2(RENAME_EXCHANGE); False elsewhere."""
+    libc = _libc()
+    function = getattr(libc, "renameat2", None) if libc is not None else None
+    if function is None:
+        return False
+    at_cwd, rename_exchange = -100, 2
+    result = function(at_cwd, os.fsencode(first), at_cwd, os.fsencode(second), rename_exchange)
+    if result == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False  # the file system cannot exchange: fall back to two renames
+    raise OSError(code, os.strerror(code), str(second))
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    if sys.platform != "linux":
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None

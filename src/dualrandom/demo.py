@@ -8,36 +8,36 @@ rerun is idempotent and a failed run leaves the previous demo in place.
 
 from __future__ import annotations
 
-import json
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
-from .assign import assign_teams
 from .atomic import atomic_directory
 from .classify import classify, load_policy, save_snapshot
-from .draw import commitment, draw_campaign, manifest_json
-from .errors import VerificationError
+from .draw.sealed import Seal, disclosure_of, seal_campaign
+from .errors import InputError, Problem, VerificationError
 from .io import write_table
 from .ledger import Ledger
 from .models import Campaign, load_campaign
-from .publish import publish_campaign, verify_bundle
+from .protocol import CampaignProtocol, verify_against_ledger
+from .publish import verify_bundle
 from .report import annual_report, write_report
-from .results import import_results, record_results
 from .synth import synth_city
 from .synth.credit import synth_credit
 from .synth.results import synth_results
-from .workflow import record_assignment, record_commitment, record_draw, record_seed
 
 __all__ = ["DEMO_SEED", "DemoSummary", "demo_campaign", "run_demo"]
 
 DEMO_SEED = "73925180462217783145"
 """The demo's seed, as if read from 20 ten-sided dice in a public ceremony."""
+
+DEMO_KEY = hashlib.sha256(b"dualrandom demo: a fixed sealing key, so that reruns are identical").digest()
+"""The demo's sealing key. A real campaign lets `seal_campaign` draw a secret one (``secrets``)."""
 
 AS_OF = date(2026, 11, 1)
 DRAWN_ON = date(2026, 11, 2)
@@ -66,8 +66,15 @@ def demo_campaign() -> Campaign:
     return load_campaign(_packaged("demo-campaign.toml"))
 
 
-def _write_json(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+def _previous_demo(folder: Path) -> None:
+    """Raise `InputError` unless ``folder`` is empty or a previous demo (input/ and output/ only)."""
+    foreign = sorted(p.name for p in folder.iterdir() if p.name not in ("input", "output"))
+    if foreign:
+        raise InputError(
+            [Problem(str(folder), None, None, ", ".join(foreign[:5]), "OUTPUT_NOT_A_DEMO",
+                     "the folder holds files the demo did not write, and a rerun replaces the folder: "
+                     "choose a new or empty folder")]
+        )  # fmt: skip
 
 
 def run_demo(
@@ -78,9 +85,8 @@ def run_demo(
     final = Path(out)
     summary = DemoSummary(out=final)
     campaign = demo_campaign()
-    campaign_id = campaign.plan.id
 
-    with atomic_directory(final) as work:
+    with atomic_directory(final, may_replace=_previous_demo) as work:
         inputs, outputs = work / "input", work / "output"
         inputs.mkdir()
         outputs.mkdir()
@@ -103,58 +109,51 @@ def run_demo(
 
         ledger_path = outputs / "ledger.sqlite"
         with Ledger.open(ledger_path) as ledger:
-            say("committing the roster")
-            committed = commitment(roster, snapshot_digest=snapshot.content_digest)
-            record_commitment(ledger, campaign_id, committed)
-            _write_json(outputs / "commitment.json", committed)
-            record_seed(ledger, campaign_id, seed, source="20 ten-sided dice (demo)")
+            protocol = CampaignProtocol(campaign, ledger)
+            say("committing the roster (and sealing the tickets)")
+            seal = _seal(roster, campaign, city.history, outputs / "auditor")
+            protocol.commit(
+                roster, output=outputs / "commitment.json", snapshot_digest=snapshot.content_digest,
+                seal=seal, seal_output=outputs / "auditor" / "sealed.json",
+            )  # fmt: skip
 
             say("drawing (first random)")
-            draw = draw_campaign(
-                roster,
-                campaign,
-                seed,
-                history=city.history,
-                as_of=DRAWN_ON,
-                snapshot_digest=snapshot.content_digest,
-            )
-            record_draw(ledger, campaign_id, draw.manifest)
-            write_table(draw.sample, outputs / "sample.csv")
-            (outputs / "sample.manifest.json").write_text(manifest_json(draw.manifest), encoding="utf-8")
+            draw = protocol.draw(
+                roster, seed, output=outputs / "sample.csv", seed_source="20 ten-sided dice (demo)",
+                history=city.history, as_of=DRAWN_ON, snapshot_digest=snapshot.content_digest, seal=seal,
+            ).value  # fmt: skip
 
             say("assigning teams (second random)")
             sample = draw.sample.merge(city.entities[["uscc", "name"]], on="uscc", how="left")
-            assignment = assign_teams(
-                sample, city.inspectors, city.conflicts, campaign, seed, history=city.history
-            )
-            record_assignment(ledger, campaign_id, assignment.manifest)
-            write_table(assignment.teams, outputs / "teams.csv")
-            _write_json(outputs / "teams.manifest.json", assignment.manifest)
+            assignment = protocol.assign(
+                sample,
+                city.inspectors,
+                city.conflicts,
+                seed,
+                output=outputs / "teams.csv",
+                history=city.history,
+            ).value
 
             say("recording results")
             results = synth_results(draw.sample, seed=seed, start=date(2026, 11, 3))
             write_table(results, outputs / "results.csv")
-            imported = import_results(outputs / "results.csv", campaign, draw.sample)
-            record_results(ledger, campaign, imported, source="results.csv")
+            imported = protocol.import_results(
+                outputs / "results.csv", draw.sample, source_name="results.csv"
+            ).value
 
             say("publishing (one public)")
             bundle = outputs / "bundle"
-            publish_campaign(
-                campaign,
-                draw.sample,
-                imported,
-                roster,
-                bundle,
-                published_on=PUBLISHED_ON,
-                seed=seed,
-                draw_manifest=draw.manifest,
-                teams=assignment.teams,
-                inspectors=city.inspectors,
-                ledger=ledger,
-            )
+            protocol.publish(
+                draw.sample, imported, roster, bundle, published_on=PUBLISHED_ON, seed=seed,
+                draw_manifest=draw.manifest, teams=assignment.teams, inspectors=city.inspectors,
+            )  # fmt: skip
 
             say("verifying the bundle")
-            differences = verify_bundle(bundle, roster, draw_manifest=draw.manifest, history=city.history)
+            differences = verify_bundle(
+                bundle, roster, draw_manifest=draw.manifest, history=city.history, seal=seal,
+                commitment_digest=seal.digest if seal is not None else None,
+            )  # fmt: skip
+            differences += verify_against_ledger(bundle, ledger)
             if differences:
                 raise VerificationError(differences)
             ledger.verify()
@@ -177,10 +176,26 @@ def run_demo(
         "bundle": final / "output" / "bundle",
         "annual report": final / "output" / "report",
         "ledger": final / "output" / "ledger.sqlite",
-        "draw manifest": final / "output" / "sample.manifest.json",
+        "draw manifest": final / "output" / "sample.csv.manifest.json",
+        "auditor's frozen roster (tiers; internal)": final / "output" / "auditor" / "roster.frozen.csv",
         "inputs": final / "input",
     }
+    if (final / "output" / "auditor" / "sealed.json").exists():
+        summary.paths["auditor's sealed material (secret)"] = final / "output" / "auditor" / "sealed.json"
     return summary
+
+
+def _seal(roster: pd.DataFrame, campaign: Campaign, history: pd.DataFrame, auditor: Path) -> Seal | None:
+    """Seal a campaign whose tiers have different ratios, before the seed; freeze the tiered roster.
+
+    ``auditor`` receives the frozen tiered roster (and, from the commitment, the sealed
+    material): both are for auditors (纪检监察, courts) only and never enter the public bundle.
+    """
+    auditor.mkdir()
+    write_table(roster[[c for c in roster.columns if c != "score"]], auditor / "roster.frozen.csv")
+    if disclosure_of(campaign) != "sealed":
+        return None
+    return seal_campaign(roster, campaign, key=DEMO_KEY, history=history, as_of=DRAWN_ON)
 
 
 def tier_table(summary: DemoSummary) -> pd.DataFrame:

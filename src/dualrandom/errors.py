@@ -11,6 +11,7 @@ Hierarchy::
     ├── SolverError                      OR-Tools returned an unexpected status
     ├── LedgerError                      the campaign ledger refused or failed a write
     │   ├── LedgerConflictError          another writer won, or a step would be repeated
+    │   │   └── LedgerMismatchError      a step's input is not what the ledger recorded
     │   └── LedgerIntegrityError         a record was edited, deleted or reordered
     └── MissingDependencyError (ImportError)   an optional extra is not installed
 """
@@ -29,6 +30,7 @@ __all__ = [
     "LedgerConflictError",
     "LedgerError",
     "LedgerIntegrityError",
+    "LedgerMismatchError",
     "MissingDependencyError",
     "PolicyError",
     "Problem",
@@ -66,11 +68,19 @@ class Problem:
 
 
 class DualrandomError(Exception):
-    """The root of every error dualrandom raises on purpose."""
+    """The root of every error dualrandom raises on purpose.
+
+    ``exit_code`` is what the command line exits with: 2 for input that must be corrected, 1
+    for everything else.
+    """
+
+    exit_code = 1
 
 
 class InputError(DualrandomError, ValueError):
     """An input table has bad rows; ``problems`` lists every one of them."""
+
+    exit_code = 2
 
     def __init__(self, problems: Iterable[Problem], *, summary: str | None = None) -> None:
         self.problems: Sequence[Problem] = tuple(problems)
@@ -115,6 +125,15 @@ class LedgerError(DualrandomError):
 
 class LedgerConflictError(LedgerError):
     """Another writer appended first, or the step would repeat one already recorded."""
+
+
+class LedgerMismatchError(LedgerConflictError):
+    """A step's input (sample, teams, results, seed) differs from what the ledger recorded.
+
+    The message names the record and the difference; nothing is written or recorded.
+    """
+
+    exit_code = 2
 
 
 class LedgerIntegrityError(LedgerError):

@@ -233,8 +233,17 @@ class Publication(StrictModel):
     """The one public: deadline and privacy rules of the publication."""
 
     working_days: int = Field(default=20, ge=1, le=60)
+    calendar: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Bureau calendar file (TOML: the State Council's holiday notices), relative to this one.",
+    )
     mask_individual_names: bool = True
     retention_years: int = Field(default=5, ge=1)
+    disclosure: Literal["auto", "sealed", "open"] = Field(
+        default="auto",
+        description="sealed tickets (tiers stay private) or open; auto = open only if all ratios are equal",
+    )
 
 
 class Campaign(StrictModel):
@@ -321,16 +330,47 @@ def read_toml(path: str | Path, what: str) -> dict[str, Any]:
     """Parse a TOML file; a missing file or bad TOML is a `PolicyError` naming ``what`` it is."""
     path = Path(path)
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
     except FileNotFoundError:
         raise PolicyError(f"{path}: {what} file not found") from None
+    except IsADirectoryError:
+        raise PolicyError(f"{path}: a folder, not a {what} file") from None
+    try:
+        text = data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as error:
+        hint = _encoding_hint(data)
+        raise PolicyError(
+            f"{path}: the {what} file is not UTF-8 text (byte {error.start}){hint}; "
+            "save it as UTF-8 (in Notepad: Save as → Encoding: UTF-8)"
+        ) from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise PolicyError(f"{path}: not valid TOML: {error}") from None
 
 
+def _encoding_hint(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return ": it is UTF-16 ('Unicode')"
+    try:
+        data.decode("gb18030")
+    except UnicodeDecodeError:
+        return ""
+    return ": it looks like GBK, which Notepad calls 'ANSI'"
+
+
 def load_campaign(path: str | Path) -> Campaign:
-    """Read and validate a campaign TOML file; raises `PolicyError` naming every bad key."""
-    return parse_campaign(read_toml(path, "campaign"), source=str(path))
+    """Read and validate a campaign TOML file; raises `PolicyError` naming every bad key.
+
+    A relative ``publication.calendar`` path is resolved against the campaign file's folder.
+    """
+    campaign = parse_campaign(read_toml(path, "campaign"), source=str(path))
+    calendar = campaign.publication.calendar
+    if calendar is None or Path(calendar).is_absolute():
+        return campaign
+    resolved = str(Path(path).parent / calendar)
+    publication = campaign.publication.model_copy(update={"calendar": resolved})
+    return campaign.model_copy(update={"publication": publication})
 
 
 def campaign_json_schema() -> dict[str, Any]:

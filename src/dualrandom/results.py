@@ -214,7 +214,7 @@ def import_results(
         index=raw.index,
         dtype=bool,
     )
-    outside = filled["department"] & ~unknown_department & ~unknown_task & ~in_task
+    outside = filled["department"] & filled["task_id"] & ~unknown_department & ~unknown_task & ~in_task
     for index in outside[outside].index:
         allowed = list(tasks[str(task_id[index])].departments)
         problems.append(

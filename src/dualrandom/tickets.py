@@ -26,8 +26,12 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from . import kernel
 from .errors import DrawError
+from .kernel import available as kernel_available
+from .kernel import digests as kernel_digests
+from .kernel import keys as kernel_keys
+from .kernel import tickets as kernel_tickets
+from .kernel import usable_cores
 
 __all__ = [
     "KEY_DIGITS",
@@ -115,7 +119,7 @@ def kernel_threads(count: int, threads: int | None = None) -> int:
     """Threads the kernel uses for ``count`` codes: ``threads``, else every core for big batches."""
     if threads is not None:
         return max(1, threads)
-    return kernel.usable_cores() if count >= _THREAD_MINIMUM else 1
+    return usable_cores() if count >= _THREAD_MINIMUM else 1
 
 
 def digests(seed: str, ids: Iterable[str], *, processes: int = 1, threads: int | None = None) -> bytes:
@@ -126,8 +130,8 @@ def digests(seed: str, ids: Iterable[str], *, processes: int = 1, threads: int |
     loop hashes in ``processes`` worker processes when > 1. The bytes are the same on every
     path. Raises `DrawError` if a code is not a str or has no UTF-8 form (a lone surrogate).
     """
-    if kernel.available():
-        return _in_kernel(kernel.digests, seed, ids, threads)
+    if kernel_available():
+        return _in_kernel(kernel_digests, seed, ids, threads)
     try:
         return _reference_digests(seed_digest(seed), list(ids), processes)
     except _CODE_ERRORS as error:
@@ -163,9 +167,9 @@ def ticket_keys(
     `keys_from_digests`); the reference path hashes with hashlib and converts in numpy.
     Raises `DrawError` as `digests` does.
     """
-    if not kernel.available():
+    if not kernel_available():
         return keys_from_digests(digests(seed, ids, processes=processes))
-    return np.frombuffer(_in_kernel(kernel.keys, seed, ids, threads), dtype=np.uint64)
+    return np.frombuffer(_in_kernel(kernel_keys, seed, ids, threads), dtype=np.uint64)
 
 
 def tickets(seed: str, ids: Iterable[str]) -> npt.NDArray[np.object_]:
@@ -174,8 +178,8 @@ def tickets(seed: str, ids: Iterable[str]) -> npt.NDArray[np.object_]:
     The kernel writes the decimal digits in C; the reference path formats each digest with
     `ticket_from_digest`. Raises `DrawError` as `digests` does.
     """
-    if kernel.available():
-        texts = _in_kernel(kernel.tickets, seed, ids, None)
+    if kernel_available():
+        texts = _in_kernel(kernel_tickets, seed, ids, None)
         full = np.empty(len(texts), dtype=object)
         full[:] = texts
         return full

@@ -3,6 +3,7 @@
 The bureau learns whether its indicators predict problems: the model is fitted on a
 seeded, row-order-independent split of entities and its discrimination (AUC) is reported
 on the held-out part. Suggested weights are the coefficients turned into score points.
+scipy comes with the ``dualrandom[fit]`` extra and is imported only when a fit runs.
 """
 
 from __future__ import annotations
@@ -13,9 +14,8 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
-from scipy.stats import rankdata
 
+from .._optional import require
 from ..errors import InputError, Problem
 from .indicators import indicator_values
 from .inputs import day_number, prepare_inputs
@@ -65,7 +65,11 @@ class FitReport:
 
 
 def auc(scores: np.ndarray, labels: np.ndarray) -> float:
-    """Area under the ROC curve (Mann-Whitney, ties count one half)."""
+    """Area under the ROC curve (Mann-Whitney, ties count one half).
+
+    Raises `MissingDependencyError` when scipy (``dualrandom[fit]``) is not installed.
+    """
+    rankdata = require("scipy.stats", "fit", "the AUC of fitted weights").rankdata
     labels = np.asarray(labels, dtype=bool)
     positives, negatives = int(labels.sum()), int((~labels).sum())
     if positives == 0 or negatives == 0:
@@ -113,6 +117,7 @@ def outcomes_from_results(results: pd.DataFrame) -> pd.Series:
 
 
 def _fit(x: np.ndarray, y: np.ndarray, l2: float) -> np.ndarray:
+    minimize = require("scipy.optimize", "fit", "fitting indicator weights").minimize
     design = np.column_stack([np.ones(len(x)), x])
     sign = np.where(y, 1.0, -1.0)
     penalty = np.r_[0.0, np.full(x.shape[1], l2)]
@@ -141,6 +146,8 @@ def fit_weights(
     ``outcomes`` is a boolean Series indexed by ``uscc`` (see `outcomes_from_results`);
     entities without an outcome are left out. Suggested weights scale the coefficients so
     that the positive ones add up to ``points`` (e.g. ``max_score - base_score``).
+    Raises `InputError` when there are too few outcomes or only one class, and
+    `MissingDependencyError` when scipy (``dualrandom[fit]``) is not installed.
     """
     known = features_frame[features_frame["uscc"].isin(outcomes.index)].reset_index(drop=True)
     names = tuple(c for c in known.columns if c != "uscc")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+from typing import Any
 
 import click
 
-from ._common import fail_on_errors, stderr
+from ._common import campaign_protocol, fail_on_errors, seed_text, stderr
 
 __all__ = ["assign"]
 
@@ -26,7 +26,7 @@ _LARGE = 5_000  # sample rows from which a progress bar is shown
 @click.option(
     "--history", type=click.Path(dir_okay=False), help="Inspection history (for the rotation rule)."
 )
-@click.option("--seed", required=True, help="The published seed of this assignment.")
+@click.option("--seed", required=True, callback=seed_text, help="The published seed of this assignment.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Teams table to write.")
 @click.option("--mode", type=click.Choice(["fast", "marginals"]), help="Override the campaign's mode.")
 @click.option("--allow-partial", is_flag=True, help="Assign what can be assigned; list the rest.")
@@ -48,55 +48,44 @@ def assign(
     from rich.progress import Progress
 
     from ..assign import assign_teams
-    from ..atomic import write_text_atomic
-    from ..io import read_table, write_table
-    from ..models import load_campaign
+    from ..io import read_table
+    from ..io.tables import check_output
+    from ..protocol import write_teams
 
     if ledger_url and not campaign:
         raise click.UsageError("--ledger needs --campaign (the ledger records per campaign)")
-    rules = load_campaign(campaign) if campaign else None
-    frames = {
-        "sample": read_table(sample),
-        "inspectors": read_table(inspectors),
-        "conflicts": read_table(conflicts) if conflicts else None,
-        "history": read_table(history) if history else None,
-    }
-    sources = {
-        "sample": sample,
-        "inspectors": inspectors,
-        "conflicts": conflicts or "",
-        "history": history or "",
-    }
-    sample_frame = frames["sample"]
-    assert sample_frame is not None
+    check_output(output)
+    sample_frame = read_table(sample)
+    options: dict[str, Any] = {
+        "history": read_table(history) if history else None, "mode": mode, "allow_partial": allow_partial,
+        "candidates": candidates,
+        "sources": {"sample": sample, "inspectors": inspectors, "conflicts": conflicts or "",
+                    "history": history or ""},
+    }  # fmt: skip
+    people, declared = read_table(inspectors), read_table(conflicts) if conflicts else None
     with Progress(console=stderr, transient=True, disable=len(sample_frame) < _LARGE) as bar:
         task = bar.add_task("assigning teams", total=None)
 
         def progress(pool: str, done: int, total: int) -> None:
             bar.update(task, description=f"solving {pool}", completed=done, total=total)
 
-        result = assign_teams(
-            sample_frame, frames["inspectors"], frames["conflicts"], rules, seed,  # type: ignore[arg-type]
-            history=frames["history"], mode=mode, allow_partial=allow_partial,  # type: ignore[arg-type]
-            candidates=candidates, sources=sources, progress=progress,
-        )  # fmt: skip
-    if ledger_url and rules is not None:
-        from ..ledger import Ledger
-        from ..workflow import record_assignment
-
-        with Ledger.open(ledger_url, create=False) as ledger:
-            record_assignment(ledger, rules.plan.id, result.manifest)
-    write_table(result.teams, output)
-    if result.marginals is not None:
-        write_table(result.marginals, f"{output}.marginals.csv")
-    write_text_atomic(
-        f"{output}.manifest.json", json.dumps(result.manifest, ensure_ascii=False, indent=2) + "\n"
-    )
+        if campaign is None:
+            result = assign_teams(sample_frame, people, declared, None, seed, progress=progress, **options)
+            write_teams(result, output)
+        else:
+            with campaign_protocol(campaign, ledger_url) as protocol:
+                step = protocol.assign(
+                    sample_frame, people, declared, seed, output=output, source=sample, progress=progress,
+                    **options,
+                )  # fmt: skip
+            result = step.value
     targets = result.teams[["uscc", "task_id"]].drop_duplicates().shape[0]
     click.echo(
         f"assigned {len(result.teams)} officer(s) to {targets} target(s) ({result.manifest['mode']} mode); "
         f"manifest: {Path(output).name}.manifest.json"
     )
+    if ledger_url:
+        click.echo(step.describe())
     if result.unassigned:
         click.echo(f"{len(result.unassigned)} target(s) left unassigned:", err=True)
         for shortage in result.unassigned:

@@ -5,17 +5,22 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 from rich.markup import escape
 from rich.table import Table
 
-from ..errors import Problem
-from ..io import ROSTER_COLUMNS, RosterKind, check_roster
 from ._common import console, fail_on_errors
 
+if TYPE_CHECKING:
+    from ..errors import Problem
+    from ..io import RosterKind
+
 __all__ = ["check", "schema"]
+
+KINDS = ("entities", "inspectors", "conflicts", "history")
+"""The roster kinds (`dualrandom.io.RosterKind`), listed here so that --help imports no pandas."""
 
 TABLE_LIMIT = 1000
 """At most this many problems go into the table; ``--format lines`` prints every one."""
@@ -25,8 +30,8 @@ def _kind_of(roster: str, kind: str | None, table: str | None) -> RosterKind:
     """The ``--kind`` given, else the SQL table's or file's name when it names a kind, else entities."""
     if kind is None:
         stem = (table or Path(roster).stem).lower()
-        kind = stem if stem in ROSTER_COLUMNS else "entities"
-    return cast(RosterKind, kind)
+        kind = stem if stem in KINDS else "entities"
+    return cast("RosterKind", kind)
 
 
 def _table(problems: tuple[Problem, ...]) -> Table:
@@ -50,9 +55,7 @@ def _table(problems: tuple[Problem, ...]) -> Table:
 
 @click.command()
 @click.argument("roster")
-@click.option(
-    "--kind", type=click.Choice(list(ROSTER_COLUMNS)), help="Default: the file's name, else entities."
-)
+@click.option("--kind", type=click.Choice(list(KINDS)), help="Default: the file's name, else entities.")
 @click.option(
     "--lenient", is_flag=True, help="Accept a USCC whose only fault is its check character (warning)."
 )
@@ -75,6 +78,8 @@ def check(
     Exits 0 when the roster is usable (warnings allowed), 2 when any row has an error.
     """
     chosen = _kind_of(roster, kind, sql_table)
+    from ..io import check_roster
+
     report = check_roster(roster, chosen, lenient=lenient, sheet=sheet, table=sql_table, query=query)
     if report.problems:
         if fmt == "lines":

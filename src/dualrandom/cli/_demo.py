@@ -9,7 +9,7 @@ import click
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ._common import console, fail_on_errors
+from ._common import console, fail_on_errors, seed_text
 
 __all__ = ["demo"]
 
@@ -25,7 +25,9 @@ STEPS = 10
     show_default=True,
     help="Output directory (replaced atomically; a rerun is idempotent).",
 )
-@click.option("--seed", default=None, help="Seed of the draw (default: the demo's dice digits).")
+@click.option(
+    "--seed", default=None, callback=seed_text, help="Seed of the draw (default: the demo's dice digits)."
+)
 @fail_on_errors
 def demo(entities: int, out: Path, seed: str | None) -> None:
     """Run a whole campaign on a synthetic city: classify, commit, draw, assign, publish, verify."""

@@ -8,10 +8,15 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._common import fail_on_errors
+from ._common import campaign_protocol, fail_on_errors, seed_text
+
+if TYPE_CHECKING:
+    from ..draw import Draw
+    from ..draw.sealed import Seal
 
 __all__ = ["commit", "draw", "substitute", "tickets", "trigger"]
 
@@ -43,36 +48,64 @@ def _ratios(values: tuple[str, ...]) -> dict[str, float]:
 @click.option(
     "--campaign", "campaign_file", type=click.Path(dir_okay=False), help="Campaign TOML (with --ledger)."
 )
+@click.option(
+    "--seal-out", type=click.Path(dir_okay=False), default=None,
+    help="Seal the tickets: write the secret sealed material (auditors only) here; reused if it exists.",
+)  # fmt: skip
+@click.option(
+    "--history", type=click.Path(dir_okay=False), help="With --seal-out: the history the draw uses."
+)
+@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help="With --seal-out: the draw date.")
 @fail_on_errors
 def commit(
-    roster: str,
-    output: str,
-    strata: str | None,
-    snapshot_digest: str | None,
-    ledger_url: str | None,
-    campaign_file: str | None,
-) -> None:
-    """Digest the frozen ROSTER; publish the digest BEFORE the seed is drawn."""
-    from ..atomic import write_text_atomic
-    from ..draw import commitment, manifest_json
+    roster: str, output: str, strata: str | None, snapshot_digest: str | None, ledger_url: str | None,
+    campaign_file: str | None, seal_out: str | None, history: str | None, as_of: datetime | None,
+) -> None:  # fmt: skip
+    """Digest the frozen ROSTER; publish the digest BEFORE the seed is drawn.
+
+    With --seal-out, tickets are keyed by a secret key committed here (sealed draw, tier-private):
+    keep the written file for the auditors and pass it to `dualrandom draw --seal`.
+    """
     from ..io import read_table
+    from ..protocol import write_commitment
 
     if bool(ledger_url) != bool(campaign_file):
         raise click.UsageError("--ledger and --campaign go together (the ledger records per campaign)")
-    record = commitment(read_table(roster), snapshot_digest=snapshot_digest, strata=strata)
-    if ledger_url and campaign_file:
-        from ..ledger import Ledger
-        from ..models import load_campaign
-        from ..workflow import record_commitment
+    if seal_out and not campaign_file:
+        raise click.UsageError("--seal-out needs --campaign (the seal covers the campaign's tasks)")
+    table = read_table(roster)
+    if campaign_file:
+        with campaign_protocol(campaign_file, ledger_url, create=True) as protocol:
+            seal = _seal(table, protocol.campaign, seal_out, history, as_of) if seal_out else None
+            step = protocol.commit(
+                table, output=output, snapshot_digest=snapshot_digest, strata=strata, seal=seal,
+                seal_output=seal_out,
+            )  # fmt: skip
+        click.echo(step.value["roster_digest"])
+        click.echo(step.describe(), err=True)
+        return
+    from ..draw import commitment
 
-        with Ledger.open(ledger_url) as ledger:
-            record_commitment(ledger, load_campaign(campaign_file).plan.id, record)
-    write_text_atomic(output, manifest_json(record))
+    record = commitment(table, snapshot_digest=snapshot_digest, strata=strata)
+    write_commitment(record, output)
     click.echo(record["roster_digest"])
 
 
+def _seal(table: Any, campaign: Any, path: str, history: str | None, as_of: datetime | None) -> Seal:
+    """The sealed material at ``path`` if it exists (a rerun), else a new key sealed now."""
+    from ..draw.sealed import read_seal, seal_campaign
+    from ..io import read_table
+
+    if Path(path).exists():
+        return read_seal(path)
+    past = read_table(history) if history else None
+    return seal_campaign(table, campaign, history=past, as_of=as_of.date() if as_of else None)
+
+
 @click.command()
-@click.option("--seed", required=True, help="The public seed (text; leading zeros matter).")
+@click.option(
+    "--seed", required=True, callback=seed_text, help="The public seed (text; leading zeros matter)."
+)
 @fail_on_errors
 def tickets(seed: str) -> None:
     """Read IDs one per line on stdin; write `uscc,ticket` CSV on stdout (IDs normalised)."""
@@ -94,7 +127,9 @@ def tickets(seed: str) -> None:
 @click.option(
     "--ratio", "ratio_values", multiple=True, metavar="TIER=R", help="Instead of --campaign (repeat)."
 )
-@click.option("--seed", required=True, help="The public seed (text; leading zeros matter).")
+@click.option(
+    "--seed", required=True, callback=seed_text, help="The public seed (text; leading zeros matter)."
+)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="SAMPLE file to write.")
 @click.option("--history", type=click.Path(dir_okay=False), help="Inspection history, for frequency caps.")
 @click.option(
@@ -117,6 +152,10 @@ def tickets(seed: str) -> None:
     help="Record the seed and the draw in this ledger (it must hold the roster commitment).",
 )
 @click.option("--seed-source", default="public ceremony", show_default=True, help="Where the seed came from.")
+@click.option(
+    "--seal", "seal_file", type=click.Path(exists=True, dir_okay=False), default=None,
+    help="The sealed material `commit --seal-out` wrote, for a sealed (tier-private) draw.",
+)  # fmt: skip
 @click.option("--engine", type=click.Choice(["memory", "dask"]), default="memory", show_default=True,
               help="dask: ROSTER is a Parquet file, directory or glob, drawn on a Dask cluster.")  # fmt: skip
 @click.option(
@@ -137,6 +176,7 @@ def draw(
     snapshot_digest: str | None,
     ledger_url: str | None,
     seed_source: str,
+    seal_file: str | None,
     engine: str,
     scheduler: str | None,
 ) -> None:
@@ -144,10 +184,11 @@ def draw(
 
     Also writes SAMPLE.public.json, the manifest without any entity's tier.
     """
-    from ..atomic import write_text_atomic
-    from ..draw import Draw, draw_campaign, draw_sample, manifest_json, public_manifest
-    from ..io import read_table, write_table
-    from ..models import load_campaign
+    from ..draw import draw_campaign, draw_sample
+    from ..draw.sealed import read_seal
+    from ..io import read_table
+    from ..io.tables import check_output
+    from ..protocol import write_draw
 
     if bool(campaign_file) == bool(ratio_values):
         raise click.UsageError("give either --campaign FILE or one or more --ratio TIER=R")
@@ -160,6 +201,7 @@ def draw(
     when = as_of.date() if as_of is not None else None
     if scheduler and engine != "dask":
         raise click.UsageError("--scheduler goes with --engine dask")
+    check_output(output)
     campaign_draw: Callable[..., Draw] = draw_campaign
     ratio_draw: Callable[..., Draw] = draw_sample
     if engine == "dask":  # same arguments, same Draw: only where the work runs differs
@@ -167,40 +209,63 @@ def draw(
 
         campaign_draw = ratio_draw = draw_on_dask(scheduler)
     table = read_table(roster) if engine == "memory" else roster
-    if campaign_file:
-        resident_counts = None
-        if residents:
-            people = read_table(residents)
-            resident_counts = {
-                str(s): int(n) for s, n in zip(people["stratum"], people["residents"], strict=True)
-            }
-        result = campaign_draw(
-            table, load_campaign(campaign_file), seed,
-            history=read_table(history) if history else None, as_of=when,
-            residents=resident_counts, snapshot_digest=snapshot_digest, source=roster,
-            history_source=history or "history",
-        )  # fmt: skip
-    else:
-        if history:
-            raise click.UsageError("--history needs --campaign (frequency caps are campaign policy)")
+    if not campaign_file:
+        if history or seal_file:
+            raise click.UsageError(
+                "--history and --seal need --campaign (caps and seals are campaign policy)"
+            )
         result = ratio_draw(
             table, _ratios(ratio_values), seed, mode=mode or "fixed",
             reserve=5 if reserve is None else reserve, snapshot_digest=snapshot_digest, source=roster,
         )  # fmt: skip
+        write_draw(result, output)
+        _drawn(result, output)
+        return
+    with campaign_protocol(campaign_file, ledger_url) as protocol:
+        step = protocol.draw(
+            table, seed, output=output, seed_source=seed_source, drawer=campaign_draw,
+            history=read_table(history) if history else None, as_of=when,
+            residents=_residents(residents) if residents else None, snapshot_digest=snapshot_digest,
+            source=roster, history_source=history or "history",
+            seal=read_seal(seal_file) if seal_file else None,
+        )  # fmt: skip
+    _drawn(step.value, output)
     if ledger_url:
-        from ..ledger import Ledger
-        from ..workflow import record_draw, record_seed
+        click.echo(step.describe())
 
-        campaign_id = str(result.manifest["campaign_id"])
-        with Ledger.open(ledger_url, create=False) as ledger:
-            record_seed(ledger, campaign_id, seed, source=seed_source)
-            record_draw(ledger, campaign_id, result.manifest)
-    write_table(result.sample, output)
-    write_text_atomic(f"{output}.manifest.json", manifest_json(result.manifest))
-    write_text_atomic(f"{output}.public.json", manifest_json(public_manifest(result.manifest)))
+
+def _residents(path: str) -> dict[str, int]:
+    """Residents per stratum from a CSV with ``stratum`` and ``residents`` columns."""
+    import pandas as pd
+
+    from ..errors import InputError, Problem
+    from ..io import read_table
+
+    people = read_table(path)
+    missing = [c for c in ("stratum", "residents") if c not in people.columns]
+    if missing:
+        raise InputError(
+            [
+                Problem(path, 1, c, None, "COLUMN_MISSING", f"the residents file needs a {c!r} column")
+                for c in missing
+            ]
+        )
+    counts = pd.to_numeric(people["residents"], errors="coerce")
+    bad = [i for i, n in enumerate(counts.tolist()) if not (n >= 0 and float(n).is_integer())]
+    if bad:
+        raise InputError(
+            [Problem(path, i + 2, "residents", str(people["residents"].iloc[i]), "RESIDENTS",
+                     "residents must be a whole number of people, 0 or more") for i in bad]
+        )  # fmt: skip
+    return {str(s): int(n) for s, n in zip(people["stratum"], counts, strict=True)}
+
+
+def _drawn(result: Draw, output: str) -> None:
     tasks = result.sample["task_id"].nunique()
+    name = Path(output).name
     click.echo(
-        f"drew {len(result.sample)} entities in {tasks} task(s); manifest: {Path(output).name}.manifest.json"
+        f"drew {len(result.sample)} entities in {tasks} task(s); public manifest: {name}.public.json "
+        f"(publish it); auditor's manifest: {name}.manifest.json (internal: names tiers)"
     )
 
 
@@ -209,9 +274,19 @@ def draw(
 @click.option("--uscc", required=True, help="The drawn entity to replace.")
 @click.option("--reason", required=True, help="Why (deregistered, moved out, recusal unsatisfiable, ...).")
 @click.option("--task", "task_id", default=None, help="The task, when the entity is drawn in several.")
+@click.option(
+    "--campaign", "campaign_file", type=click.Path(dir_okay=False), help="Campaign TOML (with --ledger)."
+)
 @click.option("--ledger", "ledger_url", default=None, help="Record the substitution in this ledger.")
 @fail_on_errors
-def substitute(sample: str, uscc: str, reason: str, task_id: str | None, ledger_url: str | None) -> None:
+def substitute(
+    sample: str,
+    uscc: str,
+    reason: str,
+    task_id: str | None,
+    campaign_file: str | None,
+    ledger_url: str | None,
+) -> None:
     """Replace a drawn entity of SAMPLE by the next reserve entity of its stratum, with a reason.
 
     Rewrites SAMPLE, SAMPLE.manifest.json and SAMPLE.public.json; the manifest keeps every
@@ -219,80 +294,73 @@ def substitute(sample: str, uscc: str, reason: str, task_id: str | None, ledger_
     """
     import json
 
-    from ..atomic import write_text_atomic
-    from ..draw import manifest_json, public_manifest
     from ..draw import substitute as replace_entity
     from ..draw.draw import restore_draw
     from ..ids import normalize_id
-    from ..io import read_table, write_table
+    from ..io import read_table
+    from ..protocol import write_draw
 
+    if bool(ledger_url) != bool(campaign_file):
+        raise click.UsageError("--ledger and --campaign go together (the ledger records per campaign)")
     manifest_path = Path(f"{sample}.manifest.json")
     if not manifest_path.exists():
         raise click.UsageError(f"{manifest_path} not found: substitute works on a sample written by draw")
     before = restore_draw(json.loads(manifest_path.read_text(encoding="utf-8")), read_table(sample))
-    after = replace_entity(before, normalize_id(uscc), reason, task_id=task_id)
+    code = normalize_id(uscc)
+    if campaign_file:
+        with campaign_protocol(campaign_file, ledger_url) as protocol:
+            step = protocol.substitute(before, code, reason, task_id=task_id, output=sample)
+        after = step.value
+        click.echo(step.describe(), err=True)
+    else:
+        after = replace_entity(before, code, reason, task_id=task_id)
+        write_draw(after, sample)
     record = after.substitutions[-1]
-    if ledger_url:
-        from ..ledger import Ledger
-        from ..workflow import record_substitution
-
-        with Ledger.open(ledger_url, create=False) as ledger:
-            record_substitution(ledger, str(after.manifest["campaign_id"]), record)
-    write_table(after.sample, sample)
-    write_text_atomic(manifest_path, manifest_json(after.manifest))
-    write_text_atomic(f"{sample}.public.json", manifest_json(public_manifest(after.manifest)))
     click.echo(f"{record['removed']} -> {record['added']} in task {record['task_id']}: {record['reason']}")
 
 
 @click.command()
 @click.argument("uscc")
 @click.option("--campaign", "campaign_file", required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("--department", required=True, help="The department that inspects.")
+@click.option("--department", required=True, help="The department that inspects (an id of the campaign).")
 @click.option("--reason", required=True, help="Complaint, early warning (风险预警), case lead, ...")
 @click.option("--on", "day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Inspection date.")
 @click.option("--ledger", "ledger_url", required=True, help="The campaign ledger.")
 @click.option(
-    "--history",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Also append the check to this inspection history, so that frequency caps count it.",
-)
+    "--history", type=click.Path(exists=True, dir_okay=False), default=None,
+    help="The inspection history so far (read only: a draw may have committed to it).",
+)  # fmt: skip
+@click.option(
+    "--history-out", type=click.Path(dir_okay=False), default=None,
+    help="Write the history plus this check here (a new version), so that frequency caps count it.",
+)  # fmt: skip
 @fail_on_errors
 def trigger(
     uscc: str, campaign_file: str, department: str, reason: str, day: datetime, ledger_url: str,
-    history: str | None,
+    history: str | None, history_out: str | None,
 ) -> None:  # fmt: skip
     """Record a check of USCC triggered outside the random quota (complaint, alert, case lead)."""
-    import pandas as pd
-
     from ..ids import validate_ids
-    from ..io import read_roster, write_table
-    from ..ledger import Ledger
-    from ..models import load_campaign
-    from ..workflow import record_triggered_check
+    from ..io import read_roster
+    from ..io.tables import check_output
 
     check = validate_ids([uscc])
     if not check.ok.iloc[0]:
         raise click.BadParameter(f"{uscc!r}: {check.message(0)}", param_hint="'USCC'")
-    code = str(check.normalized.iloc[0])
-    campaign = load_campaign(campaign_file)
-    with Ledger.open(ledger_url, create=False) as ledger:
-        record = record_triggered_check(
-            ledger,
-            campaign.plan.id,
-            uscc=code,
-            department=department,
-            on=day.date().isoformat(),
-            reason=reason,
+    if history and not history_out:
+        raise click.UsageError("--history needs --history-out: the history a draw used is never rewritten")
+    if history_out is not None:
+        check_output(history_out)
+        if history and Path(history_out).resolve() == Path(history).resolve():
+            raise click.UsageError("--history-out must be a new file: the history a draw used stays as it is")
+    past = read_roster(history, "history") if history else None
+    with campaign_protocol(campaign_file, ledger_url) as protocol:
+        step = protocol.trigger(
+            str(check.normalized.iloc[0]),
+            department,
+            day.date(),
+            reason,
+            history=past,
+            history_out=history_out,
         )
-    if history:
-        row = pd.DataFrame(
-            {"uscc": [code], "inspected_on": [day.date().isoformat()], "campaign_id": [campaign.plan.id],
-             "department": [department], "kind": ["triggered"], "inspector_id": [""]}
-        )  # fmt: skip
-        past = read_roster(history, "history") if Path(history).exists() else None
-        merged = (
-            row if past is None else pd.concat([past.astype({"inspected_on": str}), row], ignore_index=True)
-        )
-        write_table(merged, history)
-    click.echo(f"triggered check of {code} recorded (ledger record {record.seq}); outside the random quota")
+    click.echo(f"triggered check of {step.value['uscc']}: {step.describe()}; outside the random quota")

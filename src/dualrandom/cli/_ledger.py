@@ -49,7 +49,7 @@ def verify(url: str, anchors: list[LedgerHead]) -> None:
 
     Exits 1 naming the first bad record when the chain is broken.
     """
-    with Ledger.open(url, create=False) as opened:
+    with Ledger.open(url, create=False, read_only=True) as opened:
         head = opened.verify(anchors)
     click.echo(f"ledger OK: {head.seq} record(s); head {head.seq}:{head.hash}")
 
@@ -62,7 +62,7 @@ def verify(url: str, anchors: list[LedgerHead]) -> None:
 @fail_on_errors
 def show(url: str, campaign_id: str | None, kind: str | None, as_json: bool) -> None:
     """List ledger records in order (superseded ones included)."""
-    with Ledger.open(url, create=False) as opened:
+    with Ledger.open(url, create=False, read_only=True) as opened:
         records = opened.records(campaign_id, kind)
     if as_json:
         for record in records:
@@ -81,3 +81,24 @@ def show(url: str, campaign_id: str | None, kind: str | None, as_json: bool) -> 
         )
         table.add_row(*(Text(cell) for cell in cells))  # Text: no rich markup in user data
     console.print(table)
+
+
+@ledger.command()
+@URL
+@click.argument("seq", type=click.IntRange(min=1))
+@click.option("--reason", required=True, help="What was wrong and who decided (kept in the ledger).")
+@fail_on_errors
+def supersede(url: str, seq: int, reason: str) -> None:
+    """Withdraw record SEQ with a reason, so that its step can be taken again.
+
+    Both records stay in the ledger. A record that a later step rests on (a seed under a draw,
+    a draw under teams or results) is refused: withdraw the later one first.
+    """
+    from ..protocol import supersede as withdraw
+
+    with Ledger.open(url, create=False) as opened:
+        record = withdraw(opened, seq, reason)
+    click.echo(
+        f"record {seq} ({record.kind} of campaign {record.campaign_id}) withdrawn by record {record.seq}; "
+        "the step can now be taken again"
+    )

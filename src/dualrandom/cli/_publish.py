@@ -3,31 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import click
 
-from ._common import fail_on_errors
+from ._common import campaign_protocol, fail_on_errors, seed_text
 
 __all__ = ["publish", "report", "results"]
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
-
-
-@contextmanager
-def _ledger(url: str | None) -> Iterator[Any]:
-    """The existing campaign ledger at ``url`` (None when no ledger was asked for)."""
-    if url is None:
-        yield None
-        return
-    from ..ledger import Ledger
-
-    with Ledger.open(url, create=False) as ledger:
-        yield ledger
 
 
 def _table(path: Path | None) -> Any:
@@ -68,42 +54,36 @@ def import_(
 
     Prints the number of checks whose publication is overdue (due = completion + N working
     days, campaign ``publication.working_days``); -o writes the rows with ``due_on`` and ``overdue``.
+    With --ledger the sample must be the recorded draw, and the results are recorded once.
     """
-    from ..atomic import atomic_file
-    from ..models import load_campaign
-    from ..publish.deadlines import due_dates, overdue
-    from ..results import import_results, record_results
+    from ..publish.calendar import campaign_calendar
+    from ..publish.deadlines import deadlines, overdue
 
-    campaign = load_campaign(campaign_file)
-    validated = import_results(file, campaign, _table(sample), source_name=str(file))
     day = as_of.date() if as_of is not None else date.today()
-    due = due_dates(validated["completed_on"], campaign.publication.working_days)
-    late = overdue(due, day)
-    if output is not None:
-        with atomic_file(output, suffix=".csv") as temporary:
-            shown = validated.drop(columns=["tier", "row"]).assign(
-                completed_on=validated["completed_on"].dt.strftime("%Y-%m-%d"),
-                due_on=due.dt.strftime("%Y-%m-%d"),
-                overdue=late,
-            )
-            shown.to_csv(temporary, index=False, encoding="utf-8")
-    with _ledger(ledger_url) as ledger:
-        if ledger is not None:
-            record = record_results(ledger, campaign, validated, source=file.name)
-            click.echo(f"ledger: results record {record.seq}")
+    with campaign_protocol(campaign_file, ledger_url) as protocol:
+        step = protocol.import_results(
+            file, _table(sample), source_name=str(file), sample_source=str(sample),
+            output=output, as_of=day,
+        )  # fmt: skip
+    validated = step.value
+    calendar = campaign_calendar(protocol.campaign)
+    checked = deadlines(validated["completed_on"], protocol.campaign.publication.working_days, calendar)
+    late = overdue(checked.due_on, day)
+    if ledger_url:
+        click.echo(f"ledger: {step.describe()}")
     key = ["uscc", "task_id", "department"]
     checks = validated.drop_duplicates(key)
     late_checks = validated[late.to_numpy()].drop_duplicates(key)
     click.echo(f"{file}: {len(validated)} result(s) for {len(checks)} check(s) are valid")
     click.echo(f"overdue on {day.isoformat()}: {len(late_checks)} check(s) past their publication deadline")
-    undated = validated[(due.isna() & validated["completed_on"].notna()).to_numpy()].drop_duplicates(key)
-    if len(undated):
-        from ..publish.deadlines import calendar_range
-
+    if checked.provisional_years:
+        provisional = validated[checked.provisional.to_numpy()].drop_duplicates(key)
+        years = ", ".join(str(year) for year in checked.provisional_years)
         click.echo(
-            f"warning: {len(undated)} check(s) have no due date: it falls after "
-            f"{calendar_range()[1].isoformat()}, the end of the installed PRC holiday calendar; "
-            "upgrade the chinesecalendar package once the next year's schedule is published",
+            f"warning: {len(provisional)} check(s) have a provisional due date: it counts through "
+            f"{years}, whose holiday notice is neither in the bureau calendar file "
+            f"({calendar.source or 'none: set publication.calendar in the campaign'}) nor in the "
+            "installed holidays package; enter the State Council's notice in the calendar file",
             err=True,
         )
 
@@ -115,7 +95,7 @@ def import_(
 @click.option("--roster", type=_FILE, required=True, help="Entity roster (names, entity types).")
 @click.option("--teams", type=_FILE, help="Teams (assign output); published as officers' names.")
 @click.option("--inspectors", type=_FILE, help="Inspector roster (names and certificate numbers).")
-@click.option("--seed", help="The draw's seed (default: from SAMPLE.manifest.json).")
+@click.option("--seed", callback=seed_text, help="The draw's seed (default: from SAMPLE.manifest.json).")
 @click.option("--draw-manifest", type=_FILE, help="The draw manifest (default: SAMPLE.manifest.json).")
 @click.option("--published-on", type=click.DateTime(["%Y-%m-%d"]), help="Publication date (default: today).")
 @click.option("--ledger", "ledger_url", help="Ledger path or URL: append a 'publication' record.")
@@ -136,26 +116,25 @@ def publish(
     ledger_url: str | None,
     output: Path,
 ) -> None:
-    """Write the publication bundle (CSV, JSON, static site, public manifest) atomically."""
-    from ..models import load_campaign
-    from ..publish import publish_campaign
+    """Write the publication bundle (CSV, JSON, static site, public manifest) atomically.
 
-    with _ledger(ledger_url) as ledger:
-        index = publish_campaign(
-            load_campaign(campaign_file),
-            _table(sample),
-            results_file,
-            _table(roster),
-            output,
+    OUTPUT must be a new or empty folder, or a bundle published before: publication never
+    replaces other files. With --ledger, every input must be the recorded one and the bundle
+    carries the ledger head (its anchor) for `dualrandom verify BUNDLE --ledger`.
+    """
+    with campaign_protocol(campaign_file, ledger_url) as protocol:
+        step = protocol.publish(
+            _table(sample), results_file, _table(roster), output,
             published_on=published_on.date() if published_on is not None else date.today(),
-            seed=seed,
-            draw_manifest=_draw_manifest(sample, draw_manifest),
-            teams=_table(teams),
-            inspectors=_table(inspectors),
-            ledger=ledger,
-        )
+            seed=seed, draw_manifest=_draw_manifest(sample, draw_manifest),
+            teams=_table(teams), inspectors=_table(inspectors),
+        )  # fmt: skip
+    index = step.value
     click.echo(f"{output}: {index['rows']} published row(s); bundle.json SHA-256 {index['digest']}")
     click.echo(f"on time: {index['on_time']}, overdue: {index['overdue']} (publication deadline)")
+    if ledger_url:
+        anchor = index.get("ledger") or {}
+        click.echo(f"ledger: {step.describe()}; anchored at head {anchor.get('seq')}:{anchor.get('hash')}")
 
 
 @click.command()
@@ -167,9 +146,10 @@ def publish(
 @fail_on_errors
 def report(ledger_url: str, year: int | None, output: Path) -> None:
     """Write the annual statistics report (report.html, report.json) from the ledger."""
+    from ..ledger import Ledger
     from ..report import annual_report, write_report
 
-    with _ledger(ledger_url) as ledger:
+    with Ledger.open(ledger_url, create=False, read_only=True) as ledger:
         figures = annual_report(ledger, year)
     write_report(figures, output)
     click.echo(f"{output}: {figures['random_checks']} check(s), {figures['entities_checked']} entities")

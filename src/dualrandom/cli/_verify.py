@@ -38,6 +38,19 @@ def _report(differences: list[str], what: str) -> None:
 @click.option(
     "--draw-manifest", type=click.Path(dir_okay=False), help="The draw's full manifest (bundle + --roster)."
 )
+@click.option(
+    "--ledger",
+    "ledger_url",
+    default=None,
+    help="Also check a bundle against this campaign ledger (read only).",
+)
+@click.option(
+    "--seal", "seal_file", type=click.Path(exists=True, dir_okay=False), default=None,
+    help="The sealed material (auditors): recompute a sealed draw bit for bit.",
+)  # fmt: skip
+@click.option(
+    "--commitment-digest", default=None, help="The sealed commitment digest announced before the seed."
+)
 @fail_on_errors
 def verify(
     manifest: str,
@@ -50,14 +63,19 @@ def verify(
     conflicts: str | None,
     campaign: str | None,
     draw_manifest: str | None,
+    ledger_url: str | None,
+    seal_file: str | None,
+    commitment_digest: str | None,
 ) -> None:
     """Recompute MANIFEST (a draw or teams manifest JSON, or a publication bundle directory).
 
     Prints OK, or every difference and exits 1.
     """
+    from ..draw.sealed import read_seal
     from ..errors import InputError, Problem
     from ..io import read_table
 
+    seal = read_seal(seal_file) if seal_file else None
     path = Path(manifest)
     if path.is_dir():  # ---- publication bundle: dualrandom.publish (publication engineer) ----
         from ..publish import verify_bundle
@@ -68,9 +86,19 @@ def verify(
             read_table(roster) if roster else None,
             draw_manifest=full,
             history=read_table(history) if history else None,
+            seal=seal,
+            commitment_digest=commitment_digest or (seal.digest if seal is not None else None),
         )
-        _report(differences, f"bundle {path.name}")
+        if ledger_url:
+            from ..ledger import Ledger
+            from ..protocol import verify_against_ledger
+
+            with Ledger.open(ledger_url, create=False, read_only=True) as ledger:
+                differences += verify_against_ledger(path, ledger)
+        _report(differences, f"bundle {path.name}" + (" against the ledger" if ledger_url else ""))
         return
+    if ledger_url:
+        raise click.UsageError("--ledger checks a publication bundle: give the bundle folder")
     try:
         data: Any = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -92,8 +120,9 @@ def verify(
             else None
         )
         differences = verify_draw(
-            data, read_table(roster), history=read_table(history) if history else None, residents=counts
-        )
+            data, read_table(roster), history=read_table(history) if history else None, residents=counts,
+            seal=seal,
+        )  # fmt: skip
         _report(differences, f"draw of {len(data.get('sample', []))} entities")
     elif kind == "teams":  # ---- teams manifest: dualrandom.assign (assignment engineer) ----
         from ..assign import verify_teams

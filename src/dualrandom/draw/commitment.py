@@ -1,15 +1,20 @@
 """Commitment: a digest of the frozen roster, recorded before the seed is known.
 
-The canonical serialisation (docs/draw-spec.md §3) is order-independent: each row becomes
-one line of its values joined by TAB (missing values empty; backslash, TAB, CR and LF
-escaped as ``\\\\``, ``\\t``, ``\\r``, ``\\n``), the lines are sorted by code point, and the
-text ``dualrandom-table/1\\n`` + header line + lines (each ending in LF) is hashed with SHA-256.
+The canonical serialisation (docs/draw-spec.md §3) is order-independent and does not depend
+on the file format or the dtypes pandas chose: every value is first written as canonical text
+(a whole float such as ``420602.0`` as ``420602``, a missing value as the empty string, a date
+as YYYY-MM-DD, surrounding spaces removed); then each row becomes one line of its values
+joined by TAB (backslash, TAB, CR and LF escaped as ``\\\\``, ``\\t``, ``\\r``,
+``\\n``), the lines are sorted by code point, and the text ``dualrandom-table/2\\n``
++ header line + lines (each ending in LF) is hashed with SHA-256.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -19,23 +24,55 @@ import pyarrow.compute as pc
 
 from ..errors import InputError, Problem
 from ..ids import normalize_ids
+from ..io.columns import parse_dates
 
 __all__ = [
     "COMMITMENT_VERSION",
+    "HISTORY_COLUMNS",
     "ROSTER_COLUMNS",
+    "canonical_text",
     "commitment",
     "commitment_columns",
+    "history_digest",
     "roster_digest",
     "table_digest",
 ]
 
-COMMITMENT_VERSION = "dualrandom-table/1"
+COMMITMENT_VERSION = "dualrandom-table/2"
+"""Version 2 hashes canonical text (version 1 hashed pandas' ``str`` of each value, dtype-dependent)."""
+HISTORY_COLUMNS = ("uscc", "inspected_on", "kind")
 ROSTER_COLUMNS = ("uscc", "tier", "entity_type", "industry", "division")
 """Columns a draw depends on; those present in the roster are committed (plus any strata column)."""
 
 
+def _scalar_text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (datetime, date)):
+        return value.strftime("%Y-%m-%d")
+    return str(value).strip()
+
+
+def canonical_text(series: pd.Series) -> pd.Series:
+    """Each value as the text it stands for, whatever dtype pandas gave the column.
+
+    Missing values are empty, whole floats lose ``.0`` (a blank cell makes pandas read a code
+    column as float), dates are YYYY-MM-DD, surrounding spaces are removed.
+    """
+    text: pd.Series
+    if pd.api.types.is_string_dtype(series.dtype) and series.dtype != object:
+        text = series.astype("string").fillna("").str.strip()
+    elif pd.api.types.is_datetime64_any_dtype(series.dtype):
+        text = series.dt.strftime("%Y-%m-%d").astype("string").fillna("")
+    else:
+        text = series.map(_scalar_text).astype("string")
+    return text
+
+
 def _cells(series: pd.Series) -> pa.Array:
-    text = series.astype("string[pyarrow]").fillna("")
+    text = canonical_text(series).astype("string[pyarrow]").fillna("")
     if text.str.contains(r"[\\\t\r\n]", regex=True).any():
         for raw, escaped in (("\\", "\\\\"), ("\t", "\\t"), ("\r", "\\r"), ("\n", "\\n")):
             text = text.str.replace(raw, escaped, regex=False)
@@ -116,3 +153,26 @@ def commitment(
         "roster_digest": roster_digest(frame, columns),
         "snapshot_digest": snapshot_digest,
     }
+
+
+def history_digest(history: pd.DataFrame) -> str:
+    """The digest of an inspection history over the columns of `HISTORY_COLUMNS` present.
+
+    Codes are normalised, dates written YYYY-MM-DD whatever their spelling (2026/3/5,
+    2026年3月5日 or a Parquet timestamp; a value that is not a date is hashed as written) and
+    kinds lower-cased. Raises `InputError` when ``uscc`` or ``inspected_on`` is missing.
+    """
+    absent = [c for c in ("uscc", "inspected_on") if c not in history.columns]
+    if absent:
+        raise InputError(
+            [Problem("history", None, c, None, "COLUMN_MISSING", "the column is missing") for c in absent]
+        )
+    present = [c for c in HISTORY_COLUMNS if c in history.columns]
+    table = history[present].reset_index(drop=True).copy()
+    table["uscc"] = normalize_ids(table["uscc"])
+    parsed = parse_dates(table["inspected_on"])
+    iso = parsed.values.dt.strftime("%Y-%m-%d").astype("string")
+    table["inspected_on"] = iso.where(parsed.values.notna(), canonical_text(table["inspected_on"]))
+    if "kind" in table.columns:
+        table["kind"] = canonical_text(table["kind"]).str.lower()
+    return table_digest(table, present)

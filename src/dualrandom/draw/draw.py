@@ -19,10 +19,10 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..errors import DrawError, PolicyError
-from ..ids import normalize_ids
 from ..models import Campaign, Coordination, Sampling
 from ..tickets import KEY_DIGITS, ticket_keys, tickets
-from .commitment import commitment_columns, roster_digest, table_digest
+from .commitment import commitment_columns, roster_digest
+from .commitment import history_digest as history_table_digest
 from .coordination import shift_keys
 from .frame import TaskSpec, apply_caps, filter_task, prepare_frame, recent_checks
 from .manifest import build_manifest, with_substitution
@@ -310,8 +310,7 @@ def draw_tasks(
         if as_of is None:
             raise DrawError("frequency caps need the draw date: pass as_of with the history")
         checks = recent_checks(history, as_of, source=history_source)
-        present = [c for c in HISTORY_COLUMNS if c in history.columns]
-        history_digest = table_digest(history.assign(uscc=normalize_ids(history["uscc"])), present)
+        history_digest = history_table_digest(history)
     samples: Columns = {}
     reserves: Columns = {}
     counts: list[dict[str, Any]] = []
@@ -443,15 +442,40 @@ def draw_campaign(
 
 
 def restore_draw(manifest: Mapping[str, Any], sample: pd.DataFrame) -> Draw:
-    """The `Draw` behind a written SAMPLE file and its manifest (to substitute from the reserve)."""
+    """The `Draw` behind a written SAMPLE file and its manifest (to substitute from the reserve).
+
+    The manifest is the authority: when the SAMPLE file disagrees with it (a run killed between
+    writing the two), the rows follow the manifest's sample.
+    """
     reserve = pd.DataFrame(manifest["reserve"], columns=[c for c in RESERVE_COLUMNS if c != "division"])
+    rows = _sample_rows(manifest, sample[SAMPLE_COLUMNS].astype({"rank": "int64"}))
     return Draw(
-        sample=sample[SAMPLE_COLUMNS].astype({"rank": "int64"}).reset_index(drop=True),
+        sample=rows.reset_index(drop=True),
         reserve=reserve.assign(division=""),
         counts=pd.DataFrame(manifest["strata"]),
         manifest=dict(manifest),
         substitutions=tuple(manifest.get("substitutions", ())),
     )
+
+
+def _sample_rows(manifest: Mapping[str, Any], sample: pd.DataFrame) -> pd.DataFrame:
+    """``sample``'s rows for exactly the (task, entity) pairs the manifest lists as drawn."""
+    listed = {(str(r["task_id"]), str(r["uscc"])): r for r in manifest.get("sample", [])}
+    pairs = list(zip(sample["task_id"].astype(str), sample["uscc"].astype(str), strict=True))
+    if set(pairs) == set(listed) and len(pairs) == len(listed):
+        return sample
+    kept = sample[[pair in listed for pair in pairs]]
+    departments = dict(zip(sample["task_id"].astype(str), sample["departments"], strict=False))
+    missing = [listed[pair] for pair in listed if pair not in set(pairs)]
+    added = pd.DataFrame(
+        {"uscc": [r["uscc"] for r in missing], "task_id": [r["task_id"] for r in missing],
+         "tier": [r["tier"] for r in missing], "ticket": [r["ticket"] for r in missing],
+         "rank": [int(r["rank"]) for r in missing],
+         "departments": [departments.get(str(r["task_id"]), "") for r in missing], "division": ""},
+        columns=SAMPLE_COLUMNS,
+    )  # fmt: skip
+    rows = pd.concat([kept, added], ignore_index=True).astype({"rank": "int64"})
+    return rows.sort_values(["task_id", "tier", "rank"], kind="stable")
 
 
 def substitute(draw: Draw, uscc: str, reason: str, *, task_id: str | None = None) -> Draw:

@@ -2,7 +2,9 @@
 
 The auditor's manifest names each drawn entity's tier (it is as private as the roster); the
 public variant keeps per-stratum counts and thresholds under anonymous labels and lists the
-sample without tiers, so the public can recompute every ticket but never learns a tier.
+sample without tiers. A sealed draw (`dualrandom.draw.sealed`) publishes no ticket, threshold
+or cell at all: only the pre-seed commitment, the number drawn per task and per drawn entity a
+receipt (docs/draw-spec.md §12).
 """
 
 from __future__ import annotations
@@ -146,8 +148,65 @@ def stratum_label(seed: str, task_id: str, stratum: str, tier: str) -> str:
     return "S-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
+_KEEP = (
+    "kind",
+    "algorithm",
+    "ticket_recipe",
+    "campaign_id",
+    "seed",
+    "seed_digest",
+    "seed_rule",
+    "roster_digest",
+    "roster_rows",
+    "snapshot_digest",
+    "history_digest",
+    "as_of",
+)
+
+
+def _sealed_public(manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """The public variant of a sealed draw: no ticket, no threshold, no cell; receipts instead."""
+    receipts = {(r["task_id"], r["uscc"]): r for r in manifest.get("receipts", [])}
+    sample = [
+        {"uscc": r["uscc"], "task_id": r["task_id"], **_receipt(receipts.get((r["task_id"], r["uscc"])))}
+        for r in sorted(manifest["sample"], key=lambda r: (r["task_id"], r["uscc"]))
+    ]
+    drawn: dict[str, int] = {}
+    for record in manifest["sample"]:
+        drawn[record["task_id"]] = drawn.get(record["task_id"], 0) + 1
+    tasks = [
+        {"task_id": t["id"], "seed": t["seed"], "drawn": drawn.get(t["id"], 0)}
+        for t in manifest["policy"]["tasks"]
+    ]
+    substitutions = [
+        {k: s[k] for k in ("sequence", "task_id", "removed", "added", "reason")}
+        for s in manifest["substitutions"]
+    ]
+    return {
+        **{k: manifest.get(k) for k in _KEEP},
+        "public": True,
+        "disclosure": "sealed",
+        "sealed": manifest["sealed"],
+        "tasks": tasks,
+        "sample": sample,
+        "substitutions": substitutions,
+    }
+
+
+def _receipt(record: Mapping[str, Any] | None) -> dict[str, Any]:
+    if record is None:
+        return {"commitment": "", "path": []}
+    return {"commitment": record["commitment"], "path": list(record["path"])}
+
+
 def public_manifest(manifest: Mapping[str, Any]) -> dict[str, Any]:
-    """The public variant: no tier per entity, cells under anonymous labels, no reserve tiers."""
+    """The public variant: no tier per entity, cells under anonymous labels, no reserve tiers.
+
+    A sealed draw (``disclosure = "sealed"``) publishes no ticket and no cell at all: per task
+    the number drawn, per drawn entity its receipt, and the pre-seed commitment.
+    """
+    if manifest.get("disclosure") == "sealed":
+        return _sealed_public(manifest)
     seed = manifest["seed"]
     keep = (
         "kind",

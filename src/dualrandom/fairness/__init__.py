@@ -5,10 +5,14 @@ One job per module: `inclusion` (Monte Carlo of the real draw against the design
 caps), `coordination` (permanent random numbers), `inspectors` (workload, officers' chances,
 pairings), `plots` (one figure per study), `report` (all studies and the HTML page),
 `city` (a classified synthetic city), `stats` (exact binomial intervals, chi-square, Gini).
+
+It needs the ``dualrandom[fairness]`` extra (scipy, matplotlib): importing it without them
+raises `MissingDependencyError` saying so.
 """
 
 from __future__ import annotations
 
+from . import _extra  # noqa: F401  (first: says which extra to install when one is missing)
 from .burden import CapEffect, burden_by_year, burden_summary, cap_effect, entity_burden, history_from_samples
 from .city import DEMO_POLICY, ClassifiedCity, classified_city
 from .coordination import SCHEMES, CoordinationStudy, coordination_study, expected_overlap

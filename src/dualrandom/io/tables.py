@@ -22,7 +22,7 @@ import pyarrow.csv as pacsv
 from ..atomic import atomic_file
 from ..errors import InputError, Problem
 
-__all__ = ["TableSource", "describe_source", "read_table", "write_table"]
+__all__ = ["TableSource", "check_output", "describe_source", "read_table", "write_table"]
 
 TableSource = str | Path | pd.DataFrame
 """A path (.csv, .xlsx, .parquet), a SQLAlchemy URL (with ``table=`` or ``query=``) or a DataFrame."""
@@ -84,8 +84,7 @@ def read_table(
             except (OSError, pa.ArrowInvalid) as error:
                 raise _fail(name, "PARQUET", f"not a readable Parquet file: {error}") from None
         else:
-            allowed = ", ".join(_CSV + _XLSX + _PARQUET)
-            raise _fail(name, "FORMAT", f"unknown file type {suffix!r}; allowed: {allowed} or a SQL URL")
+            raise _unknown_type(name, suffix)
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
     repeated = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
     if repeated:
@@ -104,6 +103,10 @@ def _utf8(data: bytes, name: str) -> pa.Buffer:
     GB18030 is a superset of GBK; strict UTF-8 is tried first because GBK text is almost
     never valid UTF-8, while the reverse often decodes to nonsense.
     """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _fail(
+            name, "ENCODING", "the file is UTF-16 (Excel's 'Unicode text'): save it as 'CSV UTF-8' instead"
+        )
     buffer = pa.py_buffer(data)
     if data.startswith(b"\xef\xbb\xbf"):
         buffer = buffer.slice(3)
@@ -122,13 +125,19 @@ def _utf8(data: bytes, name: str) -> pa.Buffer:
 
 
 def _read_csv(path: Path, name: str) -> pd.DataFrame:
-    data = _utf8(path.read_bytes(), name)
+    raw = path.read_bytes()
+    if b"\r" in raw and b"\n" not in raw:
+        raw = raw.replace(b"\r", b"\n")  # classic Mac line endings: CR alone ends each line
+    data = _utf8(raw, name)
     head = data.slice(0, min(data.size, 1 << 16)).to_pybytes()
     first_line = head.split(b"\n", 1)[0].decode("utf-8", errors="replace")
     if not first_line.strip():
         raise _fail(name, "EMPTY", "the file is empty (a header row is needed)")
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    header = [h.strip() for h in next(csv.reader(io.StringIO(first_line), delimiter=delimiter))]
+    try:
+        header = [h.strip() for h in next(csv.reader(io.StringIO(first_line), delimiter=delimiter))]
+    except csv.Error as error:
+        raise _fail(name, "CSV", f"the header row is not readable CSV: {error}") from None
     invalid: list[tuple[int | None, str, int]] = []
 
     def parse(threads: bool) -> pa.Table:
@@ -276,6 +285,23 @@ def _as_text_dates(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def check_output(destination: str | Path) -> Path:
+    """The path of a table to write, if its suffix names a format dualrandom writes.
+
+    Raises `InputError` (rule FORMAT) naming the allowed suffixes otherwise, so that a step
+    can refuse before it computes or records anything.
+    """
+    path = Path(destination)
+    if path.suffix.lower() not in _CSV + _XLSX + _PARQUET:
+        raise _unknown_type(str(path), path.suffix.lower())
+    return path
+
+
+def _unknown_type(name: str, suffix: str) -> InputError:
+    allowed = ", ".join(_CSV + _XLSX + _PARQUET)
+    return _fail(name, "FORMAT", f"unknown file type {suffix!r}; allowed: {allowed} or a SQL URL")
+
+
 def write_table(
     frame: pd.DataFrame,
     destination: str | Path,
@@ -315,5 +341,4 @@ def write_table(
         with atomic_file(path, suffix) as temporary:
             frame.to_parquet(temporary, index=False)
     else:
-        allowed = ", ".join(_CSV + _XLSX + _PARQUET)
-        raise ValueError(f"{path}: unknown file type {suffix!r}; allowed: {allowed} or a SQL URL")
+        check_output(path)

@@ -37,8 +37,12 @@ class WriteTransaction(Protocol):
         """The last record's seq and hash (seq 0 and 64 zeros when empty)."""
         ...
 
-    def steps(self, campaign_id: str, kind: str) -> dict[int, int | None]:
-        """seq -> supersedes of every record of ``campaign_id`` and ``kind``."""
+    def steps(self, campaign_id: str, kind: str) -> dict[int, tuple[int | None, bool]]:
+        """seq -> (supersedes, is a withdrawal) of every record of ``campaign_id`` and ``kind``."""
+        ...
+
+    def last(self) -> StoredRow | None:
+        """The record with the highest seq (None when empty)."""
         ...
 
     def insert(self, rows: Sequence[StoredRow]) -> None:
@@ -53,8 +57,10 @@ class Snapshot(Protocol):
         """The head as stored in ``ledger_head``."""
         ...
 
-    def rows(self, campaign_id: str | None = None, kind: str | None = None) -> Iterator[StoredRow]:
-        """Stored rows in seq order, optionally of one campaign and/or kind."""
+    def rows(
+        self, campaign_id: str | None = None, kind: str | None = None, *, seq: int | None = None
+    ) -> Iterator[StoredRow]:
+        """Stored rows in seq order, optionally of one campaign and/or kind, or the one ``seq``."""
         ...
 
 

@@ -9,15 +9,18 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any
 
-from ..errors import LedgerConflictError, LedgerError
-from .backend import Backend
+from ..errors import LedgerConflictError, LedgerError, LedgerIntegrityError
+from .backend import Backend, WriteTransaction
 from .records import (
     SINGULAR_KINDS,
+    WITHDRAWAL_PREFIX,
     LedgerHead,
     LedgerRecord,
+    Step,
     StoredRow,
     check_payload,
     hash_with_payload_text,
+    is_withdrawal,
     utc_timestamp,
 )
 from .rules import StepHistory, check_request, check_supersede
@@ -30,35 +33,36 @@ _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 def open_backend(
-    url_or_path: str | os.PathLike[str], *, create: bool = True, timeout: float = 10.0
+    url_or_path: str | os.PathLike[str],
+    *,
+    create: bool = True,
+    timeout: float = 10.0,
+    read_only: bool = False,
 ) -> Backend:
     """Open the store a URL or path names.
 
     ``postgresql://…`` (or ``postgres://``) opens PostgreSQL; ``sqlite:///relative.db``,
     ``sqlite:////absolute.db``, ``sqlite://`` (in memory) and plain paths open SQLite.
+    ``read_only`` opens an existing ledger so that no statement can change it.
+    Raises `LedgerError` for an unknown scheme or a store that cannot be opened.
     """
-    if isinstance(url_or_path, os.PathLike):
-        from .sqlite import SqliteBackend
-
-        return SqliteBackend(os.fspath(url_or_path), create=create, timeout=timeout)
-    text = str(url_or_path)
-    if _POSTGRES.match(text):
+    text = os.fspath(url_or_path)
+    options: dict[str, Any] = {"create": create and not read_only, "timeout": timeout, "read_only": read_only}
+    if not isinstance(url_or_path, os.PathLike) and _POSTGRES.match(text):
         from .postgres import PostgresBackend
 
-        return PostgresBackend(re.sub(r"^[^:]*://", "postgresql://", text), create=create, timeout=timeout)
-    if text.lower().startswith("sqlite://"):
-        from .sqlite import SqliteBackend
+        return PostgresBackend(re.sub(r"^[^:]*://", "postgresql://", text), **options)
+    from .sqlite import SqliteBackend
 
+    if not isinstance(url_or_path, os.PathLike) and text.lower().startswith("sqlite://"):
         path = text[len("sqlite://") :]
         path = path[1:] if path.startswith("/") else path
-        return SqliteBackend(path or ":memory:", create=create, timeout=timeout)
-    if _SCHEME.match(text):
+        return SqliteBackend(path or ":memory:", **options)
+    if not isinstance(url_or_path, os.PathLike) and _SCHEME.match(text):
         raise LedgerError(
             f"unknown ledger URL scheme in {text.split('://')[0]!r}://…; use postgresql:// or a path"
         )
-    from .sqlite import SqliteBackend
-
-    return SqliteBackend(text, create=create, timeout=timeout)
+    return SqliteBackend(text, **options)
 
 
 class Ledger:
@@ -67,8 +71,11 @@ class Ledger:
     Open one with `Ledger.open`; use it as a context manager to close it.
     """
 
-    def __init__(self, backend: Backend, *, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self, backend: Backend, *, clock: Callable[[], datetime] | None = None, url: str = ""
+    ) -> None:
         self.backend = backend
+        self.url = url or backend.description
         self._clock = clock
 
     @classmethod
@@ -79,14 +86,17 @@ class Ledger:
         create: bool = True,
         timeout: float = 10.0,
         clock: Callable[[], datetime] | None = None,
+        read_only: bool = False,
     ) -> Ledger:
         """Open (and with ``create``, make) the ledger at a path or URL (see `open_backend`).
 
         ``timeout`` is how many seconds a writer waits for another writer's lock before it gets a
         `LedgerConflictError`. ``clock`` supplies ``recorded_at`` (default: the system clock).
+        ``read_only`` opens an existing ledger for reading only (``verify``, ``show``).
         Raises `LedgerError` when the store cannot be opened or is not a ledger.
         """
-        return cls(open_backend(url_or_path, create=create, timeout=timeout), clock=clock)
+        backend = open_backend(url_or_path, create=create, timeout=timeout, read_only=read_only)
+        return cls(backend, clock=clock, url=os.fspath(url_or_path))
 
     def append(
         self,
@@ -110,7 +120,7 @@ class Ledger:
         several writers that read the same head, exactly one succeeds and the others get
         `LedgerConflictError`.
         """
-        return self._append([(campaign_id, kind, payload, supersedes, reason)], after)[0]
+        return self._append([Step(campaign_id, kind, payload, supersedes, reason)], after)[0]
 
     def append_many(
         self,
@@ -125,31 +135,61 @@ class Ledger:
 
         All or nothing, in one transaction; the rules of `append` apply to each record in turn.
         """
-        return self._append([(campaign_id, kind, payload, None, reason) for payload in payloads], after)
+        return self._append([Step(campaign_id, kind, payload, None, reason) for payload in payloads], after)
 
-    def _append(
-        self, steps: list[tuple[str, str, dict[str, Any], int | None, str | None]], after: int | None
-    ) -> list[LedgerRecord]:
+    def append_steps(self, steps: Iterable[Step], *, after: int | None = None) -> list[LedgerRecord]:
+        """Append several steps, of any campaigns and kinds, in one transaction (all or nothing).
+
+        The rules of `append` apply to each step in turn (a seed and its draw are recorded
+        together this way, so a failed draw never leaves its seed behind).
+        """
+        return self._append(list(steps), after)
+
+    def supersede(self, seq: int, reason: str, *, after: int | None = None) -> LedgerRecord:
+        """Withdraw record ``seq`` with a reason: the step it recorded may be taken again.
+
+        Appends a record of the same campaign and kind whose payload is ``{"withdrawn": seq}``;
+        both stay in the ledger. Raises `LedgerError` when ``seq`` is not a record or the reason
+        is empty, and `LedgerConflictError` when it was already superseded or withdrawn.
+        """
+        found = self.record(seq)
+        if found is None:
+            raise LedgerError(f"the ledger has no record {seq}")
+        if is_withdrawal(found.payload):
+            raise LedgerConflictError(f"record {seq} is itself a withdrawal (of record {found.supersedes})")
+        step = Step(found.campaign_id, found.kind, {"withdrawn": seq}, seq, reason)
+        return self._append([step], after)[0]
+
+    def record(self, seq: int) -> LedgerRecord | None:
+        """The record with this seq, or None."""
+        with self.backend.snapshot() as snapshot:
+            for row in snapshot.rows(seq=seq):
+                return LedgerRecord.from_row(row)
+        return None
+
+    def _append(self, steps: list[Step], after: int | None) -> list[LedgerRecord]:
         if after is not None and (isinstance(after, bool) or not isinstance(after, int) or after < 0):
             raise LedgerError(f"after must be the seq of the last record (0 when empty), got {after!r}")
         texts = []
         for campaign_id, kind, payload, supersedes, reason in steps:
             check_request(campaign_id, kind, supersedes, reason)
             texts.append(check_payload(payload))
+            if texts[-1].startswith(WITHDRAWAL_PREFIX) and payload != {"withdrawn": supersedes}:
+                raise LedgerError('a payload {"withdrawn": N} must supersede record N and hold nothing else')
         ruled = {(c, k) for c, k, _, supersedes, _ in steps if k in SINGULAR_KINDS or supersedes is not None}
         rows: list[StoredRow] = []
         with self.backend.writing() as transaction:
-            head = transaction.head()
+            head = _checked_head(transaction)
             if after is not None and after != head.seq:
                 raise LedgerConflictError(
                     f"the ledger moved on: the last record is {head.seq}, not {after}; re-read and retry"
                 )
             histories = {key: StepHistory.of(transaction.steps(*key)) for key in sorted(ruled)}
-            for (campaign_id, kind, _, supersedes, reason), text in zip(steps, texts, strict=True):
+            for (campaign_id, kind, payload, supersedes, reason), text in zip(steps, texts, strict=True):
                 history = histories.get((campaign_id, kind))
                 if history is not None:
                     check_supersede(campaign_id, kind, supersedes, reason, history)
-                    history.add(head.seq + 1, supersedes)
+                    history.add(head.seq + 1, supersedes, is_withdrawal(payload))
                 recorded_at = utc_timestamp(self._clock() if self._clock else None)
                 digest = hash_with_payload_text(
                     seq=head.seq + 1,
@@ -184,10 +224,13 @@ class Ledger:
             return [LedgerRecord.from_row(row) for row in snapshot.rows(campaign_id, kind)]
 
     def current(self, campaign_id: str, kind: str) -> list[LedgerRecord]:
-        """The records of a campaign and kind that no later record supersedes, in seq order."""
+        """The records of a campaign and kind that no later record supersedes, in seq order.
+
+        Withdrawals (`supersede`) are never current: they leave their step untaken.
+        """
         found = self.records(campaign_id, kind)
         superseded = {record.supersedes for record in found}
-        return [record for record in found if record.seq not in superseded]
+        return [r for r in found if r.seq not in superseded and not is_withdrawal(r.payload)]
 
     def head(self) -> LedgerHead:
         """The seq and hash of the last record (seq 0 and 64 zeros when empty): publish it as an anchor."""
@@ -219,3 +262,33 @@ class Ledger:
 
     def __repr__(self) -> str:
         return f"<Ledger {self.backend.description}>"
+
+
+def _checked_head(transaction: WriteTransaction) -> LedgerHead:
+    """The head an append extends, after checking that it is the intact last record.
+
+    Raises `LedgerIntegrityError` when the last record was edited or the head row disagrees
+    with it, so a tampered ledger is never silently extended (``ledger verify`` names the rest).
+    """
+    head = transaction.head()
+    last = transaction.last()
+    found = LedgerHead(0, "0" * 64) if last is None else LedgerHead(last.seq, last.hash)
+    if found != head:
+        raise LedgerIntegrityError(
+            f"the ledger head names record {head.seq} but the last record is {found.seq}: records were "
+            "deleted or added behind the ledger's back; run `dualrandom ledger verify` and append nothing",
+            row=min(head.seq, found.seq) + 1,
+        )
+    if last is not None:
+        digest = hash_with_payload_text(
+            seq=last.seq, campaign_id=last.campaign_id, kind=last.kind, payload_text=last.payload,
+            supersedes=last.supersedes, reason=last.reason, prev_hash=last.prev_hash,
+            recorded_at=last.recorded_at,
+        )  # fmt: skip
+        if digest != last.hash:
+            raise LedgerIntegrityError(
+                f"record {last.seq} does not match its hash (edited); run `dualrandom ledger verify` "
+                "and append nothing",
+                row=last.seq,
+            )
+    return head

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..errors import LedgerConflictError, LedgerError, MissingDependencyError
 from .backend import COLUMNS, FORMAT, head_from
-from .records import GENESIS_HASH, LedgerHead, StoredRow
+from .records import GENESIS_HASH, WITHDRAWAL_PREFIX, LedgerHead, StoredRow
 
 __all__ = ["PostgresBackend"]
 
@@ -82,21 +82,31 @@ class _Reader:
         row = self._connection.execute("SELECT seq, hash FROM ledger_head WHERE id = 1").fetchone()
         return head_from(row)
 
-    def rows(self, campaign_id: str | None = None, kind: str | None = None) -> Iterator[StoredRow]:
-        clauses = [c for c, v in (("campaign_id = %s", campaign_id), ("kind = %s", kind)) if v is not None]
+    def rows(
+        self, campaign_id: str | None = None, kind: str | None = None, *, seq: int | None = None
+    ) -> Iterator[StoredRow]:
+        filters = (("campaign_id = %s", campaign_id), ("kind = %s", kind), ("seq = %s", seq))
+        clauses = [c for c, v in filters if v is not None]
         where = " WHERE " + " AND ".join(clauses) if clauses else ""
-        parameters = tuple(v for v in (campaign_id, kind) if v is not None)
+        parameters = tuple(v for _, v in filters if v is not None)
         cursor = self._connection.cursor(name="ledger_rows")  # server-side: streams, called in a transaction
         cursor.itersize = 10_000
         for row in cursor.execute(f"SELECT {COLUMNS} FROM ledger_records{where} ORDER BY seq", parameters):
             yield StoredRow(*row)
 
-    def steps(self, campaign_id: str, kind: str) -> dict[int, int | None]:
+    def steps(self, campaign_id: str, kind: str) -> dict[int, tuple[int | None, bool]]:
         cursor = self._connection.execute(
-            "SELECT seq, supersedes FROM ledger_records WHERE campaign_id = %s AND kind = %s ORDER BY seq",
-            (campaign_id, kind),
+            "SELECT seq, supersedes, payload LIKE %s FROM ledger_records "
+            "WHERE campaign_id = %s AND kind = %s ORDER BY seq",
+            (WITHDRAWAL_PREFIX + "%", campaign_id, kind),
         )
-        return {int(seq): (None if old is None else int(old)) for seq, old in cursor}
+        return {int(seq): (None if old is None else int(old), bool(flag)) for seq, old, flag in cursor}
+
+    def last(self) -> StoredRow | None:
+        row = self._connection.execute(
+            f"SELECT {COLUMNS} FROM ledger_records ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else StoredRow(*row)
 
 
 class _Writer(_Reader):
@@ -127,10 +137,13 @@ class _Writer(_Reader):
 class PostgresBackend:
     """A ledger in a PostgreSQL database, opened from a ``postgresql://`` URL."""
 
-    def __init__(self, url: str, *, create: bool = True, timeout: float = 10.0) -> None:
+    def __init__(
+        self, url: str, *, create: bool = True, timeout: float = 10.0, read_only: bool = False
+    ) -> None:
         self.psycopg = _psycopg()
         self.description = f"PostgreSQL ledger {_masked(url)}"
         self.timeout = timeout
+        self.read_only = read_only
         try:
             self._connection = self.psycopg.connect(
                 url, autocommit=True, connect_timeout=max(1, round(timeout))
@@ -139,6 +152,8 @@ class PostgresBackend:
             raise LedgerError(f"cannot connect to {_masked(url)}: {error}") from error
         try:
             self._connection.execute(f"SET lock_timeout = {max(1, round(timeout * 1000))}")
+            if read_only:
+                self._connection.execute("SET default_transaction_read_only = on")
             self._prepare(create)
         except BaseException:
             self._connection.close()
@@ -162,6 +177,8 @@ class PostgresBackend:
     @contextmanager
     def writing(self) -> Iterator[_Writer]:
         """A transaction whose first read locks the head row until commit."""
+        if self.read_only:
+            raise LedgerError(f"{self.description} was opened read-only")
         with self._translated("write"), self._connection.transaction():
             yield _Writer(self._connection)
 

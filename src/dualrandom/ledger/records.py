@@ -25,12 +25,15 @@ __all__ = [
     "GENESIS_HASH",
     "KINDS",
     "SINGULAR_KINDS",
+    "WITHDRAWAL_PREFIX",
     "LedgerHead",
     "LedgerRecord",
+    "Step",
     "StoredRow",
     "canonical_json",
     "check_payload",
     "hash_with_payload_text",
+    "is_withdrawal",
     "record_hash",
     "utc_timestamp",
 ]
@@ -53,6 +56,24 @@ SINGULAR_KINDS: frozenset[str] = frozenset({"roster_commitment", "seed", "draw",
 
 GENESIS_HASH = "0" * 64
 """The ``prev_hash`` of the first record."""
+
+WITHDRAWAL_PREFIX = '{"withdrawn":'
+"""How the canonical payload of a withdrawal starts: ``{"withdrawn": <seq>}`` and nothing else."""
+
+
+def is_withdrawal(payload: object) -> bool:
+    """Whether a payload withdraws the record it supersedes: ``{"withdrawn": seq}`` (`Ledger.supersede`)."""
+    return isinstance(payload, dict) and list(payload) == ["withdrawn"] and type(payload["withdrawn"]) is int
+
+
+class Step(NamedTuple):
+    """One record to append: its campaign, kind and payload, and what it supersedes and why."""
+
+    campaign_id: str
+    kind: str
+    payload: dict[str, Any]
+    supersedes: int | None = None
+    reason: str | None = None
 
 
 class StoredRow(NamedTuple):

@@ -45,17 +45,22 @@ class StepHistory:
     current: set[int] = field(default_factory=set)
 
     @classmethod
-    def of(cls, steps: Mapping[int, int | None]) -> StepHistory:
-        """Build from seq -> supersedes pairs, in seq order."""
+    def of(cls, steps: Mapping[int, tuple[int | None, bool]]) -> StepHistory:
+        """Build from seq -> (supersedes, is a withdrawal) pairs, in seq order."""
         history = cls()
         for seq in sorted(steps):
-            history.add(seq, steps[seq])
+            history.add(seq, *steps[seq])
         return history
 
-    def add(self, seq: int, supersedes: int | None) -> None:
-        """Record that ``seq`` was appended, superseding ``supersedes``."""
+    def add(self, seq: int, supersedes: int | None, withdrawal: bool = False) -> None:
+        """Record that ``seq`` was appended, superseding ``supersedes``.
+
+        A withdrawal (`Ledger.supersede`) replaces the record it supersedes by nothing: it is
+        never current itself, so the step may be taken again.
+        """
         self.seqs.add(seq)
-        self.current.add(seq)
+        if not withdrawal:
+            self.current.add(seq)
         if supersedes is not None:
             self.superseded_by.setdefault(supersedes, seq)
             self.current.discard(supersedes)

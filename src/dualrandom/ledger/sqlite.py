@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..errors import LedgerConflictError, LedgerError
 from .backend import COLUMNS, FORMAT, head_from
-from .records import GENESIS_HASH, LedgerHead, StoredRow
+from .records import GENESIS_HASH, WITHDRAWAL_PREFIX, LedgerHead, StoredRow
 
 __all__ = ["SqliteBackend"]
 
@@ -55,20 +55,29 @@ class _Reader:
         row = self._connection.execute("SELECT seq, hash FROM ledger_head WHERE id = 1").fetchone()
         return head_from(row)
 
-    def rows(self, campaign_id: str | None = None, kind: str | None = None) -> Iterator[StoredRow]:
-        where, parameters = _filters(campaign_id, kind)
+    def rows(
+        self, campaign_id: str | None = None, kind: str | None = None, *, seq: int | None = None
+    ) -> Iterator[StoredRow]:
+        where, parameters = _filters(campaign_id, kind, seq)
         cursor = self._connection.execute(
             f"SELECT {COLUMNS} FROM ledger_records{where} ORDER BY seq", parameters
         )
         for row in cursor:
             yield StoredRow(*row)
 
-    def steps(self, campaign_id: str, kind: str) -> dict[int, int | None]:
+    def steps(self, campaign_id: str, kind: str) -> dict[int, tuple[int | None, bool]]:
         cursor = self._connection.execute(
-            "SELECT seq, supersedes FROM ledger_records WHERE campaign_id = ? AND kind = ? ORDER BY seq",
-            (campaign_id, kind),
+            "SELECT seq, supersedes, payload LIKE ? FROM ledger_records "
+            "WHERE campaign_id = ? AND kind = ? ORDER BY seq",
+            (WITHDRAWAL_PREFIX + "%", campaign_id, kind),
         )
-        return {int(seq): supersedes for seq, supersedes in cursor}
+        return {int(seq): (None if old is None else int(old), bool(flag)) for seq, old, flag in cursor}
+
+    def last(self) -> StoredRow | None:
+        row = self._connection.execute(
+            f"SELECT {COLUMNS} FROM ledger_records ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else StoredRow(*row)
 
 
 class _Writer(_Reader):
@@ -93,14 +102,18 @@ class _Writer(_Reader):
 class SqliteBackend:
     """A ledger in one SQLite file (or ``":memory:"``)."""
 
-    def __init__(self, path: str | Path, *, create: bool = True, timeout: float = 10.0) -> None:
+    def __init__(
+        self, path: str | Path, *, create: bool = True, timeout: float = 10.0, read_only: bool = False
+    ) -> None:
         self.path = str(path)
         self.description = f"SQLite ledger {self.path}"
         self.timeout = timeout
+        self.read_only = read_only
         if self.path != ":memory:" and not create and not Path(self.path).is_file():
             raise LedgerError(f"no ledger file at {self.path}")
+        target = Path(self.path).resolve().as_uri() + "?mode=ro" if read_only else self.path
         try:
-            self._connection = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+            self._connection = sqlite3.connect(target, timeout=timeout, isolation_level=None, uri=read_only)
             self._connection.text_factory = _text  # a corrupted byte must reach verify, not crash the read
         except sqlite3.Error as error:
             raise LedgerError(f"cannot open the ledger file {self.path}: {error}") from error
@@ -112,8 +125,9 @@ class SqliteBackend:
 
     def _prepare(self, create: bool) -> None:
         try:
-            self._connection.execute("PRAGMA journal_mode = WAL")
-            self._connection.execute("PRAGMA synchronous = FULL")
+            if not self.read_only:
+                self._connection.execute("PRAGMA journal_mode = WAL")
+                self._connection.execute("PRAGMA synchronous = FULL")
             tables = {
                 name
                 for (name,) in self._connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
@@ -138,6 +152,8 @@ class SqliteBackend:
     @contextmanager
     def writing(self) -> Iterator[_Writer]:
         """``BEGIN IMMEDIATE`` … ``COMMIT``: the one write transaction at a time."""
+        if self.read_only:
+            raise LedgerError(f"the ledger {self.path} was opened read-only")
         try:
             self._connection.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as error:
@@ -181,9 +197,12 @@ def _text(raw: bytes) -> str:
     return raw.decode("utf-8", "surrogateescape")
 
 
-def _filters(campaign_id: str | None, kind: str | None) -> tuple[str, tuple[str, ...]]:
+def _filters(campaign_id: str | None, kind: str | None, seq: int | None) -> tuple[str, tuple[object, ...]]:
     clauses: list[str] = []
-    parameters: list[str] = []
+    parameters: list[object] = []
+    if seq is not None:
+        clauses.append("seq = ?")
+        parameters.append(seq)
     if campaign_id is not None:
         clauses.append("campaign_id = ?")
         parameters.append(campaign_id)

@@ -12,7 +12,15 @@ import json
 from collections.abc import Iterable, Sequence
 
 from ..errors import LedgerError, LedgerIntegrityError
-from .records import GENESIS_HASH, KINDS, LedgerHead, StoredRow, canonical_json, hash_with_payload_text
+from .records import (
+    GENESIS_HASH,
+    KINDS,
+    WITHDRAWAL_PREFIX,
+    LedgerHead,
+    StoredRow,
+    canonical_json,
+    hash_with_payload_text,
+)
 from .rules import StepHistory, check_supersede
 
 __all__ = ["verify_rows"]
@@ -121,5 +129,5 @@ def _rule_problem(row: StoredRow, steps: dict[tuple[str, str], StepHistory]) -> 
     except LedgerError as error:
         return f"breaks the supersede rules: {error}"
     finally:
-        history.add(row.seq, row.supersedes)
+        history.add(row.seq, row.supersedes, row.payload.startswith(WITHDRAWAL_PREFIX))
     return None

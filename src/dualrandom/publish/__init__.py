@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from .bundle import (
     PUBLIC_COLUMNS,
-    LedgerWriter,
     Publication,
     build_publication,
     csv_safe,
-    publish,
+    read_bundle_index,
     write_bundle,
 )
 from .deadlines import due_date, due_dates, is_working_day, overdue
@@ -19,7 +18,6 @@ from .verify import verify_bundle
 
 __all__ = [
     "PUBLIC_COLUMNS",
-    "LedgerWriter",
     "Publication",
     "build_publication",
     "csv_safe",
@@ -31,8 +29,8 @@ __all__ = [
     "overdue",
     "public_draw_manifest",
     "public_manifest",
-    "publish",
     "publish_campaign",
+    "read_bundle_index",
     "verify_bundle",
     "write_bundle",
 ]

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,18 +25,21 @@ from ..errors import InputError, Problem
 from ..ids import normalize_ids
 from ..models import Campaign
 from ..results import columns
+from .attack import measure_publication
+from .calendar import campaign_calendar
 from .deadlines import due_dates
 from .manifest import public_manifest
-from .privacy import mask_entity_names
+from .privacy import canonical_entity_headers, clean_column, mask_entity_names
 
 __all__ = [
     "PUBLIC_COLUMNS",
-    "LedgerWriter",
     "Publication",
     "build_publication",
     "csv_safe",
     "file_digests",
-    "publish",
+    "publication_payload",
+    "read_bundle_index",
+    "refuse_foreign_files",
     "write_bundle",
 ]
 
@@ -62,20 +65,6 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 BUNDLE_INDEX = "bundle.json"
 
 
-class LedgerWriter(Protocol):
-    """The part of `dualrandom.ledger.Ledger` publication needs."""
-
-    def append(
-        self,
-        campaign_id: str,
-        kind: str,
-        payload: dict[str, Any],
-        *,
-        supersedes: int | None = None,
-        reason: str | None = None,
-    ) -> Any: ...
-
-
 @dataclass(frozen=True)
 class Publication:
     """Everything a bundle holds, in memory: public rows, notices, manifest, internal status.
@@ -90,6 +79,8 @@ class Publication:
     status: pd.DataFrame
     published_on: date
     draw_manifest: dict[str, Any] | None = None
+    privacy: dict[str, Any] | None = None
+    """Internal: the tier-inference attack on this bundle (`dualrandom.publish.attack`), for the ledger."""
 
 
 def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
@@ -120,7 +111,7 @@ def joined_groups(frame: pd.DataFrame, key: list[str], columns: list[str]) -> pd
     if len(frame) > 1:
         change[1:] = (keys[1:] != keys[:-1]).any(axis=1)
     starts = np.flatnonzero(change)
-    ends = np.append(starts[1:], len(frame))
+    ends = np.append(starts[1:], len(frame)) if len(frame) else starts
     out = frame.iloc[starts][key].reset_index(drop=True)
     for column in columns:
         values = [str(v) for v in frame[column].to_numpy(dtype=object).tolist()]
@@ -168,16 +159,20 @@ def build_publication(
     """Assemble the public tables of a campaign's results (see `PUBLIC_COLUMNS`).
 
     ``results`` is the output of `dualrandom.results.import_results`; ``roster`` needs
-    ``uscc, name, entity_type`` (``legal_rep`` is used for masking only). Raises `InputError`
-    when a result's entity is missing from the roster.
+    ``uscc, name, entity_type`` (or the Chinese headers of a bureau export; ``legal_rep`` is
+    used for masking only). A sealed draw (``draw_manifest`` is its public variant) publishes
+    receipts instead of tickets. The tier-inference attack is run on the result and kept in
+    ``privacy`` (internal). Raises `InputError` when a result's entity is missing from the roster.
     """
     results = _objects(results, ["uscc", "task_id", "department", "result", "result_code"])
+    roster = canonical_entity_headers(roster)
     entities = _objects(roster.assign(uscc=normalize_ids(roster["uscc"])), ["uscc", "name", "entity_type"])
     entities = entities.drop_duplicates("uscc").set_index("uscc")
     operators = entities["legal_rep"] if "legal_rep" in entities.columns else None
-    public_names = mask_entity_names(entities["name"], entities["entity_type"], operators)
+    codes = pd.Series(entities.index, index=entities.index)
+    public_names = mask_entity_names(entities["name"], entities["entity_type"], operators, codes)
     if not campaign.publication.mask_individual_names:
-        public_names = entities["name"].astype("string").fillna("").astype(object)
+        public_names = clean_column(entities["name"])
 
     key = ["uscc", "task_id", "department"]
     ordered = results.sort_values([*key, "result_code"], kind="stable")
@@ -233,7 +228,9 @@ def build_publication(
         },
         dtype=object,
     )
-    due = due_dates(pd.to_datetime(checks["completed_on"]), campaign.publication.working_days)
+    rows = rows.assign(**{c: clean_column(rows[c]) for c in PUBLIC_COLUMNS if c not in ("uscc", "name")})
+    calendar = campaign_calendar(campaign)
+    due = due_dates(pd.to_datetime(checks["completed_on"]), campaign.publication.working_days, calendar)
     status = checks[key].assign(
         completed_on=pd.to_datetime(checks["completed_on"]),
         due_on=due.to_numpy(),
@@ -274,8 +271,16 @@ def build_publication(
             for i in campaign.items
         ],
     }
-    manifest = public_manifest(campaign, drawn, seed=seed, roster_digest=roster_digest, task_seeds=task_seeds)
-    return Publication(rows, notices, manifest, status, published_on, draw_manifest)
+    manifest = public_manifest(
+        campaign,
+        drawn,
+        seed=seed,
+        roster_digest=roster_digest,
+        task_seeds=task_seeds,
+        draw_public=draw_manifest,
+    )
+    privacy = measure_publication(manifest, campaign, roster, draw_public=draw_manifest)
+    return Publication(rows, notices, manifest, status, published_on, draw_manifest, privacy)
 
 
 def _json_bytes(data: Any) -> bytes:
@@ -292,7 +297,7 @@ def file_digests(directory: Path) -> dict[str, str]:
     return digests
 
 
-def _write_files(publication: Publication, directory: Path) -> dict[str, Any]:
+def _write_files(publication: Publication, directory: Path, anchor: dict[str, Any] | None) -> dict[str, Any]:
     from .site import render_site  # jinja2 is needed only when a site is written
 
     rows = publication.rows
@@ -318,26 +323,79 @@ def _write_files(publication: Publication, directory: Path) -> dict[str, Any]:
     render_site(publication, directory)
     digests = file_digests(directory)
     index = {"kind": "publication_bundle", "version": 1, **meta, "rows": len(rows), "files": digests}
+    if anchor is not None:
+        index["ledger"] = {"seq": int(anchor["seq"]), "hash": str(anchor["hash"])}
     (directory / BUNDLE_INDEX).write_bytes(_json_bytes(index))
     index["digest"] = hashlib.sha256((directory / BUNDLE_INDEX).read_bytes()).hexdigest()
     return index
+
+
+def read_bundle_index(directory: str | Path) -> tuple[dict[str, Any], str]:
+    """A bundle's index (``bundle.json``) and its SHA-256; `InputError` when it is not a bundle."""
+    path = Path(directory) / BUNDLE_INDEX
+    try:
+        data = path.read_bytes()
+        index = json.loads(data)
+    except (OSError, ValueError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise InputError(
+            [Problem(str(path), None, None, None, "BUNDLE_INDEX", f"not a readable bundle index: {reason}")]
+        ) from None
+    if not isinstance(index, dict) or index.get("kind") != "publication_bundle":
+        raise InputError(
+            [Problem(str(path), None, "kind", None, "BUNDLE_INDEX", "not a dualrandom publication bundle")]
+        )
+    return index, hashlib.sha256(data).hexdigest()
+
+
+def refuse_foreign_files(directory: Path) -> None:
+    """Raise `InputError` unless ``directory`` is empty or holds only a bundle published before.
+
+    Publication replaces the whole folder, so it never goes where other files live (a ledger,
+    a web root's other pages).
+    """
+    present = sorted(p.relative_to(directory).as_posix() for p in directory.rglob("*") if not p.is_dir())
+    if not present:
+        return
+    listed: set[str] = set()
+    if (directory / BUNDLE_INDEX).is_file():
+        try:
+            files = read_bundle_index(directory)[0].get("files")
+            listed = set(files) if isinstance(files, dict) else set()
+        except InputError:
+            listed = set()
+    foreign = [name for name in present if name != BUNDLE_INDEX and name not in listed]
+    if foreign or not listed:
+        shown = ", ".join((foreign or present)[:5])
+        raise InputError(
+            [
+                Problem(
+                    str(directory), None, None, shown, "OUTPUT_NOT_A_BUNDLE",
+                    "the folder holds files that are not a publication bundle, and publishing would "
+                    "replace them: publish into a new or empty folder (for example a subfolder)",
+                )
+            ]
+        )  # fmt: skip
 
 
 def write_bundle(
     publication: Publication,
     directory: str | Path,
     *,
+    anchor: dict[str, Any] | None = None,
     before_swap: Callable[[Path], None] | None = None,
 ) -> dict[str, Any]:
     """Write the bundle into a temporary directory and swap it in place of ``directory``.
 
-    A run killed at any point leaves the previous bundle intact. Returns the bundle index
-    (file digests) with the SHA-256 of ``bundle.json`` as ``digest``. ``before_swap`` is a
-    hook called with the finished temporary directory (tests use it to kill the process).
+    A run killed at any point leaves the previous bundle intact. ``directory`` must be new,
+    empty or a previous bundle (`refuse_foreign_files` raises `InputError` otherwise).
+    ``anchor`` (the ledger head, ``{"seq", "hash"}``) goes into the index as ``ledger``.
+    Returns the bundle index (file digests) with the SHA-256 of ``bundle.json`` as ``digest``.
+    ``before_swap`` is a hook called with the finished temporary directory (tests kill there).
     """
-    with atomic_directory(directory) as temporary:
+    with atomic_directory(directory, may_replace=refuse_foreign_files) as temporary:
         temporary.chmod(0o755)  # a published site is world-readable (mkdtemp makes it private)
-        index = _write_files(publication, temporary)
+        index = _write_files(publication, temporary, anchor)
         if before_swap is not None:
             before_swap(temporary)
     return index
@@ -369,20 +427,3 @@ def publication_payload(publication: Publication, index: dict[str, Any]) -> dict
         "columns": ["uscc", "task_id", "department", "completed_on", "due_on"],
         "published": published,
     }
-
-
-def publish(
-    publication: Publication,
-    directory: str | Path,
-    *,
-    ledger: LedgerWriter | None = None,
-) -> dict[str, Any]:
-    """Write the bundle atomically, then append a ``publication`` record to the ledger.
-
-    Returns the bundle index with the internal counts ``on_time`` and ``overdue`` added.
-    """
-    index = write_bundle(publication, directory)
-    payload = publication_payload(publication, index)
-    if ledger is not None:
-        ledger.append(publication.notices["plan"]["id"], "publication", payload)
-    return {**index, "on_time": payload["on_time"], "overdue": payload["overdue"]}

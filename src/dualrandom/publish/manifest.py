@@ -7,6 +7,7 @@ revealing which tier any entity belongs to.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -16,7 +17,7 @@ from ..draw.manifest import TICKET_RECIPE
 from ..models import Campaign
 from ..results import columns
 
-__all__ = ["public_manifest"]
+__all__ = ["public_manifest", "sealed_manifest"]
 
 
 def public_manifest(
@@ -26,14 +27,21 @@ def public_manifest(
     seed: str,
     roster_digest: str | None = None,
     task_seeds: dict[str, str] | None = None,
+    draw_public: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The manifest published with the results: nothing in it names an entity's tier.
+
+    When ``draw_public`` (the draw's public manifest) is sealed, see `sealed_manifest`.
 
     Fixed mode: a stratum's threshold is the largest drawn ticket (rule ``ticket <= threshold``);
     Bernoulli mode: the ratio itself (rule ``ticket < threshold``). Coordinated draws (permanent
     seed, shifted start) publish counts only (rule ``coordinated``); their thresholds are in the
     draw's own public manifest (draw-manifest.json).
     """
+    if draw_public is not None and draw_public.get("disclosure") == "sealed":
+        return sealed_manifest(
+            campaign, sample, seed=seed, roster_digest=roster_digest, draw_public=draw_public
+        )
     bernoulli = campaign.sampling.mode == "bernoulli"
     coordination = campaign.sampling.coordination
     rule = "coordinated" if coordination else "ticket < threshold" if bernoulli else "ticket <= threshold"
@@ -76,6 +84,64 @@ def public_manifest(
         "mode": campaign.sampling.mode,
         "permanent_seed": coordination.permanent_seed if coordination else None,
         "ticket_recipe": TICKET_RECIPE,
+        "tasks": tasks,
+        "drawn": drawn,
+    }
+
+
+def sealed_manifest(
+    campaign: Campaign,
+    sample: pd.DataFrame,
+    *,
+    seed: str,
+    roster_digest: str | None,
+    draw_public: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The bundle manifest of a sealed draw: no ticket, threshold or stratum; receipts instead.
+
+    Per task: the ticket seed, rule ``sealed``, the number drawn and the quota committed before
+    the seed; per drawn entity (sorted by task and code, never by ticket): code, task, and the
+    receipt (commitment and Merkle path to the committed frames root).
+    """
+    sealed = draw_public["sealed"]
+    coordination = campaign.sampling.coordination
+    committed = {t["task_id"]: t for t in sealed["commitment"].get("tasks", [])}
+    receipts = {(r["task_id"], r["uscc"]): r for r in draw_public.get("sample", [])}
+    tasks: list[dict[str, Any]] = []
+    drawn: list[dict[str, Any]] = []
+    for task in campaign.tasks:
+        codes = sorted(str(u) for u in sample.loc[sample["task_id"].astype(str) == task.id, "uscc"].tolist())
+        tasks.append(
+            {
+                "task_id": task.id,
+                "task_seed": task_seed(seed, task.id, campaign.sampling),
+                "rule": "sealed",
+                "drawn": len(codes),
+                "quota": committed.get(task.id, {}).get("quota"),
+                "strata": [],  # sealed: no cell, count or threshold is published
+            }
+        )
+        for code in codes:
+            receipt = receipts.get((task.id, code), {})
+            drawn.append(
+                {
+                    "uscc": code,
+                    "task_id": task.id,
+                    "commitment": receipt.get("commitment", ""),
+                    "path": list(receipt.get("path", [])),
+                }
+            )
+    return {
+        "kind": "public_draw_manifest",
+        "version": 2,
+        "plan_id": campaign.plan.id,
+        "seed": seed,
+        "roster_digest": roster_digest,
+        "mode": campaign.sampling.mode,
+        "disclosure": "sealed",
+        "permanent_seed": coordination.permanent_seed if coordination else None,
+        "ticket_recipe": TICKET_RECIPE,
+        "sealed": sealed,
         "tasks": tasks,
         "drawn": drawn,
     }

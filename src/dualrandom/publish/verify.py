@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from ..draw.draw import seed_for_task
+from ..draw.sealed import Seal, check_receipt, commitment_digest
 from ..tickets import tickets
 from ..verify import verify_draw
 from .bundle import BUNDLE_INDEX, file_digests
@@ -40,7 +41,13 @@ def _load(path: Path, problems: list[str]) -> Any:
 
 
 def _check_files(directory: Path, index: dict[str, Any], problems: list[str]) -> None:
-    listed: dict[str, str] = index.get("files", {})
+    listed = index.get("files")
+    if not isinstance(listed, dict) or not all(isinstance(v, str) for v in listed.values()):
+        problems.append(f"{BUNDLE_INDEX}: 'files' is not a mapping of file names to SHA-256 digests")
+        return
+    anchor = index.get("ledger")
+    if anchor is not None and not _is_anchor(anchor):
+        problems.append(f"{BUNDLE_INDEX}: 'ledger' is not a ledger head (seq, 64-digit hash): {anchor!r}")
     present = file_digests(directory)
     for name, digest in sorted(listed.items()):
         if name not in present:
@@ -49,6 +56,20 @@ def _check_files(directory: Path, index: dict[str, Any], problems: list[str]) ->
             problems.append(f"{name}: SHA-256 {present[name]} differs from {digest} in {BUNDLE_INDEX}")
     problems.extend(
         f"{name}: present but not listed in {BUNDLE_INDEX}" for name in sorted(set(present) - set(listed))
+    )
+
+
+def _is_anchor(anchor: object) -> bool:
+    if not isinstance(anchor, dict) or set(anchor) != {"seq", "hash"}:
+        return False
+    seq, digest = anchor["seq"], anchor["hash"]
+    hexdigits = set("0123456789abcdef")
+    return (
+        type(seq) is int
+        and seq >= 0
+        and isinstance(digest, str)
+        and len(digest) == 64
+        and set(digest) <= hexdigits
     )
 
 
@@ -99,19 +120,76 @@ def _check_task(
                 )
 
 
+def _check_sealed_task(
+    task: dict[str, Any],
+    drawn: list[dict[str, Any]],
+    expected_seed: str,
+    sealed: Mapping[str, Any],
+    problems: list[str],
+) -> None:
+    """A sealed task: seed, committed quota, no duplicate, and a valid receipt per drawn entity."""
+    task_id = str(task["task_id"])
+    if task.get("task_seed") != expected_seed:
+        problems.append(f"task {task_id}: task seed {task.get('task_seed')!r} is not {expected_seed!r}")
+    committed = {str(t["task_id"]): t for t in sealed.get("commitment", {}).get("tasks", [])}
+    quota = committed.get(task_id, {}).get("quota")
+    if len(drawn) != int(task.get("drawn", -1)):
+        problems.append(
+            f"task {task_id}: {len(drawn)} entities listed, the manifest declares {task.get('drawn')}"
+        )
+    if quota is not None and len(drawn) != int(quota):
+        problems.append(
+            f"task {task_id}: {len(drawn)} entities drawn, but {quota} were committed before the seed"
+        )
+    codes = [str(d.get("uscc")) for d in drawn]
+    problems.extend(
+        f"task {task_id}, entity {code}: listed more than once"
+        for code in sorted({c for c in codes if codes.count(c) > 1})
+    )
+    root = str(sealed.get("commitment", {}).get("frames_root", ""))
+    for entry in drawn:
+        valid, _ = check_receipt(entry, root)
+        if not valid:
+            problems.append(
+                f"task {task_id}, entity {entry.get('uscc')}: its receipt does not lead to the committed "
+                "frames root (not in the task's frame committed before the seed)"
+            )
+
+
+def _check_commitment(manifest: Mapping[str, Any], announced: str | None, problems: list[str]) -> None:
+    sealed = manifest.get("sealed") or {}
+    commitment = sealed.get("commitment") or {}
+    digest = commitment_digest(commitment)
+    if digest != sealed.get("commitment_digest"):
+        problems.append(f"manifest.json: the sealed commitment hashes to {digest}, not its recorded digest")
+    if announced is not None and digest != announced:
+        problems.append(
+            f"manifest.json: the sealed commitment {digest} is not the one announced before the seed"
+        )
+    if commitment.get("roster_digest") != manifest.get("roster_digest"):
+        problems.append("manifest.json: the roster digest differs from the one committed before the seed")
+
+
 def _drawn_set(records: list[dict[str, Any]]) -> set[tuple[str, str, str]]:
-    return {(str(r["uscc"]), str(r["task_id"]), str(r["ticket"])) for r in records}
+    return {(str(r["uscc"]), str(r["task_id"]), str(r.get("ticket", r.get("commitment")))) for r in records}
 
 
-def _check_public(directory: Path, problems: list[str]) -> dict[str, Any] | None:
+def _check_public(directory: Path, problems: list[str], announced: str | None) -> dict[str, Any] | None:
     manifest = _load(directory / "manifest.json", problems)
     results = _load(directory / "results.json", problems)
     if not isinstance(manifest, dict):
         return None
     drawn = manifest.get("drawn", [])
+    sealed = manifest.get("disclosure") == "sealed"
+    if sealed:
+        _check_commitment(manifest, announced, problems)
     for task in manifest.get("tasks", []):
         mine = [d for d in drawn if d.get("task_id") == task["task_id"]]
-        _check_task(task, mine, _expected_seed(manifest, str(task["task_id"])), problems)
+        expected = _expected_seed(manifest, str(task["task_id"]))
+        if sealed:
+            _check_sealed_task(task, mine, expected, manifest.get("sealed") or {}, problems)
+        else:
+            _check_task(task, mine, expected, problems)
     if isinstance(results, dict):
         keys = {(d["uscc"], d["task_id"]) for d in drawn}
         strays = sorted({(r["uscc"], r["task_id"]) for r in results.get("results", [])} - keys)
@@ -133,12 +211,18 @@ def verify_bundle(
     *,
     draw_manifest: Mapping[str, Any] | None = None,
     history: pd.DataFrame | None = None,
+    seal: Seal | None = None,
+    commitment_digest: str | None = None,
 ) -> list[str]:
     """Check a publication bundle; returns the differences found (empty when it verifies).
 
-    With ``roster`` (the frozen roster with tiers) this is the auditor's check: it needs the
-    draw's full manifest (``draw_manifest``, e.g. SAMPLE.manifest.json), checks that the
-    bundle publishes exactly that draw and recomputes it with `dualrandom.verify.verify_draw`.
+    A sealed bundle is checked without any ticket: seeds, the pre-seed commitment (against
+    ``commitment_digest``, the digest announced before the seed, when given), the committed
+    quota per task and every drawn entity's receipt. With ``roster`` (the frozen roster with
+    tiers) this is the auditor's check: it needs the draw's full manifest (``draw_manifest``,
+    e.g. SAMPLE.manifest.json) and, for a sealed draw, the sealed material (``seal``); it checks
+    that the bundle publishes exactly that draw and recomputes it with
+    `dualrandom.verify.verify_draw`. Never raises for bad bundle content: problems are listed.
     """
     directory = Path(bundle_dir)
     if not directory.is_dir():
@@ -147,7 +231,9 @@ def verify_bundle(
     index = _load(directory / BUNDLE_INDEX, problems)
     if isinstance(index, dict):
         _check_files(directory, index, problems)
-    manifest = _check_public(directory, problems)
+    elif index is not None:
+        problems.append(f"{BUNDLE_INDEX}: not a bundle index (a JSON object)")
+    manifest = _check_public(directory, problems, commitment_digest)
     if roster is None:
         return problems
     if draw_manifest is None:
@@ -155,7 +241,14 @@ def verify_bundle(
     if manifest is not None:
         if draw_manifest.get("seed") != manifest.get("seed"):
             problems.append("the full draw manifest's seed differs from the bundle's")
-        if _drawn_set(list(draw_manifest.get("sample", []))) != _drawn_set(manifest.get("drawn", [])):
+        full = {
+            (str(r["uscc"]), str(r["task_id"]), str(r["ticket"])) for r in draw_manifest.get("sample", [])
+        }
+        if manifest.get("disclosure") == "sealed":  # the bundle lists no ticket: compare codes and tasks
+            same = {f[:2] for f in full} == {d[:2] for d in _drawn_set(manifest.get("drawn", []))}
+        else:
+            same = full == _drawn_set(manifest.get("drawn", []))
+        if not same:
             problems.append("the full draw manifest's sample differs from the entities the bundle publishes")
-    problems.extend(str(p) for p in verify_draw(draw_manifest, roster, history=history))
+    problems.extend(str(p) for p in verify_draw(draw_manifest, roster, history=history, seal=seal))
     return problems

@@ -10,14 +10,29 @@ import pytest
 from click.testing import CliRunner
 
 from dualrandom.cli import main
-from dualrandom.draw import commitment, draw_campaign
-from dualrandom.errors import LedgerConflictError
+from dualrandom.draw import draw_campaign
+from dualrandom.errors import LedgerConflictError, LedgerMismatchError, PolicyError
 from dualrandom.ledger import Ledger
 from dualrandom.models import load_campaign
+from dualrandom.protocol import CampaignProtocol
 from dualrandom.synth import synth_city
-from dualrandom.workflow import record_assignment, record_commitment, record_draw, record_seed
 
-CAMPAIGN = Path(__file__).parents[1] / "examples" / "campaign.toml"
+EXAMPLE = Path(__file__).parents[1] / "examples" / "campaign.toml"
+
+
+@pytest.fixture(scope="module")
+def CAMPAIGN(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example campaign with open disclosure: these tests are about the protocol's steps.
+
+    (Its tiers have different ratios, so by default it must be sealed: tests/test_protocol_cli.py
+    runs a sealed campaign, and `test_a_sealed_campaign_needs_its_seal` below the refusal.)
+    """
+    text = EXAMPLE.read_text(encoding="utf-8").replace(
+        "[publication]\n", '[publication]\ndisclosure = "open"\n'
+    )
+    path = tmp_path_factory.mktemp("campaign") / "campaign.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -27,44 +42,52 @@ def roster() -> pd.DataFrame:
     return entities.assign(tier=tiers.to_numpy())
 
 
-def test_seed_before_commitment_is_refused(tmp_path: Path) -> None:
-    with Ledger.open(tmp_path / "l.sqlite") as ledger, pytest.raises(LedgerConflictError) as caught:
-        record_seed(ledger, "C1", "123", source="dice")
-    assert "record the roster_commitment before the seed" in str(caught.value)
-
-
-def test_commitment_after_seed_is_refused(tmp_path: Path, roster: pd.DataFrame) -> None:
-    with Ledger.open(tmp_path / "l.sqlite") as ledger:
-        record_commitment(ledger, "C1", commitment(roster))
-        record_seed(ledger, "C1", "123", source="dice")
-        with pytest.raises(LedgerConflictError, match="a commitment made after the seed proves nothing"):
-            record_commitment(ledger, "C1", commitment(roster))
-
-
-def test_draw_must_match_committed_roster_and_recorded_seed(tmp_path: Path, roster: pd.DataFrame) -> None:
+def test_draw_before_commitment_is_refused(tmp_path: Path, roster: pd.DataFrame, CAMPAIGN: Path) -> None:
     campaign = load_campaign(CAMPAIGN)
-    cid = campaign.plan.id
+    with Ledger.open(tmp_path / "l.sqlite") as ledger, pytest.raises(LedgerConflictError) as caught:
+        CampaignProtocol(campaign, ledger).draw(roster, "123", output=tmp_path / "s.csv")
+    assert "record the roster_commitment before the draw" in str(caught.value)
+    assert not (tmp_path / "s.csv").exists()
+
+
+def test_commitment_after_seed_is_refused(tmp_path: Path, roster: pd.DataFrame, CAMPAIGN: Path) -> None:
+    campaign = load_campaign(CAMPAIGN)
     with Ledger.open(tmp_path / "l.sqlite") as ledger:
-        record_commitment(ledger, cid, commitment(roster))
-        record_seed(ledger, cid, "2468", source="dice")
-        assert record_seed(ledger, cid, "2468", source="dice").seq == 2  # same seed: same record
-        with pytest.raises(LedgerConflictError, match="already recorded seed '2468'"):
-            record_seed(ledger, cid, "1357", source="dice")
-        other_seed = draw_campaign(roster, campaign, "1357")
-        with pytest.raises(LedgerConflictError, match="but the recorded seed is '2468'"):
-            record_draw(ledger, cid, other_seed.manifest)
-        edited = draw_campaign(roster.iloc[1:], campaign, "2468")
-        with pytest.raises(LedgerConflictError, match="committed to"):
-            record_draw(ledger, cid, edited.manifest)
-        good = draw_campaign(roster, campaign, "2468")
-        record_draw(ledger, cid, good.manifest)
-        with pytest.raises(LedgerConflictError):
-            record_draw(ledger, cid, good.manifest)  # a second draw must supersede with a reason
-        assert [r.kind for r in ledger.records(cid)] == ["roster_commitment", "seed", "draw"]
+        protocol = CampaignProtocol(campaign, ledger)
+        protocol.commit(roster)
+        protocol.draw(roster, "123")
+        again = protocol.commit(roster)  # the same commitment: already recorded, nothing appended
+        assert again.already_recorded and again.records[0].seq == 1
+        with pytest.raises(LedgerConflictError, match="already recorded a different roster_commitment"):
+            protocol.commit(roster.iloc[1:])
+        assert [r.kind for r in ledger.records()] == ["roster_commitment", "seed", "draw"]
+
+
+def test_draw_must_match_committed_roster_and_recorded_seed(
+    tmp_path: Path, roster: pd.DataFrame, CAMPAIGN: Path
+) -> None:
+    campaign = load_campaign(CAMPAIGN)
+    with Ledger.open(tmp_path / "l.sqlite") as ledger:
+        protocol = CampaignProtocol(campaign, ledger)
+        protocol.commit(roster)
+        with pytest.raises(LedgerMismatchError, match="committed to"):
+            protocol.draw(roster.iloc[1:], "2468", output=tmp_path / "s.csv")
+        assert [r.kind for r in ledger.records()] == ["roster_commitment"]  # no seed left behind
+        assert not (tmp_path / "s.csv").exists()
+        first = protocol.draw(roster, "2468", output=tmp_path / "s.csv")
+        assert [r.kind for r in first.records] == ["seed", "draw"]
+        with pytest.raises(LedgerMismatchError, match="is not the seed recorded"):
+            protocol.draw(roster, "1357")
+        rerun = protocol.draw(roster, "2468", output=tmp_path / "s.csv")
+        assert rerun.already_recorded and rerun.records[0].seq == 3
+        assert "already recorded as record 3" in rerun.describe()
+        assert [r.kind for r in ledger.records()] == ["roster_commitment", "seed", "draw"]
         ledger.verify()
 
 
-def test_cli_commit_then_draw_records_the_protocol(tmp_path: Path, roster: pd.DataFrame) -> None:
+def test_cli_commit_then_draw_records_the_protocol(
+    tmp_path: Path, roster: pd.DataFrame, CAMPAIGN: Path
+) -> None:
     roster_file = tmp_path / "roster.csv"
     roster.to_csv(roster_file, index=False)
     ledger = tmp_path / "campaign.ledger"
@@ -79,13 +102,16 @@ def test_cli_commit_then_draw_records_the_protocol(tmp_path: Path, roster: pd.Da
     drawn = runner.invoke(main, args)
     assert drawn.exit_code == 0, drawn.output
     again = runner.invoke(main, args)
-    assert again.exit_code == 1
-    assert "Error:" in again.output
+    assert again.exit_code == 0, again.output
+    assert "draw already recorded as record 3: nothing appended" in again.output
+    other = runner.invoke(main, [*args[:5], "0043", *args[6:]])
+    assert other.exit_code == 2
+    assert f"dualrandom ledger supersede {ledger} 2 --reason TEXT" in other.output
     with Ledger.open(ledger, create=False) as opened:
         assert [r.kind for r in opened.records()] == ["roster_commitment", "seed", "draw"]
 
 
-def test_assignment_records_its_recusals(tmp_path: Path, roster: pd.DataFrame) -> None:
+def test_assignment_records_its_recusals(tmp_path: Path, roster: pd.DataFrame, CAMPAIGN: Path) -> None:
     from dualrandom.assign import assign_teams
 
     city = synth_city(3_000, seed="workflow", n_inspectors=80, n_departments=5)
@@ -100,12 +126,14 @@ def test_assignment_records_its_recusals(tmp_path: Path, roster: pd.DataFrame) -
         assignment.manifest["recusals"][0].items()
     )
     with Ledger.open(tmp_path / "l.sqlite") as ledger:
-        record_commitment(ledger, campaign.plan.id, commitment(roster))
-        record_seed(ledger, campaign.plan.id, "99", source="dice")
-        record_draw(ledger, campaign.plan.id, draw_campaign(roster, campaign, "99").manifest)
-        record_assignment(ledger, campaign.plan.id, assignment.manifest)
+        protocol = CampaignProtocol(campaign, ledger)
+        protocol.commit(roster)
+        protocol.draw(roster, "99")
+        with pytest.raises(LedgerMismatchError, match="is not the sample of draw record 3"):
+            protocol.assign(sample[sample["task_id"] == "T1"], inspectors, conflicts, "99")
+        step = protocol.assign(sample, inspectors, conflicts, "99", allow_partial=True)
         [recusal] = ledger.records(kind="recusal")
-        assert recusal.payload["recusals"] == assignment.manifest["recusals"]
+        assert recusal.payload["recusals"] == step.value.manifest["recusals"]
         assert recusal.payload["assignment"] == ledger.records(kind="assignment")[0].seq
 
 
@@ -133,7 +161,9 @@ def test_library_walkthrough_example_runs(tmp_path: Path) -> None:
     assert "published" in done.stdout
 
 
-def test_cli_substitution_is_recorded_and_still_verifies(tmp_path: Path, roster: pd.DataFrame) -> None:
+def test_cli_substitution_is_recorded_and_still_verifies(
+    tmp_path: Path, roster: pd.DataFrame, CAMPAIGN: Path
+) -> None:
     roster_file = tmp_path / "roster.csv"
     roster.to_csv(roster_file, index=False)
     ledger = tmp_path / "campaign.ledger"
@@ -149,8 +179,9 @@ def test_cli_substitution_is_recorded_and_still_verifies(tmp_path: Path, roster:
     drawn = pd.read_csv(sample, encoding="utf-8-sig")
     gone = str(drawn["uscc"].iloc[0])
     done = runner.invoke(
-        main, ["substitute", str(sample), "--uscc", gone, "--reason", "已注销", "--ledger", str(ledger)]
-    )
+        main, ["substitute", str(sample), "--uscc", gone, "--reason", "已注销", "--ledger", str(ledger),
+               "--campaign", str(CAMPAIGN)]
+    )  # fmt: skip
     assert done.exit_code == 0, done.output
     after = pd.read_csv(sample, encoding="utf-8-sig")
     assert gone not in set(after["uscc"]) and len(after) == len(drawn)
@@ -166,23 +197,29 @@ def test_cli_substitution_is_recorded_and_still_verifies(tmp_path: Path, roster:
         assert opened.records(kind="substitution")[0].payload["reason"] == "已注销"
 
 
-def test_triggered_check_is_recorded_and_counts_toward_the_cap(tmp_path: Path, roster: pd.DataFrame) -> None:
+def test_triggered_check_is_recorded_and_counts_toward_the_cap(
+    tmp_path: Path, roster: pd.DataFrame, CAMPAIGN: Path
+) -> None:
     from dualrandom.io import read_roster
 
     campaign = load_campaign(CAMPAIGN)
     ledger = tmp_path / "campaign.ledger"
     Ledger.open(ledger).close()
     history = tmp_path / "history.csv"
+    newer = tmp_path / "history-2.csv"
     pd.DataFrame(
         {"uscc": [roster["uscc"].iloc[5]], "inspected_on": ["2026-03-01"], "campaign_id": ["OLD"],
          "department": ["SAMR"], "kind": ["random"], "inspector_id": [""]}
     ).to_csv(history, index=False)  # fmt: skip
     target = roster[(roster["tier"] == "A") & (roster["entity_type"] != "individual")]["uscc"].iloc[0]
     args = ["trigger", target, "--campaign", str(CAMPAIGN), "--department", "SAMR", "--reason", "投诉举报",
-            "--on", "2026-10-20", "--ledger", str(ledger), "--history", str(history)]  # fmt: skip
+            "--on", "2026-10-20", "--ledger", str(ledger), "--history", str(history),
+            "--history-out", str(newer)]  # fmt: skip
+    frozen = history.read_bytes()
     done = CliRunner().invoke(main, args)
     assert done.exit_code == 0, done.output
-    past = read_roster(history, "history")
+    assert history.read_bytes() == frozen  # a draw may have committed to it: never rewritten
+    past = read_roster(newer, "history")
     assert past["kind"].tolist() == ["random", "triggered"] and past["uscc"].iloc[1] == target
     capped = draw_campaign(roster, campaign, "5", history=past, as_of=date(2026, 11, 2)).counts
     assert capped.query("task_id == 'T1' and tier == 'A'")["capped"].sum() >= 1
@@ -192,3 +229,18 @@ def test_triggered_check_is_recorded_and_counts_toward_the_cap(tmp_path: Path, r
                                   "reason": "投诉举报"}  # fmt: skip
     bad = CliRunner().invoke(main, [*args[:1], "9135021359498494XO", *args[2:]])
     assert bad.exit_code == 2 and "a USCC uses only 0-9 and A-Y" in bad.output
+
+
+def test_a_sealed_campaign_needs_its_seal(tmp_path: Path, roster: pd.DataFrame) -> None:
+    campaign = load_campaign(EXAMPLE)  # tiers with different ratios: disclosure "auto" means sealed
+    with Ledger.open(tmp_path / "l.sqlite") as ledger:
+        with pytest.raises(PolicyError, match="needs a sealed commitment"):
+            CampaignProtocol(campaign, ledger).commit(roster)
+        assert ledger.records() == []
+    draw = draw_campaign(roster, campaign, "5")  # an open draw may be made, but never published
+    with pytest.raises(PolicyError, match="needs a sealed draw to publish"):
+        CampaignProtocol(campaign).publish(
+            draw.sample, tmp_path / "none.csv", roster, tmp_path / "b", published_on=date(2026, 11, 30),
+            draw_manifest=draw.manifest,
+        )  # fmt: skip
+    assert not (tmp_path / "b").exists()

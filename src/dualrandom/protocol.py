@@ -1,0 +1,876 @@
+"""The campaign protocol: one owner of a campaign's steps and of every ledger write.
+
+A campaign runs commit → seed and draw → substitute / trigger → assign → results → publish.
+Every step of `CampaignProtocol` does the same four things, in this order:
+
+1. **check** its inputs against the ledger (the sample *is* the recorded draw, the seed *is*
+   the recorded seed, the results are the imported ones) — a mismatch raises
+   `LedgerMismatchError` naming the record and the difference;
+2. **compute** (draw, teams, validated results, publication);
+3. **write** its outputs atomically;
+4. **record** last, in one transaction that extends the head it checked.
+
+A failure or a kill at any point therefore leaves the ledger as it was, and the rerun goes
+through. Running a step again with the same inputs rewrites its outputs and reports "already
+recorded as record N"; different inputs for a step taken once are refused with the command that
+withdraws the earlier record (`supersede`, ``dualrandom ledger supersede LEDGER N --reason``).
+Without a ledger the steps only compute and write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import pandas as pd
+
+from .errors import InputError, LedgerConflictError, LedgerError, LedgerMismatchError, PolicyError, Problem
+from .ledger import Ledger, LedgerHead, LedgerRecord
+from .ledger.records import Step, canonical_json
+from .models import Campaign
+
+if TYPE_CHECKING:
+    from .assign import Assignment
+    from .draw import Draw
+    from .draw.sealed import Seal
+
+__all__ = [
+    "DEPENDENTS",
+    "CampaignProtocol",
+    "StepResult",
+    "drawn_pairs",
+    "recorded_sample",
+    "supersede",
+    "verify_against_ledger",
+    "write_commitment",
+    "write_draw",
+    "write_seal",
+    "write_teams",
+]
+
+T = TypeVar("T")
+
+DEPENDENTS: dict[str, tuple[str, ...]] = {
+    "roster_commitment": ("seed",),
+    "seed": ("draw",),
+    "draw": ("substitution", "assignment", "results", "publication"),
+    "assignment": ("publication",),
+    "results": ("publication",),
+}
+"""The later steps that rest on each kind of record: withdraw those first."""
+
+
+@dataclass(frozen=True)
+class StepResult(Generic[T]):
+    """What a step produced (``value``), wrote (``outputs``) and recorded (``records``).
+
+    ``already_recorded`` is True when the same step with the same inputs was recorded before:
+    its outputs were written again and nothing was appended.
+    """
+
+    step: str
+    value: T
+    records: tuple[LedgerRecord, ...] = ()
+    already_recorded: bool = False
+    outputs: tuple[Path, ...] = field(default=())
+
+    def describe(self) -> str:
+        """One line for the operator: what was recorded, or that it already was."""
+        if not self.records:
+            return f"{self.step}: written, not recorded (no ledger)"
+        seqs = ", ".join(str(r.seq) for r in self.records)
+        if self.already_recorded:
+            return f"{self.step} already recorded as record {seqs}: nothing appended"
+        return f"{self.step} recorded as record {seqs}"
+
+
+Pair = tuple[str, str]
+
+
+def drawn_pairs(manifest: Mapping[str, Any]) -> set[Pair]:
+    """The (task_id, uscc) pairs a draw manifest lists as drawn (its substitutions applied)."""
+    return {(str(r["task_id"]), str(r["uscc"])) for r in manifest.get("sample", [])}
+
+
+def _pairs(sample: pd.DataFrame, source: str) -> set[Pair]:
+    missing = [c for c in ("uscc", "task_id") if c not in sample.columns]
+    if missing:
+        raise InputError(
+            [
+                Problem(source, None, c, None, "COLUMN_MISSING", f"the sample needs a {c!r} column")
+                for c in missing
+            ]
+        )
+    from .ids import normalize_ids
+
+    codes = normalize_ids(sample["uscc"].astype("string").fillna(""))
+    tasks = sample["task_id"].astype("string").fillna("").str.strip()
+    return set(zip(tasks.tolist(), codes.tolist(), strict=True))
+
+
+def _difference(found: set[Pair], recorded: set[Pair], what: str) -> str:
+    missing, extra = sorted(recorded - found), sorted(found - recorded)
+    parts = []
+    if missing:
+        shown = ", ".join(f"{u} ({t})" for t, u in missing[:5])
+        parts.append(f"{len(missing)} drawn target(s) missing (e.g. {shown})")
+    if extra:
+        shown = ", ".join(f"{u!r} ({t})" for t, u in extra[:5])
+        parts.append(f"{len(extra)} target(s) that were not drawn (e.g. {shown})")
+    hint = (
+        "; codes like '9.24206E+17' mean the file went through Excel: use the file `dualrandom draw` wrote"
+        if any("E+" in u.upper() for _, u in extra)
+        else ""
+    )
+    return f"{what}: " + "; ".join(parts) + hint
+
+
+def _changed_keys(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
+    keys = sorted(k for k in set(old) | set(new) if canonical_json(old.get(k)) != canonical_json(new.get(k)))
+    return ", ".join(keys[:8]) or "content"
+
+
+def write_commitment(commitment: Mapping[str, Any], output: str | Path | None) -> tuple[Path, ...]:
+    """Write a roster commitment as JSON (atomically); returns the paths written."""
+    if output is None:
+        return ()
+    from .atomic import write_text_atomic
+    from .draw import manifest_json
+
+    write_text_atomic(output, manifest_json(commitment))
+    return (Path(output),)
+
+
+def write_seal(seal: Seal | None, output: str | Path | None) -> tuple[Path, ...]:
+    """Write the auditor-only sealed material (the key), readable by its owner only."""
+    if seal is None or output is None:
+        return ()
+    from .atomic import write_text_atomic
+    from .draw.sealed import seal_json
+
+    path = Path(output)
+    write_text_atomic(path, seal_json(seal))
+    path.chmod(0o600)
+    return (path,)
+
+
+def _sealed_drawer(seal: Seal) -> Callable[..., Draw]:
+    from .draw.sealed import draw_sealed
+
+    def drawer(roster: Any, campaign: Campaign, seed: str, **options: Any) -> Draw:
+        return draw_sealed(roster, campaign, seed, seal, **options)
+
+    return drawer
+
+
+def write_draw(draw: Draw, output: str | Path | None) -> tuple[Path, ...]:
+    """Write SAMPLE, SAMPLE.manifest.json (auditor) and SAMPLE.public.json (no tiers), atomically.
+
+    Raises `InputError` for an output type that cannot hold a table, before anything is written.
+    """
+    if output is None:
+        return ()
+    from .atomic import write_text_atomic
+    from .draw import manifest_json, public_manifest
+    from .io.tables import check_output, write_table
+
+    path = check_output(output)
+    write_table(draw.sample, path)
+    write_text_atomic(f"{path}.manifest.json", manifest_json(draw.manifest))
+    write_text_atomic(f"{path}.public.json", manifest_json(public_manifest(draw.manifest)))
+    return path, Path(f"{path}.manifest.json"), Path(f"{path}.public.json")
+
+
+def write_teams(assignment: Assignment, output: str | Path | None) -> tuple[Path, ...]:
+    """Write TEAMS, TEAMS.marginals.csv (marginals mode) and TEAMS.manifest.json, atomically."""
+    if output is None:
+        return ()
+    from .atomic import write_text_atomic
+    from .io.tables import check_output, write_table
+
+    path = check_output(output)
+    written = [path]
+    write_table(assignment.teams, path)
+    if assignment.marginals is not None:
+        write_table(assignment.marginals, f"{path}.marginals.csv")
+        written.append(Path(f"{path}.marginals.csv"))
+    write_text_atomic(
+        f"{path}.manifest.json", json.dumps(assignment.manifest, ensure_ascii=False, indent=2) + "\n"
+    )
+    return (*written, Path(f"{path}.manifest.json"))
+
+
+class CampaignProtocol:
+    """The steps of one campaign, checked against and recorded in its ledger (if any).
+
+    Raises `LedgerConflictError` for a step out of order or a repeated step with different
+    inputs, `LedgerMismatchError` for an input that is not what the ledger recorded, and
+    `LedgerIntegrityError` when the ledger's chain is broken (nothing is appended then).
+    """
+
+    def __init__(self, campaign: Campaign, ledger: Ledger | None = None) -> None:
+        self.campaign = campaign
+        self.ledger = ledger
+
+    @property
+    def campaign_id(self) -> str:
+        """The plan id the ledger records the campaign under."""
+        return self.campaign.plan.id
+
+    # ---- state ---------------------------------------------------------------------------
+
+    def current(self, kind: str) -> list[LedgerRecord]:
+        """The campaign's current (not superseded, not withdrawn) records of a kind."""
+        return [] if self.ledger is None else self.ledger.current(self.campaign_id, kind)
+
+    def _require(self, kind: str, before: str) -> LedgerRecord:
+        found = self.current(kind)
+        if not found:
+            raise LedgerConflictError(
+                f"campaign {self.campaign_id!r} has no {kind} record: record the {kind} before {before}"
+            )
+        return found[-1]
+
+    def recorded_sample(self) -> set[Pair]:
+        """The drawn (task_id, uscc) pairs as recorded: the draw, then each substitution."""
+        assert self.ledger is not None
+        self._require("draw", "this step")
+        return recorded_sample(self.ledger, self.campaign_id)
+
+    def check_sample(self, sample: pd.DataFrame, source: str = "sample") -> None:
+        """Raise `LedgerMismatchError` unless ``sample`` holds exactly the recorded targets."""
+        if self.ledger is None:
+            return
+        recorded = self.recorded_sample()
+        found = _pairs(sample, source)
+        if found != recorded:
+            draw = self._require("draw", "this step")
+            raise LedgerMismatchError(
+                _difference(found, recorded, f"{source} is not the sample of draw record {draw.seq}")
+            )
+
+    def _refuse_different(self, kind: str, payload: Mapping[str, Any]) -> LedgerRecord | None:
+        """The current record of a step taken once if it equals ``payload``; refuse a different one."""
+        found = self.current(kind)
+        if not found:
+            return None
+        last = found[-1]
+        if canonical_json(last.payload) == canonical_json(payload):
+            return last
+        assert self.ledger is not None
+        raise LedgerConflictError(
+            f"campaign {self.campaign_id!r} already recorded a different {kind} as record {last.seq} "
+            f"(it differs in: {_changed_keys(last.payload, payload)}). To replace it, withdraw it "
+            f"with a reason first: dualrandom ledger supersede {self.ledger.url} {last.seq} --reason TEXT"
+        )
+
+    def _record(
+        self, steps: Callable[[int], list[Step]], write: Callable[[LedgerHead | None], tuple[Path, ...]]
+    ) -> tuple[tuple[LedgerRecord, ...], tuple[Path, ...]]:
+        """Verify the chain, write the outputs, then append ``steps(next seq)`` after that head."""
+        if self.ledger is None:
+            return (), write(None)
+        head = self.ledger.verify()
+        outputs = write(head)
+        planned = steps(head.seq + 1)
+        if not planned:
+            return (), outputs
+        return tuple(self.ledger.append_steps(planned, after=head.seq)), outputs
+
+    def _result(
+        self,
+        step: str,
+        value: T,
+        steps: Callable[[int], list[Step]],
+        write: Callable[[LedgerHead | None], tuple[Path, ...]],
+        existing: Sequence[LedgerRecord] = (),
+    ) -> StepResult[T]:
+        records, outputs = self._record(steps, write)
+        already = bool(existing) and not records
+        return StepResult(step, value, tuple(existing) if already else records, already, outputs)
+
+    # ---- steps ---------------------------------------------------------------------------
+
+    def commit(
+        self,
+        roster: pd.DataFrame,
+        *,
+        output: str | Path | None = None,
+        snapshot_digest: str | None = None,
+        strata: str | None = None,
+        seal: Seal | None = None,
+        seal_output: str | Path | None = None,
+    ) -> StepResult[dict[str, Any]]:
+        """Digest the frozen roster and record the commitment; it must come before the seed.
+
+        With ``seal`` (`dualrandom.draw.sealed.seal_campaign`) the commitment also holds the
+        sealed commitment (key digest, frames, quotas), and ``seal_output`` receives the
+        auditor-only sealed material (the key), readable by its owner only.
+        """
+        from .draw import commitment
+
+        if self.ledger is not None:
+            self._require_seal(seal, "commitment")
+        committed = commitment(roster, snapshot_digest=snapshot_digest, strata=strata)
+        if seal is not None:
+            committed["sealed"] = {"commitment": seal.commitment, "commitment_digest": seal.digest}
+        existing = self._refuse_different("roster_commitment", committed)
+        if existing is None and self.current("seed"):
+            raise LedgerConflictError(
+                f"campaign {self.campaign_id!r} already has a seed: a commitment made after the seed "
+                "proves nothing"
+            )
+        cid = self.campaign_id
+        return self._result(
+            "roster commitment",
+            committed,
+            lambda _: [] if existing else [Step(cid, "roster_commitment", committed)],
+            lambda _: write_commitment(committed, output) + write_seal(seal, seal_output),
+            [existing] if existing else [],
+        )
+
+    def draw(
+        self,
+        roster: Any,
+        seed: str,
+        *,
+        output: str | Path | None = None,
+        seed_source: str = "public ceremony",
+        drawer: Callable[..., Draw] | None = None,
+        seal: Seal | None = None,
+        **options: Any,
+    ) -> StepResult[Draw]:
+        """Draw the campaign's sample under ``seed`` and record the seed and the draw together.
+
+        ``drawer`` is `dualrandom.draw.draw_campaign` (default) or an engine with its signature;
+        ``options`` go to it (history, as_of, residents, snapshot_digest, source, ...). With
+        ``seal`` the tickets are sealed (`dualrandom.draw.sealed.draw_sealed`); a campaign whose
+        commitment holds a sealed commitment must be drawn with that very seal.
+        """
+        from .draw import draw_campaign
+
+        committed = self._require("roster_commitment", "the draw") if self.ledger else None
+        if committed is not None:
+            self._check_seal(committed, seal)
+        if seal is not None:
+            drawer = _sealed_drawer(seal)
+            options = {
+                k: v for k, v in options.items() if k in ("history", "as_of", "residents", "snapshot_digest")
+            }
+        seeded = self.current("seed")
+        if seeded and seeded[-1].payload.get("seed") != seed:
+            raise LedgerMismatchError(self._seed_refusal(seed, seeded[-1]))
+        result = self._drawn(drawer or draw_campaign, committed, roster, seed, options)
+        if committed is not None and result.manifest.get("roster_digest") != committed.payload.get(
+            "roster_digest"
+        ):
+            raise LedgerMismatchError(
+                f"the roster drawn has digest {result.manifest.get('roster_digest')}, but campaign "
+                f"{self.campaign_id!r} committed to {committed.payload.get('roster_digest')} "
+                f"(record {committed.seq}): draw from the committed roster; nothing was recorded"
+            )
+        existing = self._refuse_different("draw", result.manifest)
+        if existing is not None:
+            result = self._replay_substitutions(result)
+        cid = self.campaign_id
+
+        def steps(_: int) -> list[Step]:
+            planned = [] if seeded else [Step(cid, "seed", {"seed": seed, "source": seed_source})]
+            return planned + ([] if existing else [Step(cid, "draw", dict(result.manifest))])
+
+        return self._result(
+            "draw", result, steps, lambda _: write_draw(result, output), [existing] if existing else []
+        )
+
+    def _require_seal(self, seal: Seal | None, what: str) -> None:
+        """Refuse an open (recomputable) draw where the campaign's tickets must be sealed.
+
+        Open tickets against different ratios let anyone infer tiers (docs/draw-spec.md §12).
+        """
+        from .draw.sealed import disclosure_of
+
+        if seal is not None or disclosure_of(self.campaign) != "sealed":
+            return
+        raise PolicyError(
+            f"campaign {self.campaign_id!r} needs a sealed {what}: its tiers have different ratios, so "
+            "open tickets would let anyone infer tiers. Seal it before the seed (CLI: commit "
+            "--seal-out AUDITOR/sealed.json, with --history and --as-of when frequency caps apply; then "
+            'draw --seal AUDITOR/sealed.json), or set [publication] disclosure = "open" to accept '
+            "recomputable tickets"
+        )
+
+    def _drawn(
+        self, drawer: Callable[..., Draw], committed: LedgerRecord | None, roster: Any, seed: str,
+        options: Mapping[str, Any],
+    ) -> Draw:  # fmt: skip
+        from .draw.sealed import SealMismatchError
+
+        try:
+            return drawer(roster, self.campaign, seed, **options)
+        except SealMismatchError as error:
+            if committed is None:
+                raise
+            raise LedgerMismatchError(
+                f"{error} (the seal campaign {self.campaign_id!r} committed to in record {committed.seq}): "
+                "draw from the committed roster and history, on the committed date; nothing was recorded"
+            ) from None
+
+    def _check_seal(self, committed: LedgerRecord, seal: Seal | None) -> None:
+        sealed = committed.payload.get("sealed")
+        expected = sealed.get("commitment_digest") if isinstance(sealed, dict) else None
+        found = seal.digest if seal is not None else None
+        if expected == found:
+            return
+        if expected is None:
+            raise LedgerMismatchError(
+                f"campaign {self.campaign_id!r} committed to an open draw (record {committed.seq}), "
+                "not to this sealed material"
+            )
+        raise LedgerMismatchError(
+            f"campaign {self.campaign_id!r} committed to sealed material {expected[:16]}… (record "
+            f"{committed.seq}); draw with that material (--seal FILE), "
+            + ("not without it" if found is None else f"not {found[:16]}…")
+        )
+
+    def _seed_refusal(self, seed: str, recorded: LedgerRecord) -> str:
+        url = self.ledger.url if self.ledger else "LEDGER"
+        return (
+            f"seed {seed!r} is not the seed recorded for campaign {self.campaign_id!r} "
+            f"({recorded.payload.get('seed')!r}, record {recorded.seq}); a new seed needs the old one "
+            f"withdrawn with a reason: dualrandom ledger supersede {url} {recorded.seq} --reason TEXT"
+        )
+
+    def _replay_substitutions(self, draw: Draw) -> Draw:
+        from .draw import substitute
+
+        for record in self.current("substitution"):
+            draw = substitute(
+                draw, str(record.payload["removed"]), str(record.payload["reason"]),
+                task_id=str(record.payload["task_id"]),
+            )  # fmt: skip
+        return draw
+
+    def substitute(
+        self,
+        draw: Draw,
+        uscc: str,
+        reason: str,
+        *,
+        task_id: str | None = None,
+        output: str | Path | None = None,
+    ) -> StepResult[Draw]:
+        """Replace a drawn entity from the ordered reserve, with a reason; rewrite and record.
+
+        ``draw`` is the written draw (`dualrandom.draw.draw.restore_draw`). A substitution
+        already written but not yet recorded (a run killed in between) is recorded now.
+        """
+        from .draw import substitute as replace_entity
+
+        written = list(draw.substitutions)
+        recorded = [r.payload for r in self.current("substitution")]
+        pending = [s for s in written if s["removed"] == uscc and task_id in (None, s["task_id"])]
+        if pending and self.ledger is not None:
+            return self._catch_up_substitution(draw, pending[-1], recorded, output)
+        if self.ledger is not None:
+            self._check_written_draw(draw, recorded)
+        after = replace_entity(draw, uscc, reason, task_id=task_id)
+        cid, record = self.campaign_id, after.substitutions[-1]
+        return self._result(
+            "substitution",
+            after,
+            lambda _: [Step(cid, "substitution", dict(record))],
+            lambda _: write_draw(after, output),
+        )
+
+    def _check_written_draw(self, draw: Draw, recorded: list[dict[str, Any]]) -> None:
+        if [canonical_json(s) for s in draw.substitutions] != [canonical_json(s) for s in recorded]:
+            raise LedgerMismatchError(
+                f"the sample's manifest lists {len(draw.substitutions)} substitution(s) but campaign "
+                f"{self.campaign_id!r} recorded {len(recorded)}: use the files of the recorded draw"
+            )
+        found, expected = drawn_pairs(draw.manifest), self.recorded_sample()
+        if found != expected:
+            raise LedgerMismatchError(_difference(found, expected, "the sample is not the recorded draw"))
+
+    def _catch_up_substitution(
+        self,
+        draw: Draw,
+        written: dict[str, Any],
+        recorded: list[dict[str, Any]],
+        output: str | Path | None,
+    ) -> StepResult[Draw]:
+        for record in self.current("substitution"):
+            if canonical_json(record.payload) == canonical_json(written):
+                return StepResult("substitution", draw, (record,), True, write_draw(draw, output))
+        if [canonical_json(s) for s in draw.substitutions[:-1]] != [canonical_json(s) for s in recorded]:
+            raise LedgerMismatchError(
+                f"{written['removed']} was substituted in the files but the ledger's substitutions of "
+                f"campaign {self.campaign_id!r} differ: use the files of the recorded draw"
+            )
+        cid = self.campaign_id
+        return self._result(
+            "substitution",
+            draw,
+            lambda _: [Step(cid, "substitution", dict(written))],
+            lambda _: write_draw(draw, output),
+        )
+
+    def assign(
+        self,
+        sample: pd.DataFrame,
+        inspectors: pd.DataFrame,
+        conflicts: pd.DataFrame | None,
+        seed: str,
+        *,
+        output: str | Path | None = None,
+        source: str = "sample",
+        **options: Any,
+    ) -> StepResult[Assignment]:
+        """Draw the teams for the recorded sample; record the assignment and its recusals (回避).
+
+        ``options`` go to `dualrandom.assign.assign_teams` (history, mode, allow_partial, ...).
+        """
+        from .assign import assign_teams
+
+        if self.ledger is not None:
+            self._require("draw", "the assignment")
+            self.check_sample(sample, source)
+        result = assign_teams(sample, inspectors, conflicts, self.campaign, seed, **options)
+        manifest = result.manifest
+        existing = self._refuse_different("assignment", manifest)
+        cid = self.campaign_id
+
+        def steps(next_seq: int) -> list[Step]:
+            if existing:
+                return []
+            recusal = {"assignment": next_seq, "rules": manifest.get("rules"),
+                       "recusals": manifest.get("recusals", [])}  # fmt: skip
+            return [Step(cid, "assignment", dict(manifest)), Step(cid, "recusal", recusal)]
+
+        return self._result(
+            "assignment",
+            result,
+            steps,
+            lambda _: write_teams(result, output),
+            [existing] if existing else [],
+        )
+
+    def trigger(
+        self,
+        uscc: str,
+        department: str,
+        on: date,
+        reason: str,
+        *,
+        history: pd.DataFrame | None = None,
+        history_out: str | Path | None = None,
+    ) -> StepResult[dict[str, Any]]:
+        """Record a check outside the random quota (complaint, early warning, case lead).
+
+        With ``history_out``, writes ``history`` plus this check as a new version of the
+        inspection history (the file a draw committed to is never changed). Raises
+        `PolicyError` for a department that is not in the campaign or an empty reason.
+        """
+        departments = [d.id for d in self.campaign.departments]
+        if department not in departments:
+            raise PolicyError(
+                f"department {department!r} is not in campaign {self.campaign_id!r}; "
+                f"its departments are {', '.join(departments)}"
+            )
+        if not reason.strip():
+            raise PolicyError("a triggered check needs its reason (complaint, early warning, case lead)")
+        payload = {"uscc": uscc, "department": department, "inspected_on": on.isoformat(),
+                   "reason": reason.strip()}  # fmt: skip
+        existing = [r for r in self.current("triggered_check") if r.payload == payload]
+        cid = self.campaign_id
+        return self._result(
+            "triggered check",
+            payload,
+            lambda _: [] if existing else [Step(cid, "triggered_check", payload)],
+            lambda _: _write_history(history, payload, cid, history_out),
+            existing[-1:],
+        )
+
+    def import_results(
+        self,
+        source: str | Path | pd.DataFrame,
+        sample: pd.DataFrame,
+        *,
+        source_name: str | None = None,
+        sample_source: str = "sample",
+        output: str | Path | None = None,
+        as_of: date | None = None,
+    ) -> StepResult[pd.DataFrame]:
+        """Validate results against the campaign and the recorded sample; record their digest.
+
+        The same results again are "already recorded"; new results are another record.
+        ``output`` receives the validated rows with ``due_on`` and ``overdue`` (as of ``as_of``).
+        """
+        from .results import import_results, results_payload
+
+        if self.ledger is not None:
+            self._require("draw", "results")
+            self.check_sample(sample, sample_source)
+        name = source_name or (str(source) if not isinstance(source, pd.DataFrame) else "results")
+        validated = import_results(source, self.campaign, sample, source_name=name)
+        payload = results_payload(validated, self.campaign, source=Path(name).name)
+        existing = [r for r in self.current("results") if r.payload.get("digest") == payload["digest"]]
+        cid = self.campaign_id
+        return self._result(
+            "results",
+            validated,
+            lambda _: [] if existing else [Step(cid, "results", payload)],
+            lambda _: self._write_results(validated, output, as_of or date.today()),
+            existing[-1:],
+        )
+
+    def _write_results(
+        self, validated: pd.DataFrame, output: str | Path | None, day: date
+    ) -> tuple[Path, ...]:
+        if output is None:
+            return ()
+        from .atomic import atomic_file
+        from .publish.calendar import campaign_calendar
+        from .publish.deadlines import due_dates, overdue
+
+        calendar = campaign_calendar(self.campaign)
+        due = due_dates(validated["completed_on"], self.campaign.publication.working_days, calendar)
+        with atomic_file(output, suffix=".csv") as temporary:
+            shown = validated.drop(columns=["tier", "row"]).assign(
+                completed_on=validated["completed_on"].dt.strftime("%Y-%m-%d"),
+                due_on=due.dt.strftime("%Y-%m-%d"),
+                overdue=overdue(due, day),
+            )
+            shown.to_csv(temporary, index=False, encoding="utf-8")
+        return (Path(output),)
+
+    def publish(
+        self,
+        sample: pd.DataFrame,
+        results: str | Path | pd.DataFrame,
+        roster: pd.DataFrame,
+        directory: str | Path,
+        *,
+        published_on: date,
+        seed: str | None = None,
+        draw_manifest: Mapping[str, Any] | None = None,
+        teams: pd.DataFrame | None = None,
+        inspectors: pd.DataFrame | None = None,
+    ) -> StepResult[dict[str, Any]]:
+        """Publish the bundle (anchored to the ledger head) and record it.
+
+        With a ledger, the seed, the sample, the draw manifest, the teams and the results must be
+        the recorded ones (`LedgerMismatchError` otherwise). Returns the bundle index.
+        """
+        from .publish.run import prepare_publication
+
+        if (draw_manifest or {}).get("disclosure") != "sealed":
+            self._require_seal(None, "draw to publish")
+        if self.ledger is not None:
+            seed = self._check_publication_inputs(sample, seed, draw_manifest, teams)
+        publication, validated = prepare_publication(
+            self.campaign, sample, results, roster, published_on=published_on, seed=seed,
+            draw_manifest=draw_manifest, teams=teams, inspectors=inspectors,
+        )  # fmt: skip
+        if self.ledger is not None:
+            self._check_results(validated)
+        return self._publish(publication, directory)
+
+    def _check_publication_inputs(
+        self,
+        sample: pd.DataFrame,
+        seed: str | None,
+        draw_manifest: Mapping[str, Any] | None,
+        teams: pd.DataFrame | None,
+    ) -> str:
+        seeded = self._require("seed", "the publication")
+        recorded_seed = str(seeded.payload.get("seed"))
+        for given in (seed, (draw_manifest or {}).get("seed")):
+            if given is not None and given != recorded_seed:
+                raise LedgerMismatchError(self._seed_refusal(str(given), seeded))
+        self.check_sample(sample)
+        if (
+            draw_manifest is not None
+            and "sample" in draw_manifest
+            and drawn_pairs(draw_manifest) != (self.recorded_sample())
+        ):
+            what = "the draw manifest is not the recorded draw"
+            raise LedgerMismatchError(_difference(drawn_pairs(draw_manifest), self.recorded_sample(), what))
+        if teams is not None:
+            self._check_teams(teams)
+        return recorded_seed
+
+    def _check_teams(self, teams: pd.DataFrame) -> None:
+        from .assign.manifest import frame_digest
+
+        assignment = self._require("assignment", "publishing teams")
+        recorded = (assignment.payload.get("outputs") or {}).get("teams")
+        found = frame_digest(teams.astype("string").fillna(""))
+        if recorded != found:
+            raise LedgerMismatchError(
+                f"the teams table (digest {found}) is not the one assignment record {assignment.seq} "
+                f"recorded ({recorded}): publish the teams `dualrandom assign` wrote"
+            )
+
+    def _check_results(self, validated: pd.DataFrame) -> None:
+        from .results import results_payload
+
+        if validated.empty:
+            return  # notices before any result arrives
+        digest = results_payload(validated, self.campaign)["digest"]
+        if not any(r.payload.get("digest") == digest for r in self.current("results")):
+            raise LedgerMismatchError(
+                f"these results (digest {digest[:16]}…) were never imported into campaign "
+                f"{self.campaign_id!r}: run `dualrandom results import` with the same file first"
+            )
+
+    def _publish(self, publication: Any, directory: str | Path) -> StepResult[dict[str, Any]]:
+        from .publish.bundle import publication_payload, write_bundle
+
+        inputs = publication_inputs(publication)
+        existing = [r for r in self.current("publication") if r.payload.get("inputs") == inputs]
+        anchor = existing[-1].payload.get("anchor") if existing else None
+        cid = self.campaign_id
+        written: dict[str, Any] = {}
+
+        def write(head: LedgerHead | None) -> tuple[Path, ...]:
+            mark = anchor if anchor is not None or head is None else {"seq": head.seq, "hash": head.hash}
+            written.update(write_bundle(publication, directory, anchor=mark))
+            return (Path(directory),)
+
+        def steps(_: int) -> list[Step]:
+            if existing:
+                return []
+            payload = publication_payload(publication, written)
+            internal = {"inputs": inputs, "anchor": written.get("ledger"), "privacy": publication.privacy}
+            return [Step(cid, "publication", {**payload, **internal})]
+
+        result = self._result("publication", written, steps, write, existing[-1:])
+        payload = publication_payload(publication, written)
+        written.update(on_time=payload["on_time"], overdue=payload["overdue"])
+        return result
+
+    def supersede(self, seq: int, reason: str) -> LedgerRecord:
+        """Withdraw record ``seq`` of this campaign with a reason (see `supersede`)."""
+        if self.ledger is None:
+            raise LedgerError("superseding needs a ledger")
+        return supersede(self.ledger, seq, reason)
+
+
+def publication_inputs(publication: Any) -> str:
+    """A digest of what a publication publishes, to recognise the same publication again."""
+    rows = publication.rows.to_json(orient="records", force_ascii=False)
+    parts = [rows, canonical_json(publication.notices), canonical_json(publication.manifest),
+             publication.published_on.isoformat()]  # fmt: skip
+    return hashlib.sha256("\x1e".join(parts).encode("utf-8")).hexdigest()
+
+
+def _write_history(
+    history: pd.DataFrame | None, payload: Mapping[str, str], campaign_id: str, output: str | Path | None
+) -> tuple[Path, ...]:
+    if output is None:
+        return ()
+    from .io import write_table
+
+    row = pd.DataFrame(
+        {"uscc": [payload["uscc"]], "inspected_on": [payload["inspected_on"]], "campaign_id": [campaign_id],
+         "department": [payload["department"]], "kind": ["triggered"], "inspector_id": [""]}
+    )  # fmt: skip
+    merged = row if history is None else pd.concat([history.astype("string"), row], ignore_index=True)
+    write_table(merged.drop_duplicates(ignore_index=True), output)
+    return (Path(output),)
+
+
+def supersede(ledger: Ledger, seq: int, reason: str) -> LedgerRecord:
+    """Withdraw record ``seq`` with a reason, so its step can be taken again; both stay recorded.
+
+    Refuses (`LedgerConflictError`) while a later step of the campaign rests on it (withdraw
+    that one first) and (`LedgerError`) without a reason or for an unknown record.
+    """
+    if not isinstance(reason, str) or not reason.strip():
+        raise LedgerError("superseding a record needs a reason (what was wrong, who decided)")
+    record = ledger.record(seq)
+    if record is None:
+        raise LedgerError(f"the ledger {ledger.url} has no record {seq}")
+    for kind in DEPENDENTS.get(record.kind, ()):
+        resting = ledger.current(record.campaign_id, kind)
+        if resting:
+            raise LedgerConflictError(
+                f"record {seq} ({record.kind}) has a later {kind} record resting on it "
+                f"(record {resting[-1].seq}); withdraw that first: dualrandom ledger supersede "
+                f"{ledger.url} {resting[-1].seq} --reason TEXT"
+            )
+    return ledger.supersede(seq, reason.strip())
+
+
+def verify_against_ledger(bundle: str | Path, ledger: Ledger) -> list[str]:
+    """Differences between a publication bundle and the ledger it names (empty when it agrees).
+
+    Checks that the anchored ledger head is still in the chain, that a publication record of
+    the campaign names this very bundle, and that its seed and sample are the recorded ones.
+    """
+    from .ledger import LedgerHead
+    from .publish.bundle import read_bundle_index
+
+    directory = Path(bundle)
+    index, digest = read_bundle_index(directory)
+    anchor = index.get("ledger")
+    if not isinstance(anchor, dict):
+        return ["the bundle carries no ledger anchor: it was published without --ledger"]
+    differences: list[str] = []
+    try:
+        ledger.verify([LedgerHead(int(anchor["seq"]), str(anchor["hash"]))])
+    except (LedgerError, KeyError, TypeError, ValueError) as error:
+        differences.append(f"the anchored ledger head {anchor.get('seq')} is not in the chain: {error}")
+    campaign_id = str(index.get("plan_id", ""))
+    records = ledger.current(campaign_id, "publication")
+    if not any(r.payload.get("bundle_digest") == digest for r in records):
+        differences.append(
+            f"no publication record of campaign {campaign_id!r} names this bundle ({digest[:16]}…)"
+        )
+    differences += _bundle_draw_differences(directory, ledger, campaign_id)
+    return differences
+
+
+def recorded_sample(ledger: Ledger, campaign_id: str) -> set[Pair]:
+    """The drawn (task_id, uscc) pairs a ledger records: the current draw, then each substitution."""
+    draws = ledger.current(campaign_id, "draw")
+    pairs = drawn_pairs(draws[-1].payload) if draws else set()
+    for record in ledger.current(campaign_id, "substitution"):
+        task = str(record.payload["task_id"])
+        pairs.discard((task, str(record.payload["removed"])))
+        pairs.add((task, str(record.payload["added"])))
+    return pairs
+
+
+def _bundle_draw_differences(directory: Path, ledger: Ledger, campaign_id: str) -> list[str]:
+    seeds = ledger.current(campaign_id, "seed")
+    draws = ledger.current(campaign_id, "draw")
+    if not seeds or not draws:
+        return [f"the ledger holds no current seed and draw of campaign {campaign_id!r}"]
+    try:
+        manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        return [f"manifest.json cannot be read: {error}"]
+    recorded_seed = seeds[-1].payload.get("seed")
+    if not isinstance(manifest, dict) or manifest.get("seed") != recorded_seed:
+        shown = manifest.get("seed") if isinstance(manifest, dict) else None
+        return [
+            f"the bundle publishes seed {shown!r}, the ledger recorded {recorded_seed!r} "
+            f"(record {seeds[-1].seq})"
+        ]
+    entries = manifest.get("drawn", manifest.get("sample"))
+    if not isinstance(entries, list):
+        return []
+    if not all(isinstance(e, dict) and {"uscc", "task_id"} <= set(e) for e in entries):
+        return ["manifest.json lists drawn entities without a code and a task"]
+    listed = drawn_pairs({"sample": entries})
+    recorded = recorded_sample(ledger, campaign_id)
+    if listed == recorded:
+        return []
+    return [_difference(listed, recorded, "the bundle's sample is not the recorded draw")]
