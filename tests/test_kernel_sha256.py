@@ -243,3 +243,17 @@ def test_kernel_threads_use_every_core_only_for_large_batches() -> None:
     assert T.kernel_threads(1_000_000) == kernel.usable_cores()
     assert T.kernel_threads(10, threads=3) == 3
     assert T.kernel_threads(10, threads=0) == 1
+
+
+@needs_kernel
+@pytest.mark.parametrize("output", [0, 1, 2])
+def test_no_reference_is_leaked_on_success_or_on_a_bad_code(output: int) -> None:
+    module = kernel._MODULE
+    assert module is not None
+    codes = [f"code-{i}" for i in range(1000)]
+    bad = [*codes[:500], None, *codes[500:]]
+    before = [sys.getrefcount(code) for code in codes]
+    module.digests(b"0" * 64, codes, 3, False, output)
+    with pytest.raises(TypeError, match="code 500 is NoneType"):
+        module.digests(b"0" * 64, bad, 3, False, output)
+    assert [sys.getrefcount(code) for code in codes] == before

@@ -363,20 +363,27 @@ static void run_all(Job base, Py_ssize_t n, int threads) {
 static compress_fn best_compress = compress_portable;
 static compress2_fn best_compress2 = compress2_portable;
 
-/* The UTF-8 view of every code. `held` is a tuple: it keeps every code alive while the GIL is
- * released, even if another thread changes the list the caller passed. */
-static int gather_codes(PyObject *held, const char **codes, Py_ssize_t *lengths) {
-    Py_ssize_t n = PyTuple_GET_SIZE(held);
-    PyObject **items = PySequence_Fast_ITEMS(held); /* a tuple is a "fast" sequence */
+/* The UTF-8 view of every code, each code's reference taken into `owned` in the same pass (one
+ * visit per object): the codes stay alive while the GIL is released, even if another thread
+ * changes the list the caller passed. Returns how many references were taken, -1 on error. */
+static Py_ssize_t gather_codes(PyObject *fast, PyObject **owned, const char **codes, Py_ssize_t *lengths) {
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
+    PyObject **items = PySequence_Fast_ITEMS(fast);
     for (Py_ssize_t i = 0; i < n; i++) {
         if (!PyUnicode_Check(items[i])) {
             PyErr_Format(PyExc_TypeError, "code %zd is %.100s, not str", i, Py_TYPE(items[i])->tp_name);
-            return -1;
+            return -1 - i;
         }
         codes[i] = PyUnicode_AsUTF8AndSize(items[i], &lengths[i]);
-        if (codes[i] == NULL) return -1;
+        if (codes[i] == NULL) return -1 - i;
+        Py_INCREF(items[i]);
+        owned[i] = items[i];
     }
-    return 0;
+    return n;
+}
+
+static void release_codes(PyObject **owned, Py_ssize_t count) {
+    for (Py_ssize_t i = 0; i < count; i++) Py_DECREF(owned[i]);
 }
 
 /* A list of ticket strings "0." + digits from the slots filled by OUT_TICKETS. */
@@ -412,17 +419,32 @@ static PyObject *kernel_digests(PyObject *self, PyObject *args, PyObject *kwargs
         PyErr_SetString(PyExc_ValueError, "the prefix must be 64 bytes (one block) and output 0, 1 or 2");
         return NULL;
     }
-    PyObject *held = PySequence_Tuple(sequence);
-    if (held == NULL) return NULL;
-    Py_ssize_t n = PyTuple_GET_SIZE(held);
-    const char **codes = PyMem_Malloc(sizeof(char *) * (size_t)(n ? n : 1));
-    Py_ssize_t *lengths = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(n ? n : 1));
-    uint8_t *out = PyMem_Malloc((size_t)(slot_size[output] * (n ? n : 1)));
-    if (codes == NULL || lengths == NULL || out == NULL) {
+    PyObject *fast = PySequence_Fast(sequence, "codes must be a sequence of str");
+    if (fast == NULL) return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast), taken = 0;
+    size_t room = (size_t)(n ? n : 1);
+    PyObject **owned = PyMem_Malloc(sizeof(PyObject *) * room);
+    const char **codes = PyMem_Malloc(sizeof(char *) * room);
+    Py_ssize_t *lengths = PyMem_Malloc(sizeof(Py_ssize_t) * room);
+    uint8_t *slots = output == OUT_TICKETS ? PyMem_Malloc(TICKET_SLOT * room) : NULL;
+    if (output == OUT_KEYS)  /* digests and keys are written straight into the object returned */
+        result = PyByteArray_FromStringAndSize(NULL, 8 * n);
+    else if (output == OUT_DIGESTS)
+        result = PyBytes_FromStringAndSize(NULL, 32 * n);
+    if (owned == NULL || codes == NULL || lengths == NULL || (slots == NULL && result == NULL)) {
+        Py_CLEAR(result);
         PyErr_NoMemory();
         goto done;
     }
-    if (gather_codes(held, codes, lengths) < 0) goto done;
+    taken = gather_codes(fast, owned, codes, lengths);
+    if (taken < 0) {
+        taken = -1 - taken;
+        Py_CLEAR(result);
+        goto done;
+    }
+    uint8_t *out = slots ? slots
+                 : output == OUT_KEYS ? (uint8_t *)PyByteArray_AS_STRING(result)
+                                      : (uint8_t *)PyBytes_AS_STRING(result);
     uint32_t midstate[8];
     memcpy(midstate, H0, sizeof midstate);
     Job job = {portable ? compress_portable : best_compress, portable ? compress2_portable : best_compress2,
@@ -433,17 +455,14 @@ static PyObject *kernel_digests(PyObject *self, PyObject *args, PyObject *kwargs
     Py_BEGIN_ALLOW_THREADS
     run_all(job, n, threads);
     Py_END_ALLOW_THREADS
-    if (output == OUT_TICKETS)
-        result = ticket_list(out, n);
-    else if (output == OUT_KEYS)
-        result = PyByteArray_FromStringAndSize((const char *)out, 8 * n);
-    else
-        result = PyBytes_FromStringAndSize((const char *)out, 32 * n);
+    if (slots) result = ticket_list(slots, n);
 done:
+    release_codes(owned, taken);
+    PyMem_Free(owned);
     PyMem_Free(codes);
     PyMem_Free(lengths);
-    PyMem_Free(out);
-    Py_DECREF(held);
+    PyMem_Free(slots);
+    Py_DECREF(fast);
     return result;
 }
 
