@@ -124,6 +124,16 @@ def _ordered(
     return order[:count]
 
 
+def _text_at(column: pd.Series | None, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.object_] | str:
+    """The values of ``column`` at ``rows`` as text, missing as "" ("" without the column).
+
+    Only the drawn and reserve rows are converted, not the whole roster.
+    """
+    if column is None:
+        return ""
+    return column.iloc[rows].astype("string").fillna("").to_numpy(dtype=object)
+
+
 def _position(keys: npt.NDArray[np.uint64], full: str) -> str:
     """The ranking value u' of a ticket: its (shifted) key digits and the unchanged rest."""
     return f"0.{int(keys):0{KEY_DIGITS}d}{full[2 + KEY_DIGITS :]}"
@@ -152,9 +162,11 @@ def _draw_task(
     keys = ticket_keys(spec.seed, ids, processes=processes)
     if sampling.coordination is not None:
         keys = shift_keys(keys, sampling.coordination.start)
-    strata = _strata(covered, sampling.strata)
     tiers = covered["tier"].to_numpy(dtype=object)
-    stratum_codes, stratum_values = pd.factorize(strata)
+    if sampling.strata:
+        stratum_codes, stratum_values = pd.factorize(_strata(covered, sampling.strata))
+    else:  # one stratum, "": nothing to hash per row
+        stratum_codes, stratum_values = np.zeros(len(covered), dtype=np.intp), np.array([""], dtype=object)
     tier_codes, tier_values = pd.factorize(tiers)
     width = max(len(tier_values), 1)
     pair_codes, pairs = pd.factorize(stratum_codes * width + tier_codes)
@@ -191,11 +203,7 @@ def _draw_task(
         bernoulli = False
 
     departments = ";".join(spec.departments)
-    division = (
-        covered["division"].astype("string").fillna("").to_numpy(dtype=object)
-        if "division" in covered.columns
-        else None
-    )
+    division = covered["division"] if "division" in covered.columns else None
     samples: Columns = {}
     reserves: Columns = {}
     counts: list[dict[str, Any]] = []
@@ -226,12 +234,12 @@ def _draw_task(
         extend_columns(
             samples, uscc=ids[drawn], task_id=spec.task_id, tier=tier, ticket=full[: len(drawn)],
             _key=keys[drawn], stratum=stratum, departments=departments,
-            division=division[drawn] if division is not None else "",
+            division=_text_at(division, drawn),
         )  # fmt: skip
         extend_columns(
             reserves, uscc=ids[spare], task_id=spec.task_id, tier=tier, stratum=stratum,
             ticket=full[len(drawn) :], order=np.arange(1, len(spare) + 1, dtype=np.int64),
-            division=division[spare] if division is not None else "",
+            division=_text_at(division, spare),
         )  # fmt: skip
     return samples, reserves, counts
 
