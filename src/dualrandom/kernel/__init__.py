@@ -30,14 +30,9 @@ def _load() -> ModuleType | None:
     return module
 
 
+_OFF = frozenset({"0", "off", "no", "false", "hashlib"})  # values of DUALRANDOM_TICKET_KERNEL
 _MODULE = _load()
-_enabled = _MODULE is not None and os.environ.get("DUALRANDOM_TICKET_KERNEL", "").lower() not in {
-    "0",
-    "off",
-    "no",
-    "false",
-    "hashlib",
-}
+_enabled = _MODULE is not None and os.environ.get("DUALRANDOM_TICKET_KERNEL", "").strip().lower() not in _OFF
 
 
 def available() -> bool:
