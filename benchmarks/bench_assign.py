@@ -16,21 +16,13 @@ import argparse
 import resource
 import sys
 import time
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 from ortools.graph.python import min_cost_flow
 
 from dualrandom.assign import assign_teams
-from dualrandom.assign.eligibility import Eligibility
-from dualrandom.assign.inputs import (
-    normalize_conflicts,
-    normalize_history,
-    normalize_inspectors,
-    normalize_sample,
-)
-from dualrandom.assign.keys import pair_costs
-from dualrandom.assign.quotas import team_spec
 from dualrandom.models import TeamRules
 
 
@@ -83,64 +75,75 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def baseline(
-    sample: pd.DataFrame,
-    roster: pd.DataFrame,
-    conflicts: pd.DataFrame,
-    rules: TeamRules,
-    seed: str,
-    pools: int | None,
-) -> tuple[float, float, int]:
-    """Build+solve of the same pools (same arcs, keyed costs, no floors): one Python call per arc
-    (the baseline) versus the numpy array API that dualrandom uses."""
-    spec = team_spec(rules)
-    eligibility = Eligibility(
-        normalize_sample(sample, "s", None),
-        normalize_inspectors(roster, "i"),
-        normalize_conflicts(conflicts, "c"),
-        normalize_history(None, "h"),
-        spec,
+def bare(
+    sample: pd.DataFrame, roster: pd.DataFrame, conflicts: pd.DataFrame, seed: int, candidates: int | None
+) -> tuple[float, int]:
+    """The same problem built and solved with bare OR-Tools, as a user would write it from the frames.
+
+    Same eligible arcs (department, declared conflicts, 属地 at county level), the same fair-share
+    load floors and ceilings, one `SimpleMinCostFlow` per department through the array API, and
+    40-bit costs from numpy's PCG64 instead of keyed SHA-256, and with ``candidates`` C random
+    eligible officers kept per target and department. No input checks, no manifest.
+    Returns (CPU seconds, pair arcs).
+    """
+    started = time.process_time()
+    rng = np.random.default_rng(seed)
+    officer_row = pd.Series(np.arange(len(roster)), index=roster.inspector_id.to_numpy())
+    target_row = pd.Series(np.arange(len(sample)), index=sample.uscc.to_numpy())
+    banned = (
+        target_row[conflicts.uscc].to_numpy() * len(roster) + officer_row[conflicts.inspector_id].to_numpy()
     )
-    chosen = eligibility.pools if pools is None else eligibility.pools[:pools]
-    arcs_total = 0
-    elapsed = 0.0
-    vectorised = 0.0
-    for pool in chosen:
-        arcs = eligibility.arcs(pool, seed, None)
-        ids = eligibility.roster.inspector_id.to_numpy(dtype=object)[pool.members].tolist()
-        cost = pair_costs(
-            seed, [eligibility.target_keys[t] for t in pool.slot_target.tolist()], arcs.slot, ids, arcs.member
+    division = sample.division.to_numpy().astype(np.int64)
+    home = roster.home_division.to_numpy().astype(np.int64)
+    lists = [text.split(";") for text in sample.departments]
+    arcs = 0
+    for name, members in roster.groupby("department").indices.items():
+        slots = np.array([t for t, listed in enumerate(lists) if name in listed], dtype=np.int64)
+        demand = np.array([2 if len(lists[t]) == 1 else 1 for t in slots], dtype=np.int64)
+        ok = division[slots][:, None] != home[members][None, :]
+        ok &= ~np.isin(slots[:, None] * len(roster) + members[None, :], banned)
+        if candidates is not None and candidates < len(members):
+            scores = np.where(ok, rng.random(ok.shape), np.inf)
+            keep = np.argpartition(scores, candidates - 1, axis=1)[:, :candidates]
+            thin = np.zeros_like(ok)
+            np.put_along_axis(thin, keep, True, axis=1)
+            ok &= thin
+        rows, cols = np.nonzero(ok)
+        m, total = len(members), int(demand.sum())
+        degree = np.bincount(cols, minlength=m)
+        level = total // m
+        while np.minimum(degree, level + 1).sum() <= total:
+            level += 1
+        lo, hi = np.minimum(degree, level), np.minimum(degree, level + 1)
+        flow = min_cost_flow.SimpleMinCostFlow()
+        flow.add_arcs_with_capacity_and_unit_cost(
+            np.zeros(m, np.int32), np.arange(1, m + 1, dtype=np.int32), hi - lo, np.zeros(m, np.int64)
         )
-        started = time.perf_counter()
-        solver = min_cost_flow.SimpleMinCostFlow()
-        m = len(pool.members)
-        for i in range(m):
-            solver.add_arc_with_capacity_and_unit_cost(0, i + 1, int(pool.capacity[i]), 0)
-        for k in range(len(arcs.slot)):
-            solver.add_arc_with_capacity_and_unit_cost(
-                int(arcs.member[k]) + 1, int(arcs.slot[k]) + 1 + m, 1, int(cost[k])
-            )
-        solver.set_node_supply(0, int(pool.demand.sum()))
-        for s, need in enumerate(pool.demand.tolist()):
-            solver.set_node_supply(s + 1 + m, -need)
-        solver.solve()
-        elapsed += time.perf_counter() - started
-        arcs_total += len(arcs.slot)
-        started = time.perf_counter()
-        fast = min_cost_flow.SimpleMinCostFlow()
-        fast.add_arcs_with_capacity_and_unit_cost(
-            np.zeros(m, np.int32), np.arange(1, m + 1, dtype=np.int32), pool.capacity, np.zeros(m, np.int64)
+        flow.add_arcs_with_capacity_and_unit_cost(
+            (cols + 1).astype(np.int32),
+            (rows + 1 + m).astype(np.int32),
+            np.ones(len(rows), np.int64),
+            rng.integers(0, 1 << 40, len(rows), dtype=np.int64),
         )
-        fast.add_arcs_with_capacity_and_unit_cost(
-            arcs.member + 1, (arcs.slot + 1 + m).astype(np.int32), np.ones(len(arcs.slot), np.int64), cost
+        flow.set_nodes_supplies(
+            np.arange(len(slots) + m + 1, dtype=np.int32),
+            np.r_[total - lo.sum(), lo, -demand].astype(np.int64),
         )
-        fast.set_nodes_supplies(
-            np.arange(len(pool.demand) + m + 1, dtype=np.int32),
-            np.r_[pool.demand.sum(), np.zeros(m, np.int64), -pool.demand],
-        )
-        fast.solve()
-        vectorised += time.perf_counter() - started
-    return elapsed, vectorised, arcs_total
+        status = flow.solve()
+        assert status == flow.OPTIMAL, status
+        arcs += len(rows)
+    return time.process_time() - started, arcs
+
+
+def timed(run: Callable[[], object], repeat: int) -> tuple[float, float]:
+    """Best CPU and wall seconds over ``repeat`` runs (the cores are shared)."""
+    cpu, wall = [], []
+    for _ in range(repeat):
+        started, clock = time.process_time(), time.perf_counter()
+        run()
+        cpu.append(time.process_time() - started)
+        wall.append(time.perf_counter() - clock)
+    return min(cpu), min(wall)
 
 
 def main() -> int:
@@ -149,6 +152,7 @@ def main() -> int:
     )
     parser.add_argument("--large", action="store_true", help="100k targets x 10k officers")
     parser.add_argument("--candidates", type=int, default=None, help="thin to C candidates per target")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each side; the best is reported")
     parser.add_argument(
         "--mode",
         choices=["fast", "marginals"],
@@ -159,6 +163,7 @@ def main() -> int:
     targets, officers, departments = (100_000, 10_000, 20) if args.large else (10_000, 1_000, 20)
     candidates = args.candidates if args.candidates is not None else (40 if args.large else None)
     sample, roster, conflicts = city(targets, officers, departments, 0.05, seed=2026)
+    city_mb = peak_rss_mb()
     rules = TeamRules(rotation_campaigns=0)
     print(
         f"instance: {targets:,} targets x {officers:,} officers x {departments} departments, "
@@ -178,7 +183,7 @@ def main() -> int:
     print(f"loads per officer: min {min(a for a, _ in loads)}, max {max(b for _, b in loads)}")
     print(
         f"assign_teams: {elapsed:.2f} s wall ({cpu:.2f} s CPU; the two differ when other work shares "
-        f"the cores), peak RSS {peak_rss_mb():,.0f} MB"
+        f"the cores), peak RSS {peak_rss_mb():,.0f} MB ({city_mb:,.0f} MB after generating the city)"
     )
     if args.mode == "marginals":
         assert result.marginals is not None
@@ -192,18 +197,17 @@ def main() -> int:
             "estimating the marginals by Monte Carlo to +-0.01 would need ~2,500 fast runs"
         )
         return 0
-    sampled = 2 if args.large else None
-    base, ours, base_arcs = baseline(sample, roster, conflicts, rules, "bench-seed", sampled)
-    if sampled:
-        print(f"model build+solve timed on {sampled} of {model['pools']} pools ({base_arcs:,} pair arcs):")
-    else:
-        print(f"model build+solve of all pools ({base_arcs:,} pair arcs, all eligible pairs):")
-    print(
-        f"  baseline, one Python call per arc: {base:.2f} s; array API: {ours:.2f} s; "
-        f"ratio {base / ours:.1f}x"
+    ours_cpu, ours_wall = timed(
+        lambda: assign_teams(sample, roster, conflicts, rules, "bench-seed", candidates=candidates),
+        args.repeat,
     )
-    goal = 90.0 if args.large else 5.0
-    print(f"goal <= {goal:.0f} s: {'met' if elapsed <= goal else 'NOT met'}")
+    runs = [bare(sample, roster, conflicts, k, candidates) for k in range(args.repeat)]
+    base_cpu, base_arcs = min(r[0] for r in runs), runs[0][1]
+    print(
+        f"best of {args.repeat}, CPU seconds: assign_teams {ours_cpu:.2f} s ({ours_wall:.2f} s wall); "
+        f"bare OR-Tools min-cost flow building and solving the same problem from the same frames "
+        f"({base_arcs:,} pair arcs) {base_cpu:.2f} s; ratio {ours_cpu / base_cpu:.2f}x (goal <= 1.5x)"
+    )
     return 0
 
 

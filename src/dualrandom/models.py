@@ -20,6 +20,7 @@ from .ids import normalize_id, validate_ids
 __all__ = [
     "DEFAULT_TIERS",
     "ENTITY_TYPES",
+    "LOCAL_LEVELS",
     "Campaign",
     "Conflict",
     "Coordination",
@@ -33,6 +34,7 @@ __all__ = [
     "Sampling",
     "StrictModel",
     "Task",
+    "TaskTeam",
     "TeamRules",
     "campaign_json_schema",
     "load_campaign",
@@ -92,6 +94,7 @@ class Inspector(StrictModel):
     name: str = Field(min_length=1)
     department: Identifier
     certificate_no: str = Field(default="", description="执法证号, published with the name")
+    certificate_valid_until: date | None = Field(default=None, description="last day the 执法证 is valid")
     qualifications: Texts = ()
     home_division: Annotated[str, Field(pattern=r"^[0-9]{6}$")] | None = None
     active: bool = True
@@ -214,6 +217,23 @@ class Sampling(StrictModel):
         return self
 
 
+class TaskTeam(StrictModel):
+    """Team rules of one task (``[teams.tasks.<task id>]``), overriding the campaign-wide ones."""
+
+    min_officers: Annotated[int, Field(ge=2)] | None = Field(
+        default=None, description="certified enforcement officers per visit, in total"
+    )
+    officers_per_department: Annotated[int, Field(ge=1)] | None = None
+    experts: Annotated[int, Field(ge=0)] | None = Field(default=None, description="experts per visit")
+    expert_qualifications: Texts = Field(
+        default=(), description="an expert must hold one of these; default: the task items' qualifications"
+    )
+
+
+LOCAL_LEVELS: dict[str, int] = {"province": 2, "city": 4, "county": 6, "township": 9, "village": 12}
+"""属地 levels and the division-code prefix length each compares (GB/T 2260 + township codes)."""
+
+
 class TeamRules(StrictModel):
     """The second random: team composition, recusal rules and workload."""
 
@@ -223,10 +243,30 @@ class TeamRules(StrictModel):
     min_officers: int = Field(default=2, ge=2, description="enforcement quorum per target")
     experts: int = Field(default=0, ge=0, description="experts added on top of the quorum")
     local_recusal: bool = Field(default=True, description="属地 officer may not inspect")
+    local_level: Literal["province", "city", "county", "township", "village"] = Field(
+        default="county", description="属地: division-code prefix compared (2, 4, 6, 9 or 12 digits)"
+    )
     rotation_campaigns: int = Field(default=1, ge=0, description="no repeat within N campaigns")
+    rotation_days: Annotated[int, Field(ge=1)] | None = Field(
+        default=None, description="also no repeat within N days before the visit (any history row)"
+    )
+    certificates: Literal["required", "if_recorded", "off"] = Field(
+        default="if_recorded",
+        description="执法证: officers need a certificate_no valid on the visit date; "
+        "if_recorded: only when the roster has a certificate_no column",
+    )
     max_targets_per_officer: Annotated[int, Field(ge=1)] | None = None
     mode: Literal["fast", "marginals"] = "fast"
+    balance: Literal["loads", "chances"] = Field(
+        default="loads",
+        description="fast mode: 'loads' keeps loads at the fair share; 'chances' only caps them, so "
+        "each target takes the k lowest keyed costs of its eligible officers (k/E each) unless a cap binds",
+    )
     pair_cap: float = Field(default=0.5, gt=0.0, le=1.0, description="q: max P(officer, target)")
+    avoid_repeat_pairs: bool = Field(
+        default=False, description="fast mode: swaps that keep loads break repeated officer pairs"
+    )
+    tasks: dict[str, TaskTeam] = Field(default_factory=dict, description="per-task overrides")
 
 
 class Publication(StrictModel):

@@ -7,10 +7,9 @@ time limit. Department quotas split the problem into one b-matching per departme
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from itertools import combinations
+from datetime import date
 from typing import Any, Literal
 
 import numpy as np
@@ -25,8 +24,9 @@ from .explain import CapacityShortage, Explanation, Shortage, pool_label
 from .flow import Solved, solve_balanced, solve_network
 from .inputs import Sources, normalize_conflicts, normalize_history, normalize_inspectors, normalize_sample
 from .manifest import frame_digest, versions
-from .marginals import ONE, dependent_round, segments
+from .marginals import ONE, dependent_round, even_shares, segments
 from .quotas import EXPERTS, TeamSpec, team_spec
+from .repeats import spread_pairs
 
 __all__ = ["ALGORITHM", "TEAM_COLUMNS", "Assignment", "assign_teams"]
 
@@ -36,6 +36,8 @@ MARGINAL_COLUMNS = ["uscc", "task_id", "inspector_id", "department", "role", "pr
 Mode = Literal["fast", "marginals"]
 Progress = Callable[[str, int, int], None]
 IntArray = npt.NDArray[np.int64]
+REFINE = 2
+"""Refining passes of the convex flow when caps or q keep the even shares out of reach."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class _PoolOutcome:
     x: IntArray | None = None
     shortages: list[Shortage] = field(default_factory=list)
     capacity: CapacityShortage | None = None
+    method: str = "keyed-cost flow"
 
 
 def assign_teams(
@@ -73,6 +76,7 @@ def assign_teams(
     candidates: int | None = None,
     sources: Mapping[str, str] | None = None,
     progress: Progress | None = None,
+    on: date | None = None,
 ) -> Assignment:
     """Draw a team for every sampled target under every hard rule.
 
@@ -80,7 +84,11 @@ def assign_teams(
     eligible officers with the lowest candidate keys per target (for very large rosters;
     enlarged automatically when that makes a department infeasible). With ``allow_partial``
     the targets that cannot be staffed are listed in ``unassigned`` instead of raising
-    `InfeasibleAssignmentError`.
+    `InfeasibleAssignmentError`. ``on`` is the assignment date: the visit date of targets
+    without ``scheduled_on``, against which certificates and rotation in days are checked.
+
+    Raises `PolicyError` (bad mode, seed, candidates, or a date rule without a date),
+    `InputError` (bad rows), `InfeasibleAssignmentError` and `SolverError`.
     """
     spec = team_spec(campaign_or_rules)
     chosen_mode: Mode = mode or spec.rules.mode
@@ -100,7 +108,7 @@ def assign_teams(
     unassigned: list[Shortage] = []
     remaining = targets
     while True:
-        eligibility = Eligibility(remaining, roster, declared, past, spec)
+        eligibility = Eligibility(remaining, roster, declared, past, spec, on)
         outcomes = [
             _solve_pool(eligibility, pool, seed, chosen_mode, candidates)
             for pool in _report(eligibility.pools, progress)
@@ -141,6 +149,8 @@ def assign_teams(
         unassigned,
     )
     manifest["rotation_window"] = list(eligibility.rotation_window)
+    manifest["on"] = on.isoformat() if on is not None else None
+    manifest["certificates"] = _certificate_summary(spec, roster, eligibility)
     manifest["recusals"] = recusals(eligibility)
     return Assignment(teams, manifest, marginals, tuple(unassigned), explanation)
 
@@ -154,27 +164,40 @@ def recusals(eligibility: Eligibility) -> list[dict[str, str]]:
     Rule-wide exclusions (属地, inactive, caps) follow from the published rules and rosters and
     are not listed one by one.
     """
-    targets = eligibility.targets
+    uscc = eligibility.targets.uscc.to_numpy(dtype=object)
+    tasks = eligibility.targets.task_id.to_numpy(dtype=object)
     officers = eligibility.roster.inspector_id.to_numpy(dtype=object)
-    rows = {
-        (
-            str(targets.uscc.iat[int(pool.slot_target[slot])]),
-            str(targets.task_id.iat[int(pool.slot_target[slot])]),
-            str(officers[int(pool.members[member])]),
-            _SPARSE_RULES.get(int(rule), str(rule)),
-            str(detail),
+    rows: list[tuple[str, str, str, str, str]] = []
+    for pool in eligibility.pools:
+        targets = pool.slot_target[pool.sparse_slot]
+        rule = np.where(pool.sparse_rule == 1, "CONFLICT", "ROTATION").astype(object)
+        rows.extend(
+            zip(
+                uscc[targets].tolist(),
+                tasks[targets].tolist(),
+                officers[pool.members[pool.sparse_member]].tolist(),
+                rule.tolist(),
+                pool.sparse_detail.astype(str).tolist(),
+                strict=True,
+            )
         )
-        for pool in eligibility.pools
-        for slot, member, rule, detail in zip(
-            pool.sparse_slot.tolist(),
-            pool.sparse_member.tolist(),
-            pool.sparse_rule.tolist(),
-            pool.sparse_detail.tolist(),
-            strict=True,
-        )
+    rows.sort()
+    unique = [row for k, row in enumerate(rows) if k == 0 or row != rows[k - 1]]
+    return [{"uscc": u, "task_id": t, "inspector_id": i, "rule": r, "detail": d} for u, t, i, r, d in unique]
+
+
+def _certificate_summary(spec: TeamSpec, roster: pd.DataFrame, eligibility: Eligibility) -> dict[str, Any]:
+    """How 执法证 were checked: the rule, whether the roster records them, who lacks one."""
+    officers = ~roster.expert.to_numpy(dtype=bool)
+    recorded = bool(roster.certificate_no.notna().any())
+    ids = roster.inspector_id.to_numpy(dtype=object)[officers & ~eligibility.certified]
+    return {
+        "rule": spec.rules.certificates,
+        "recorded": recorded,
+        "checked": spec.rules.certificates == "required"
+        or (spec.rules.certificates == "if_recorded" and recorded),
+        "uncertified_officers": sorted(str(i) for i in ids),
     }
-    names = ("uscc", "task_id", "inspector_id", "rule", "detail")
-    return [dict(zip(names, row, strict=True)) for row in sorted(rows)]
 
 
 def _report(pools: list[Pool], progress: Progress | None) -> Iterator[Pool]:
@@ -194,28 +217,52 @@ def _solve_pool(
     mode: Mode,
     candidates: int | None,
 ) -> _PoolOutcome:
+    """Solve one pool: fast (keyed costs, even loads) or marginals (equal chances, rounding)."""
+    if mode == "marginals":
+        return _solve_marginals(eligibility, pool, seed)
     arcs = eligibility.arcs(pool, seed, candidates)
     members = len(pool.members)
     degree = np.bincount(arcs.member, minlength=members).astype(np.int64)
     effective = np.where(pool.usable, np.minimum(pool.capacity, degree), 0).astype(np.int64)
-    total = int(pool.demand.sum())
-    pair_cap = eligibility.spec.rules.pair_cap
-    x: IntArray | None = None
-    if mode == "fast":
-        slot_keys = [eligibility.target_keys[t] for t in pool.slot_target.tolist()]
-        officer_ids = eligibility.roster.inspector_id.to_numpy(dtype=object)[pool.members].tolist()
-        cost = keys.pair_costs(seed, slot_keys, arcs.slot, officer_ids, arcs.member)
-        ones = np.ones(len(arcs.slot), dtype=np.int64)
+    slot_keys = [eligibility.target_keys[t] for t in pool.slot_target.tolist()]
+    officer_ids = eligibility.roster.inspector_id.to_numpy(dtype=object)[pool.members].tolist()
+    cost = keys.pair_costs(seed, slot_keys, arcs.slot, officer_ids, arcs.member)
+    ones = np.ones(len(arcs.slot), dtype=np.int64)
 
-        def solve(lo: IntArray, hi: IntArray, max_flow: bool = False) -> Solved:
-            return solve_network(
-                members, pool.demand, arcs.member, arcs.slot, ones, cost, lo, hi, max_flow=max_flow
-            )
+    def solve(lo: IntArray, hi: IntArray, max_flow: bool = False) -> Solved:
+        return solve_network(
+            members, pool.demand, arcs.member, arcs.slot, ones, cost, lo, hi, max_flow=max_flow
+        )
 
-        scale = 1
+    if eligibility.spec.rules.balance == "chances":
+        solved = solve(np.zeros_like(effective), effective)
     else:
-        kept = np.bincount(arcs.slot, minlength=len(pool.demand)).astype(np.int64)
-        pair, width, slope = segments(arcs.slot, pool.demand, kept, pair_cap)
+        solved = solve_balanced(solve, effective, int(pool.demand.sum()))
+    if not solved.ok and arcs.thinned:
+        return _solve_pool(eligibility, pool, seed, mode, None)
+    if not solved.ok:
+        return _failure(eligibility, pool, arcs, solve, effective, 1, mode)
+    chosen = solved.flow == 1
+    if eligibility.spec.rules.avoid_repeat_pairs:
+        chosen = spread_pairs(arcs.slot, arcs.member, chosen)
+    return _PoolOutcome(pool, arcs, solved, chosen)
+
+
+def _solve_marginals(eligibility: Eligibility, pool: Pool, seed: str) -> _PoolOutcome:
+    """Equal chances: the even share k/E per eligible officer when caps and q allow it, else the
+    nearest feasible marginals by a convex min-cost flow; then dependent rounding.
+
+    Every eligible pair is kept (no thinning), so the marginals do not depend on the seed.
+    """
+    arcs = eligibility.arcs(pool, seed, None)
+    members = len(pool.members)
+    degree = np.bincount(arcs.member, minlength=members).astype(np.int64)
+    effective = np.where(pool.usable, np.minimum(pool.capacity, degree), 0).astype(np.int64)
+    pair_cap = eligibility.spec.rules.pair_cap
+    zero = np.zeros(members, dtype=np.int64)
+
+    def network(centre: IntArray | None) -> tuple[IntArray, Callable[..., Solved]]:
+        pair, width, slope = segments(arcs.slot, pool.demand, arcs.eligible, pair_cap, centre)
 
         def solve(lo: IntArray, hi: IntArray, max_flow: bool = False) -> Solved:
             return solve_network(
@@ -230,18 +277,28 @@ def _solve_pool(
                 max_flow=max_flow,
             )
 
-        scale = ONE
-    solved = solve_balanced(solve, effective, total)
-    if not solved.ok and arcs.thinned:
-        return _solve_pool(eligibility, pool, seed, mode, None)
-    if not solved.ok:
-        return _failure(eligibility, pool, arcs, solve, effective, scale, mode)
-    if mode == "fast":
-        chosen = solved.flow == 1
+        return pair, solve
+
+    x = even_shares(arcs.slot, pool.demand, arcs.eligible)
+    loads = np.bincount(arcs.member, weights=x, minlength=members)
+    staffed = np.bincount(arcs.slot, weights=x, minlength=len(pool.demand)) == pool.demand * ONE
+    under_q = len(x) == 0 or x.max() <= int(np.floor(pair_cap * ONE + 1e-9))
+    fits = bool(staffed.all()) and under_q and bool((loads <= effective * ONE).all())
+    if fits:
+        solved = Solved("OPTIMAL", 0, 0, 0, x, zero, effective * ONE)  # even shares: no flow needed
     else:
+        pair, solve = network(None)
+        solved = solve(zero, effective)
+        if not solved.ok:
+            return _failure(eligibility, pool, arcs, solve, effective, ONE, "marginals")
+        for _ in range(REFINE):  # re-cut the segments finely around the solution so far
+            x = np.bincount(pair, weights=solved.flow, minlength=len(arcs.slot)).astype(np.int64)
+            pair, solve = network(x)
+            solved = solve(zero, effective)
         x = np.bincount(pair, weights=solved.flow, minlength=len(arcs.slot)).astype(np.int64)
-        chosen = dependent_round(x, arcs.member, arcs.slot, members, seed, pool.name)
-    return _PoolOutcome(pool, arcs, solved, chosen, x)
+    chosen = dependent_round(x, arcs.member, arcs.slot, members, seed, pool.name)
+    method = "even shares" if fits else "convex flow"
+    return _PoolOutcome(pool, arcs, solved, chosen, x, method=method)
 
 
 def _failure(
@@ -259,8 +316,7 @@ def _failure(
     total = int(pool.demand.sum())
     pair_slot = arcs.slot if mode == "fast" else None
     if pair_slot is None:  # marginals: the segment arcs map back to pairs
-        kept = np.bincount(arcs.slot, minlength=len(pool.demand)).astype(np.int64)
-        pair, _, _ = segments(arcs.slot, pool.demand, kept, eligibility.spec.rules.pair_cap)
+        pair, _, _ = segments(arcs.slot, pool.demand, arcs.eligible, eligibility.spec.rules.pair_cap)
         pair_slot = arcs.slot[pair]
     inflow = (
         np.bincount(pair_slot, weights=best.flow, minlength=len(pool.demand))
@@ -319,9 +375,35 @@ def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _teams(eligibility: Eligibility, outcomes: list[_PoolOutcome]) -> pd.DataFrame:
-    parts = [_pairs(eligibility, o, o.chosen) for o in outcomes]
-    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=TEAM_COLUMNS)
-    return _sorted(frame.astype({c: "object" for c in TEAM_COLUMNS}))[TEAM_COLUMNS]
+    """Chosen rows of every pool, sorted by target, officers before experts, department, id.
+
+    Targets and the roster are sorted by id already, so integer rows sort like the ids.
+    """
+    rows = np.concatenate(
+        [o.pool.slot_target[o.arcs.slot[o.chosen]] for o in outcomes] or [np.zeros(0, np.int64)]
+    )
+    officers = np.concatenate(
+        [o.pool.members[o.arcs.member[o.chosen]] for o in outcomes] or [np.zeros(0, np.int64)]
+    )
+    expert = np.concatenate(
+        [np.full(int(o.chosen.sum()), o.pool.role == "expert") for o in outcomes] or [np.zeros(0, bool)]
+    )
+    roster = eligibility.roster
+    department = roster.department.to_numpy(dtype=object)[officers]
+    rank = np.unique(department, return_inverse=True)[1] if len(department) else np.zeros(0, np.int64)
+    order = np.lexsort((officers, rank, expert, rows))
+    rows, officers = rows[order], officers[order]
+    return pd.DataFrame(
+        {
+            "uscc": eligibility.targets.uscc.to_numpy(dtype=object)[rows],
+            "task_id": eligibility.targets.task_id.to_numpy(dtype=object)[rows],
+            "inspector_id": roster.inspector_id.to_numpy(dtype=object)[officers],
+            "department": department[order],
+            "role": np.where(expert[order], "expert", "officer").astype(object),
+        },
+        columns=TEAM_COLUMNS,
+        dtype=object,
+    )
 
 
 def _marginals(eligibility: Eligibility, outcomes: list[_PoolOutcome]) -> pd.DataFrame:
@@ -336,17 +418,32 @@ def _marginals(eligibility: Eligibility, outcomes: list[_PoolOutcome]) -> pd.Dat
     return _sorted(frame)[MARGINAL_COLUMNS]
 
 
-def _fairness(teams: pd.DataFrame, marginals: pd.DataFrame | None) -> dict[str, Any]:
+def _pair_counts(teams: pd.DataFrame) -> IntArray:
+    """How often each pair of people served in one team together (teams rows grouped by target)."""
+    names = teams.uscc.astype(str) + "\x1f" + teams.task_id.astype(str)
+    target = pd.factorize(names)[0]
+    person, people = pd.factorize(teams.inspector_id)
+    order = np.argsort(target, kind="stable")
+    target, person = target[order], person[order].astype(np.int64)
+    codes = []
+    for gap in range(1, int(np.bincount(target).max(initial=1))):
+        same = target[gap:] == target[:-gap]
+        a, b = person[:-gap][same], person[gap:][same]
+        codes.append(np.minimum(a, b) * len(people) + np.maximum(a, b))
+    joined = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64)
+    counts: IntArray = np.unique(joined, return_counts=True)[1].astype(np.int64)
+    return counts
+
+
+def _fairness(
+    teams: pd.DataFrame, marginals: pd.DataFrame | None, outcomes: list[_PoolOutcome]
+) -> dict[str, Any]:
     """Repeat pairings of officers in this campaign and, in marginals mode, randomness metrics."""
-    pairs: Counter[tuple[str, str]] = Counter()
-    officers = teams.inspector_id.tolist()
-    for group in teams.groupby(["uscc", "task_id"], sort=False).indices.values():
-        team = sorted(officers[i] for i in group)
-        pairs.update(combinations(team, 2))
+    counts = _pair_counts(teams)
     out: dict[str, Any] = {
-        "officer_pairs": len(pairs),
-        "officer_pairs_repeated": sum(1 for n in pairs.values() if n > 1),
-        "officer_pair_max_repeats": max(pairs.values(), default=0),
+        "officer_pairs": len(counts),
+        "officer_pairs_repeated": int((counts > 1).sum()),
+        "officer_pair_max_repeats": int(counts.max(initial=0)),
     }
     if marginals is not None and len(marginals):
         x = marginals.probability.to_numpy(dtype=np.float64)
@@ -356,7 +453,37 @@ def _fairness(teams: pd.DataFrame, marginals: pd.DataFrame | None) -> dict[str, 
             "entropy": float(-(x * np.log(x)).sum()),
             "support": len(x),
         }
+        out |= chance_figures(outcomes)
     return out
+
+
+def chance_figures(outcomes: list[_PoolOutcome], tolerance: float = 1.05) -> dict[str, Any]:
+    """Equal chances per target: the largest max/min probability ratio among the officers
+    eligible for one target (experts apart), the eligible pairs at probability 0, and the
+    targets whose ratio exceeds ``tolerance``."""
+    worst, zeros, unequal, slots = 1.0, 0, 0, 0
+    for o in outcomes:
+        if o.x is None or o.pool.role != "officer" or not len(o.x):
+            continue
+        slot = o.arcs.slot.astype(np.int64)
+        n = len(o.pool.demand)
+        high = np.full(n, -1, dtype=np.int64)
+        low = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+        np.maximum.at(high, slot, o.x)
+        np.minimum.at(low, slot, o.x)
+        staffed = high > 0
+        zeros += int((o.x == 0).sum())
+        ratio = np.where(low[staffed] > 0, high[staffed] / np.maximum(low[staffed], 1), np.inf)
+        worst = max(worst, float(ratio.max(initial=1.0)))
+        unequal += int((ratio > tolerance).sum())
+        slots += int(staffed.sum())
+    return {
+        "chance_ratio_max": worst if np.isfinite(worst) else None,
+        "zero_probability_pairs": zeros,
+        "targets_unequal": unequal,
+        "targets_checked": slots,
+        "chance_tolerance": tolerance,
+    }
 
 
 def _manifest(
@@ -387,6 +514,7 @@ def _manifest(
                 "nodes": o.solved.nodes,
                 "arcs": o.solved.arcs,
                 "thinned_pairs": o.arcs.thinned,
+                "method": o.method,
                 "status": o.solved.status,
                 "objective": o.solved.objective,
                 "load_floor": int(o.solved.lo.max(initial=0)) // scale,
@@ -424,7 +552,7 @@ def _manifest(
             "rows": len(teams),
             "marginals": None if marginals is None else frame_digest(marginals),
         },
-        "fairness": _fairness(teams, marginals),
+        "fairness": _fairness(teams, marginals, outcomes),
         "unassigned": [
             {
                 "uscc": s.uscc,

@@ -4,10 +4,13 @@ A *pool* is one department's enforcement officers (or all experts); a *slot* is 
 in which the pool takes part, with a demand (officers needed). Every exclusion has a rule
 code so an explanation can say which rule removed whom:
 
-``CONFLICT`` declared conflict · ``LOCAL`` 属地 officer of the entity's division ·
-``ROTATION`` inspected the entity within the last N campaigns · ``QUALIFICATION`` lacks a
-qualification the task's items need · ``UNAVAILABLE`` unavailable on the scheduled date ·
-``INACTIVE`` not active · ``CAP_ZERO`` may take no target (max_targets = 0).
+``CONFLICT`` declared conflict, with the entity or with a person behind it (legal
+representative, related party) · ``LOCAL`` 属地 officer of the entity's division (at the
+configured level) · ``ROTATION`` inspected the entity within the last N campaigns or days ·
+``QUALIFICATION`` lacks a qualification the task's items need (experts: holds none of the
+task's fields) · ``UNAVAILABLE`` unavailable on the scheduled date · ``CERTIFICATE_EXPIRED``
+执法证 not valid on the visit date · ``INACTIVE`` not active · ``CAP_ZERO`` may take no target
+(max_targets = 0) · ``UNCERTIFIED`` no 执法证 number (never an enforcement officer).
 
 Eligibility is computed block by block within a pool (slots × that pool's officers), so no
 targets × officers matrix of the whole campaign is ever built.
@@ -17,18 +20,30 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ..errors import PolicyError
+from ..models import LOCAL_LEVELS
 from . import keys
 from .quotas import EXPERTS, TeamSpec
 
 __all__ = ["PAIR_RULES", "POOL_RULES", "Eligibility", "Pool", "PoolArcs"]
 
-PAIR_RULES: tuple[str, ...] = ("CONFLICT", "LOCAL", "ROTATION", "QUALIFICATION", "UNAVAILABLE")
-POOL_RULES: tuple[str, ...] = ("INACTIVE", "CAP_ZERO")
+PAIR_RULES: tuple[str, ...] = (
+    "CONFLICT",
+    "LOCAL",
+    "ROTATION",
+    "QUALIFICATION",
+    "UNAVAILABLE",
+    "CERTIFICATE_EXPIRED",
+)
+POOL_RULES: tuple[str, ...] = ("INACTIVE", "CAP_ZERO", "UNCERTIFIED")
+_NO_DAY = -1
+_FOREVER = np.iinfo(np.int64).max
 _BLOCK_CELLS = 1 << 22
 _CODE = {"CONFLICT": 1, "ROTATION": 2}
 
@@ -73,22 +88,61 @@ class Eligibility:
         conflicts: pd.DataFrame,
         history: pd.DataFrame,
         spec: TeamSpec,
+        on: date | None = None,
     ) -> None:
+        """Raises `PolicyError` when a date-dependent rule (certificate validity, rotation in
+        days) applies but a target has neither ``scheduled_on`` nor the assignment date ``on``."""
         # object columns: repeated to_numpy() on them is free (pandas 3 strings are Arrow-backed)
         self.targets = targets.astype(object)
         self.roster = roster.astype(object)
         self.spec = spec
+        self.on = on
         self.target_keys = [keys.target_key(u, t) for u, t in zip(targets.uscc, targets.task_id, strict=True)]
         self._uscc = targets.uscc.to_numpy(dtype=object)
-        self._division = np.array([int(d) if d.isdigit() else -2 for d in targets.division], dtype=np.int64)
-        self._home = np.array([int(h) if h.isdigit() else -1 for h in roster.home_division], dtype=np.int64)
+        self._division = _division_codes(targets.division.tolist(), -2)
+        self._home = _division_codes(roster.home_division.tolist(), -1)
+        visits: list[date | None] = [d or on for d in targets.scheduled_on]
+        self._day = np.array([_NO_DAY if d is None else d.toordinal() for d in visits], dtype=np.int64)
+        self.certified = self._certified(roster)
+        self._valid_until = np.array(
+            [_FOREVER if d is None else d.toordinal() for d in roster.certificate_valid_until], dtype=np.int64
+        )
+        self._check_dates(history)
         self.rotation_window = self._rotation_window(history)
         self.pools = self._pools(conflicts, history)
 
+    def _certified(self, roster: pd.DataFrame) -> BoolArray:
+        """Who may count as an enforcement officer: holds a 执法证 number (per the rules)."""
+        mode = self.spec.rules.certificates
+        numbers = roster.certificate_no.tolist()
+        if mode == "off":
+            return np.ones(len(roster), dtype=bool)
+        return np.array([bool(n) if n is not None else mode == "if_recorded" for n in numbers], dtype=bool)
+
+    def _check_dates(self, history: pd.DataFrame) -> None:
+        undated = np.flatnonzero(self._day == _NO_DAY)
+        if not len(undated):
+            return
+        needs = []
+        if self.spec.rules.certificates != "off" and (self._valid_until != _FOREVER).any():
+            needs.append("certificate validity (certificate_valid_until)")
+        if self.spec.rules.rotation_days is not None and len(history):
+            needs.append(f"rotation within {self.spec.rules.rotation_days} days")
+        if needs:
+            first = int(undated[0])
+            raise PolicyError(
+                f"{' and '.join(needs)} depend(s) on the visit date, but target {self._uscc[first]!s} "
+                f"(task {self.targets.task_id.iat[first]!s}) has no scheduled_on and no assignment "
+                "date was given; pass on=YYYY-MM-DD (CLI: --on) or fill scheduled_on"
+            )
+
     def _rotation_window(self, history: pd.DataFrame) -> tuple[str, ...]:
-        """The ids of the last N campaigns in the history (by their latest inspection date)."""
+        """The ids of the last N past campaigns in the history (by their latest inspection date).
+
+        Rows of the campaign being assigned do not count as a past campaign.
+        """
         n = self.spec.rules.rotation_campaigns
-        named = history[history.campaign_id != ""]
+        named = history[(history.campaign_id != "") & (history.campaign_id != self.spec.campaign_id)]
         if n == 0 or named.empty:
             return ()
         latest = named.groupby("campaign_id")["inspected_on"].max()
@@ -100,16 +154,33 @@ class Eligibility:
         right = int(np.searchsorted(self._uscc, uscc, side="right"))
         return range(left, right)
 
+    def _demand(self) -> dict[str, tuple[IntArray, IntArray]]:
+        """Per pool: the target rows it staffs (ascending) and the seats each needs."""
+        combos = pd.DataFrame(
+            {"task": self.targets.task_id, "departments": self.targets.departments.map(";".join)}
+        )
+        parts: dict[str, list[tuple[IntArray, int]]] = {}
+        groups: dict[tuple[str, str], npt.NDArray[np.intp]] = combos.groupby(
+            ["task", "departments"], sort=True
+        ).indices  # type: ignore[assignment]
+        for (task, listed), members in groups.items():
+            seats = dict(self.spec.quotas(task, tuple(listed.split(";"))))
+            if self.spec.experts(task):
+                seats[EXPERTS] = self.spec.experts(task)
+            for pool, need in seats.items():
+                parts.setdefault(pool, []).append((np.asarray(members, dtype=np.int64), need))
+        demand: dict[str, tuple[IntArray, IntArray]] = {}
+        for pool, chunks in parts.items():
+            rows = np.concatenate([r for r, _ in chunks])
+            per_row = np.concatenate([np.full(len(r), n, dtype=np.int64) for r, n in chunks])
+            order = np.argsort(rows, kind="stable")
+            demand[pool] = (rows[order], per_row[order])
+        return demand
+
     def _pools(self, conflicts: pd.DataFrame, history: pd.DataFrame) -> list[Pool]:
         rules = self.spec.rules
         roster = self.roster
-        demand: dict[str, list[tuple[int, int]]] = {}
-        listed = zip(self.targets.task_id, self.targets.departments, strict=True)
-        for row, (task, departments) in enumerate(listed):
-            for department, seats in self.spec.quotas(task, departments).items():
-                demand.setdefault(department, []).append((row, seats))
-            if rules.experts:
-                demand.setdefault(EXPERTS, []).append((row, rules.experts))
+        demand = self._demand()
         expert = roster.expert.to_numpy(dtype=bool)
         home_department = roster.department.to_numpy(dtype=object)
         caps = roster.max_targets.to_numpy(dtype=np.int64)
@@ -120,8 +191,7 @@ class Eligibility:
         pools = []
         for name in sorted(demand, key=lambda key: (key == EXPERTS, key)):
             members = np.flatnonzero(expert if name == EXPERTS else (~expert & (home_department == name)))
-            slots = np.array([row for row, _ in demand[name]], dtype=np.int64)
-            need = np.array([seats for _, seats in demand[name]], dtype=np.int64)
+            slots, need = demand[name]
             limit = int(need.sum())
             cap = np.where(caps[members] >= 0, caps[members], limit)
             if rules.max_targets_per_officer is not None:
@@ -134,12 +204,13 @@ class Eligibility:
             slot_of = target_slot[pair_target]
             mine = np.flatnonzero((member_of >= 0) & (slot_of >= 0))
             order = mine[np.lexsort((pair_rule[mine], member_of[mine], slot_of[mine]))]
+            allowed = active[members] & (cap > 0) & (self.certified[members] | (name == EXPERTS))
             pools.append(
                 Pool(
                     name=name,
                     role="expert" if name == EXPERTS else "officer",
                     members=members,
-                    usable=active[members] & (cap > 0),
+                    usable=allowed,
                     capacity=cap.astype(np.int64),
                     slot_target=slots,
                     demand=need,
@@ -157,28 +228,58 @@ class Eligibility:
         history: pd.DataFrame,
     ) -> tuple[IntArray, IntArray, npt.NDArray[np.int8], npt.NDArray[np.object_]]:
         """Declared conflicts and rotation as (target row, roster row, rule code, detail) arrays."""
-        rows = pd.DataFrame({"uscc": self.targets.uscc, "target": np.arange(len(self.targets))})
+        rows = pd.DataFrame({"uscc": self._uscc, "target": np.arange(len(self.targets))})
         officers = pd.DataFrame(
             {"inspector_id": self.roster.inspector_id, "officer": np.arange(len(self.roster))}
         )
-        recent = history[history.campaign_id.isin(self.rotation_window) & (history.inspector_id != "")]
-        recent = recent.drop_duplicates(["inspector_id", "uscc", "campaign_id"])
-        parts = [
-            conflicts.assign(rule=_CODE["CONFLICT"], detail=conflicts.reason)[
-                ["inspector_id", "uscc", "rule", "detail"]
-            ],
-            recent.assign(
-                rule=_CODE["ROTATION"], detail=[f"inspected it in campaign {c}" for c in recent.campaign_id]
-            )[["inspector_id", "uscc", "rule", "detail"]],
-        ]
-        pairs = pd.concat(parts, ignore_index=True).astype({"inspector_id": object, "uscc": object})
-        pairs = pairs.merge(rows.astype({"uscc": object}), on="uscc").merge(officers, on="inspector_id")
+        parts = [self._conflict_pairs(conflicts, rows), self._rotation_pairs(history, rows)]
+        pairs = pd.concat(parts, ignore_index=True).astype({"inspector_id": object})
+        pairs = pairs.merge(officers.astype({"inspector_id": object}), on="inspector_id")
         return (
             pairs.target.to_numpy(np.int64),
             pairs.officer.to_numpy(np.int64),
             pairs.rule.to_numpy(np.int8),
             pairs.detail.to_numpy(dtype=object),
         )
+
+    def _conflict_pairs(self, conflicts: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+        """Conflicts with an entity, and with a person (legal representative or related party)."""
+        columns = ["inspector_id", "target", "rule", "detail"]
+        by_entity = conflicts[conflicts.uscc != ""].astype({"uscc": object})
+        entity = by_entity.merge(rows, on="uscc").assign(rule=_CODE["CONFLICT"], detail=lambda f: f.reason)
+        persons = conflicts[conflicts.party != ""]
+        if persons.empty:
+            return entity[columns]
+        behind = pd.DataFrame(
+            {"target": np.arange(len(self.targets)), "party": [sorted(p) for p in self.targets.parties]}
+        ).explode("party")
+        person = persons.merge(behind.dropna().astype({"party": object}), on="party")
+        person = person.assign(
+            rule=_CODE["CONFLICT"],
+            detail=[f"{r} (person {p})" for r, p in zip(person.reason, person.party, strict=True)],
+        )
+        return pd.concat([entity[columns], person[columns]], ignore_index=True)
+
+    def _rotation_pairs(self, history: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+        """Past inspections within the campaign window, or within N days of the visit."""
+        columns = ["inspector_id", "target", "rule", "detail"]
+        visits = history[history.inspector_id != ""].astype({"uscc": object})
+        recent = visits[visits.campaign_id.isin(self.rotation_window)]
+        recent = recent.drop_duplicates(["inspector_id", "uscc", "campaign_id"]).merge(rows, on="uscc")
+        recent = recent.assign(
+            rule=_CODE["ROTATION"], detail=[f"inspected it in campaign {c}" for c in recent.campaign_id]
+        )
+        days = self.spec.rules.rotation_days
+        if days is None or visits.empty:
+            return recent[columns]
+        dated = visits.merge(rows, on="uscc")
+        on = np.array([d.toordinal() for d in dated.inspected_on], dtype=np.int64)
+        close = dated[self._day[dated.target.to_numpy(np.int64)] - on < days]
+        close = close.assign(
+            rule=_CODE["ROTATION"], detail=[f"inspected it on {d.isoformat()}" for d in close.inspected_on]
+        )
+        together: pd.DataFrame = pd.concat([recent[columns], close[columns]], ignore_index=True)
+        return together
 
     def masks(self, pool: Pool, slots: IntArray) -> dict[str, BoolArray]:
         """For each pair rule, which (slot, member) pairs it excludes; ``slots`` ascending."""
@@ -193,15 +294,24 @@ class Eligibility:
                 pick = codes == _CODE[rule]
                 out[rule][where[pick], members[pick]] = True
         if self.spec.rules.local_recusal:
-            out["LOCAL"] = self._division[targets][:, None] == self._home[pool.members][None, :]
-        if pool.role == "officer":
-            tasks = self.targets.task_id.to_numpy(dtype=object)[targets]
-            held = self.roster.qualifications.to_numpy(dtype=object)[pool.members]
-            for task in sorted(set(tasks.tolist())):
+            scale = np.int64(10 ** (12 - LOCAL_LEVELS[self.spec.rules.local_level]))
+            entity, home = self._division[targets], self._home[pool.members]
+            same = (entity // scale)[:, None] == (home // scale)[None, :]
+            out["LOCAL"] = same & (entity >= 0)[:, None] & (home >= 0)[None, :]
+        tasks = self.targets.task_id.to_numpy(dtype=object)[targets]
+        held = self.roster.qualifications.to_numpy(dtype=object)[pool.members]
+        for task in sorted(set(tasks.tolist())):
+            if pool.role == "officer":
                 need = self.spec.required(task, pool.name)
-                if need:
-                    lacking = np.array([not need <= q for q in held], dtype=bool)
-                    out["QUALIFICATION"][tasks == task] = lacking
+                lacking = [not need <= q for q in held] if need else None
+            else:
+                fields = self.spec.expert_fields(task)
+                lacking = [not fields & q for q in held] if fields else None
+            if lacking is not None:
+                out["QUALIFICATION"][tasks == task] = np.array(lacking, dtype=bool)
+        if pool.role == "officer":
+            valid_until = self._valid_until[pool.members]
+            out["CERTIFICATE_EXPIRED"] = self._day[targets][:, None] > valid_until[None, :]
         days = self.targets.scheduled_on.to_numpy(dtype=object)[targets]
         away = self.roster.unavailable.to_numpy(dtype=object)[pool.members]
         for day in sorted({d for d in days.tolist() if d is not None}):
@@ -255,7 +365,12 @@ class Eligibility:
         masks = self.masks(pool, np.array([slot], dtype=np.int64))
         out: dict[str, list[str]] = {}
         active = self.roster.active.to_numpy(dtype=bool)[pool.members]
-        for rule, flags in (("INACTIVE", ~active), ("CAP_ZERO", active & ~pool.usable)):
+        certified = self.certified[pool.members] | (pool.role == "expert")
+        for rule, flags in (
+            ("INACTIVE", ~active),
+            ("UNCERTIFIED", active & ~certified),
+            ("CAP_ZERO", active & certified & ~pool.usable),
+        ):
             if flags.any():
                 out[rule] = [str(i) for i in ids[flags]]
         names = {code: rule for rule, code in _CODE.items()}
@@ -272,3 +387,10 @@ class Eligibility:
                     for m in np.flatnonzero(hit).tolist()
                 ]
         return out
+
+
+def _division_codes(codes: list[str], missing: int) -> IntArray:
+    """Division codes (6, 9 or 12 digits) as 12-digit integers, right-padded with zeros."""
+    return np.array(
+        [int(c.ljust(12, "0")) if c.isdigit() and len(c) <= 12 else missing for c in codes], dtype=np.int64
+    )

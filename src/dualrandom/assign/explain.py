@@ -11,11 +11,13 @@ __all__ = ["CapacityShortage", "Explanation", "Shortage", "pool_label"]
 RULE_NAMES: dict[str, str] = {
     "CONFLICT": "declared conflict of interest",
     "LOCAL": "属地 rule (officer's home division is the entity's division)",
-    "ROTATION": "rotation (inspected this entity in a recent campaign)",
+    "ROTATION": "rotation (inspected this entity in a recent campaign or within the window of days)",
     "QUALIFICATION": "lacks a required qualification",
     "UNAVAILABLE": "unavailable on the scheduled date",
     "INACTIVE": "inactive",
     "CAP_ZERO": "max_targets is 0",
+    "UNCERTIFIED": "no 执法证 (certificate_no empty): not an enforcement officer",
+    "CERTIFICATE_EXPIRED": "执法证 not valid on the visit date",
     "PAIR_CAP": "pair cap q leaves too little probability",
 }
 _SHOWN = 30

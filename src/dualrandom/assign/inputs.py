@@ -172,9 +172,48 @@ def normalize_sample(
             "departments": departments,
             "division": divisions,
             "scheduled_on": scheduled,
+            "parties": _parties(sample),
         }
     )
     return frame.sort_values(["uscc", "task_id"], kind="stable", ignore_index=True)
+
+
+def _parties(sample: pd.DataFrame) -> list[frozenset[str]]:
+    """The persons behind each target: its ``legal_rep`` and its ``related_parties`` (';')."""
+    reps = _text(sample, "legal_rep")
+    related = _text(sample, "related_parties")
+    return [
+        frozenset(p.strip() for p in (rep, *others.split(";")) if p.strip())
+        for rep, others in zip(reps, related, strict=True)
+    ]
+
+
+def _dates(text: str, source: str, row: int, column: str, problems: list[Problem]) -> set[date]:
+    """The ';'-separated ISO dates of one cell; a bad date is added to ``problems``."""
+    days: set[date] = set()
+    for part in text.split(";"):
+        if part.strip():
+            try:
+                days.add(date.fromisoformat(part.strip()))
+            except ValueError:
+                problems.append(
+                    Problem(source, row, column, part.strip(), "DATE_FORMAT", "dates are written YYYY-MM-DD")
+                )
+    return days
+
+
+def _certificates(
+    roster: pd.DataFrame, source: str, problems: list[Problem]
+) -> tuple[list[str | None], list[date | None]]:
+    """执法证 numbers (None when the roster has no such column) and their last valid days."""
+    numbers: list[str | None] = (
+        list(_text(roster, "certificate_no")) if "certificate_no" in roster.columns else [None] * len(roster)
+    )
+    until: list[date | None] = []
+    for position, text in enumerate(_text(roster, "certificate_valid_until")):
+        days = _dates(text[:10], source, position + 2, "certificate_valid_until", problems)
+        until.append(min(days) if days else None)
+    return numbers, until
 
 
 def normalize_inspectors(roster: pd.DataFrame, source: str) -> pd.DataFrame:
@@ -232,7 +271,7 @@ def normalize_inspectors(roster: pd.DataFrame, source: str) -> pd.DataFrame:
                 )
             )
         home = homes[position]
-        if home and not (len(home) == 6 and home.isdigit()):
+        if home and not (len(home) in (6, 9, 12) and home.isdigit()):
             problems.append(
                 Problem(
                     source,
@@ -240,26 +279,12 @@ def normalize_inspectors(roster: pd.DataFrame, source: str) -> pd.DataFrame:
                     "home_division",
                     home,
                     "DIVISION_FORMAT",
-                    "a division code has 6 digits (GB/T 2260), or is empty",
+                    "a division code has 6 digits (GB/T 2260), 9 (township) or 12 (village), or is empty",
                 )
             )
-        days: set[date] = set()
-        for text in _text(roster, "unavailable")[position].split(";"):
-            if text.strip():
-                try:
-                    days.add(date.fromisoformat(text.strip()))
-                except ValueError:
-                    problems.append(
-                        Problem(
-                            source,
-                            row,
-                            "unavailable",
-                            text.strip(),
-                            "DATE_FORMAT",
-                            "dates are written YYYY-MM-DD, ';'-separated",
-                        )
-                    )
-        unavailable.append(frozenset(days))
+        away = _text(roster, "unavailable")[position]
+        unavailable.append(frozenset(_dates(away, source, row, "unavailable", problems)))
+    certificates, valid_until = _certificates(roster, source, problems)
     problems += _duplicates(list(ids), source, "inspector_id", ids, "INSPECTOR_DUPLICATE")
     if any(p.severity == "error" for p in problems):
         raise InputError(problems, summary=f"{source}: cannot assign teams")
@@ -277,23 +302,35 @@ def normalize_inspectors(roster: pd.DataFrame, source: str) -> pd.DataFrame:
             "home_division": homes,
             "qualifications": qualifications,
             "unavailable": unavailable,
+            "certificate_no": certificates,
+            "certificate_valid_until": valid_until,
         }
     )
     return frame.sort_values("inspector_id", kind="stable", ignore_index=True)
 
 
 def normalize_conflicts(conflicts: pd.DataFrame | None, source: str) -> pd.DataFrame:
-    """Declared conflicts with normalised codes; a conflict without a reason is an error."""
+    """Declared conflicts with normalised codes: per entity (``uscc``) or per person (``party``).
+
+    A ``party`` row forbids every target whose ``legal_rep`` or ``related_parties`` names that
+    person. Raises `InputError` for a row without officer, reason, or either uscc or party.
+    """
     if conflicts is None:
-        return pd.DataFrame({"inspector_id": [], "uscc": [], "reason": []}, dtype=object)
-    problems = _require(conflicts, source, ("inspector_id", "uscc", "reason"))
+        return pd.DataFrame({"inspector_id": [], "uscc": [], "party": [], "reason": []}, dtype=object)
+    needed = ("inspector_id", "reason") + (() if "party" in conflicts.columns else ("uscc",))
+    problems = _require(conflicts, source, needed)
     if problems:
         raise InputError(problems, summary=f"{source}: cannot assign teams")
     ids = _text(conflicts, "inspector_id")
-    uscc = normalize_ids(conflicts["uscc"].astype("string").fillna("")).tolist()
+    codes = conflicts["uscc"] if "uscc" in conflicts.columns else pd.Series([""] * len(conflicts))
+    uscc = normalize_ids(codes.astype("string").fillna("")).tolist()
+    parties = _text(conflicts, "party")
     reasons = _text(conflicts, "reason")
-    for position, (officer, code, reason) in enumerate(zip(ids, uscc, reasons, strict=True)):
-        for column, value in (("inspector_id", officer), ("uscc", code), ("reason", reason)):
+    rows = zip(ids, uscc, parties, reasons, strict=True)
+    for position, (officer, code, party, reason) in enumerate(rows):
+        if officer and reason and (code or party):
+            continue
+        for column, value in (("inspector_id", officer), ("uscc", code or party), ("reason", reason)):
             if value == "":
                 problems.append(
                     Problem(
@@ -302,12 +339,13 @@ def normalize_conflicts(conflicts: pd.DataFrame | None, source: str) -> pd.DataF
                         column,
                         "",
                         "VALUE_EMPTY",
-                        "a declared conflict names the officer, the entity and the reason",
+                        "a declared conflict names the officer, the entity (uscc) or person (party), "
+                        "and the reason",
                     )
                 )
     if problems:
         raise InputError(problems, summary=f"{source}: cannot assign teams")
-    return pd.DataFrame({"inspector_id": ids, "uscc": uscc, "reason": reasons})
+    return pd.DataFrame({"inspector_id": ids, "uscc": uscc, "party": parties, "reason": reasons})
 
 
 def normalize_history(history: pd.DataFrame | None, source: str) -> pd.DataFrame:

@@ -1,7 +1,9 @@
 """Keyed randomness of the second random: every number is SHA-256 of the seed and stable ids.
 
-* pair cost (fast mode): the first 5 bytes (40 bits) of SHA-256(``PAIR`` ‖ seed ‖ 0x1F ‖ target
-  ‖ 0x1F ‖ officer) read big-endian, where a target is ``uscc + 0x1F + task_id``;
+* pair cost (fast mode): the top 40 bits of splitmix64(K_t ⊕ K_o), where K_t and K_o are the
+  first 8 bytes (big-endian) of SHA-256(``PAIR`` ‖ seed ‖ 0x1F ‖ "target" ‖ 0x1F ‖ target) and
+  of SHA-256(``PAIR`` ‖ seed ‖ 0x1F ‖ "officer" ‖ 0x1F ‖ officer id), and a target is
+  ``uscc + 0x1F + task_id``: one hash per target and per officer, the pairs mixed in numpy;
 * candidate key (only when a pool is thinned to C candidates per target): splitmix64 of the
   XOR of two 64-bit SHA-256 keys, one per (target, pool) and one per officer;
 * rounding stream (marginals mode): 64-bit draws SHA-256(``ROUND`` ‖ seed ‖ 0x1F ‖ pool ‖ 0x1F
@@ -18,7 +20,7 @@ import numpy.typing as npt
 
 __all__ = ["candidate_scores", "key64", "pair_costs", "round_draw", "target_key"]
 
-PAIR = b"dualrandom/assign/pair/v1\x1f"
+PAIR = b"dualrandom/assign/pair/v2\x1f"
 CANDIDATE = b"dualrandom/assign/candidate/v1\x1f"
 ROUND = b"dualrandom/assign/round/v1\x1f"
 SEP = b"\x1f"
@@ -37,49 +39,44 @@ def pair_costs(
     officers: Sequence[str],
     arc_officer: npt.NDArray[np.int32],
 ) -> npt.NDArray[np.int64]:
-    """40-bit keyed costs of the arcs (``arc_slot`` sorted ascending) from SHA-256."""
-    base = hashlib.sha256(PAIR + seed.encode("utf-8") + SEP)
-    encoded = [officer.encode("utf-8") for officer in officers]
+    """40-bit keyed costs of the arcs: splitmix64 of the XOR of a target key and an officer key."""
     if len(arc_slot) == 0:
         return np.zeros(0, dtype=np.int64)
-    starts = np.flatnonzero(np.r_[True, arc_slot[1:] != arc_slot[:-1]])
-    stops = np.r_[starts[1:], len(arc_slot)]
-    members = arc_officer.tolist()
-    digests: list[bytes] = []
-    append = digests.append
-    for start, stop in zip(starts.tolist(), stops.tolist(), strict=True):
-        per_target = base.copy()
-        per_target.update(slot_keys[int(arc_slot[start])].encode("utf-8") + SEP)
-        fork = per_target.copy
-        for member in members[start:stop]:
-            digest = fork()
-            digest.update(encoded[member])
-            append(digest.digest())
-    raw = np.frombuffer(b"".join(digests), dtype=np.uint8).reshape(-1, 32)[:, :5].astype(np.int64)
-    weights = np.array([1 << 32, 1 << 24, 1 << 16, 1 << 8, 1], dtype=np.int64)
-    costs: npt.NDArray[np.int64] = raw @ weights
+    target = _keys(PAIR, seed, [f"target\x1f{k}" for k in slot_keys])
+    officer = _keys(PAIR, seed, [f"officer\x1f{o}" for o in officers])
+    mixed = _splitmix64(target[arc_slot] ^ officer[arc_officer])
+    costs: npt.NDArray[np.int64] = (mixed >> np.uint64(64 - COST_BITS)).astype(np.int64)
     return costs
 
 
-def key64(seed: str, parts: Sequence[str]) -> npt.NDArray[np.uint64]:
-    """One 64-bit SHA-256 key per text of ``parts`` (for candidate thinning)."""
-    base = hashlib.sha256(CANDIDATE + seed.encode("utf-8") + SEP)
-    out = np.empty(len(parts), dtype=np.uint64)
-    for index, part in enumerate(parts):
+def _keys(domain: bytes, seed: str, parts: Sequence[str]) -> npt.NDArray[np.uint64]:
+    """The first 8 bytes (big-endian) of SHA-256(domain ‖ seed ‖ 0x1F ‖ part) for each part."""
+    base = hashlib.sha256(domain + seed.encode("utf-8") + SEP)
+    digests = []
+    for part in parts:
         digest = base.copy()
         digest.update(part.encode("utf-8"))
-        out[index] = int.from_bytes(digest.digest()[:8], "big")
-    return out
+        digests.append(digest.digest()[:8])
+    return np.frombuffer(b"".join(digests), dtype=">u8").astype(np.uint64)
 
 
-def candidate_scores(rows: npt.NDArray[np.uint64], columns: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
-    """splitmix64(row ⊕ column) for every (row, column): the candidate order of a block."""
+def _splitmix64(z: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """The splitmix64 finaliser, elementwise (wrapping uint64 arithmetic)."""
     with np.errstate(over="ignore"):
-        z = rows[:, None] ^ columns[None, :]
         z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
         z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
         result: npt.NDArray[np.uint64] = z ^ (z >> np.uint64(31))
     return result
+
+
+def key64(seed: str, parts: Sequence[str]) -> npt.NDArray[np.uint64]:
+    """One 64-bit SHA-256 key per text of ``parts`` (for candidate thinning)."""
+    return _keys(CANDIDATE, seed, parts)
+
+
+def candidate_scores(rows: npt.NDArray[np.uint64], columns: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """splitmix64(row ⊕ column) for every (row, column): the candidate order of a block."""
+    return _splitmix64(rows[:, None] ^ columns[None, :])
 
 
 def round_draw(seed: str, pool: str, step: int) -> int:

@@ -33,8 +33,10 @@ def frame_digest(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> s
     for column in chosen:
         values = frame[column]
         if values.dtype == object:
-            values = values.map(_cell)
-        cells.append(pa.array(values.astype("string").fillna("").tolist(), type=pa.large_string()))
+            text = [v if type(v) is str else _cell(v) for v in values.tolist()]
+        else:
+            text = values.astype("string").fillna("").tolist()
+        cells.append(pa.array(text, type=pa.large_string()))
     if chosen and len(frame):
         rows = pc.binary_join_element_wise(*cells, pa.scalar("\x1f", type=pa.large_string()))
         lines = rows.take(pc.sort_indices(rows)).to_pylist()

@@ -1,9 +1,13 @@
 """Controlled-marginals mode (Jecmen et al.'s two steps) on one pool's network.
 
-1. Marginals: a min-cost flow in units of 1/`ONE` seat whose pair arcs are split into
-   segments with slopes a+b (a piecewise-linear Σx²), capped at q per pair. The result x is
-   each officer's exact probability of inspecting each target; it does not depend on the
-   seed, so it can be published before the seed is drawn.
+1. Marginals, equal chances as the goal: every officer eligible for a target gets the even
+   share k/E of its k seats (in units of 1/`ONE` seat, the remainder units spread by a fixed
+   rotation). When a workload cap or the pair cap q forbids that, a min-cost flow whose pair
+   arcs are split into convex segments (a piecewise-linear Σ (x/share)², so relative
+   deviations cost the same on every target; see `segments`), refined around its own
+   solution, finds the nearest feasible x. Either way x is each officer's exact probability of
+   inspecting each target; it does not depend on the seed, so it can be published before the
+   seed is drawn.
 2. Dependent rounding: repeatedly find a cycle of fractional edges (source→officer loads and
    officer→slot pairs; the smallest edge id first, then the smallest unused edge at each
    node) and push it +α with probability β/(α+β), else −β, the coin being a SHA-256 keyed
@@ -16,10 +20,20 @@ import heapq
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from . import keys
+from .quotas import EXPERTS
 
-__all__ = ["ONE", "dependent_round", "segments"]
+__all__ = [
+    "ONE",
+    "STEPS",
+    "MarginalDraw",
+    "dependent_round",
+    "draw_from_marginals",
+    "even_shares",
+    "segments",
+]
 
 ONE = 10_000
 """Units of flow per seat: marginals are multiples of 1/ONE."""
@@ -27,25 +41,65 @@ ONE = 10_000
 IntArray = npt.NDArray[np.int64]
 
 
+STEPS = 4
+"""Segments per even share in the convex flow (up to twice the share, then one to q)."""
+FINE = 64
+"""The refining pass cuts the even share this finely around the first solution."""
+SLOPE = 1_000
+"""Cost scale of the convex segments."""
+
+
+def even_shares(
+    pair_slot: npt.NDArray[np.int32],
+    demand: IntArray,
+    eligible: IntArray,
+) -> IntArray:
+    """Each pair's even share of its slot, in units: demand·ONE/E, summing exactly per slot.
+
+    The slot's remainder units go one each to the pairs whose rank in the slot, shifted by
+    the slot number, falls below the remainder (a fixed rotation, no randomness).
+    """
+    total = demand * ONE
+    share = total // np.maximum(eligible, 1)
+    remainder = total - share * eligible
+    starts = np.searchsorted(pair_slot, np.arange(len(demand)))
+    rank = np.arange(len(pair_slot)) - starts[pair_slot]
+    slot = pair_slot.astype(np.int64)
+    extra = (rank + slot) % np.maximum(eligible[slot], 1) < remainder[slot]
+    shares: IntArray = share[slot] + extra.astype(np.int64)
+    return shares
+
+
 def segments(
     pair_slot: npt.NDArray[np.int32],
     demand: IntArray,
-    kept: IntArray,
+    eligible: IntArray,
     pair_cap: float,
+    centre: IntArray | None = None,
 ) -> tuple[IntArray, IntArray, IntArray]:
     """Segment arcs of every pair: (pair index, capacity in units, unit cost), convex per pair.
 
-    Breakpoints of a slot lie at ½, 1, 1½ and 2 times its even share demand/eligible, then q.
+    Breakpoints lie at j/`STEPS` of the slot's even share s (j = 1..2·`STEPS`) and at q; with
+    ``centre`` (a first solution, per pair) also every s/`FINE` within `STEPS`·s/`FINE` of it.
+    A segment [a, b] costs `SLOPE`·(a+b)/s per unit: the chord slope of x²/s, so relative
+    deviations from the even share cost alike on every target.
     """
     cap = int(np.floor(pair_cap * ONE + 1e-9))
-    ideal = demand * ONE / np.maximum(kept, 1)
-    steps = np.arange(1, 5, dtype=np.float64) / 2.0
-    points = np.minimum(np.rint(ideal[:, None] * steps[None, :]).astype(np.int64), cap)
-    points = np.concatenate(
-        (np.zeros((len(demand), 1), np.int64), points, np.full((len(demand), 1), cap, np.int64)), axis=1
+    ideal = (demand * ONE / np.maximum(eligible, 1))[pair_slot]
+    coarse = np.arange(1, 2 * STEPS + 1, dtype=np.float64) / STEPS
+    parts = [
+        np.zeros((len(pair_slot), 1)),
+        ideal[:, None] * coarse[None, :],
+        np.full((len(pair_slot), 1), cap),
+    ]
+    if centre is not None:
+        offsets = np.arange(-STEPS, STEPS + 1, dtype=np.float64) / FINE
+        parts.append(centre[:, None] + ideal[:, None] * offsets[None, :])
+    points = np.sort(np.clip(np.rint(np.concatenate(parts, axis=1)), 0, cap).astype(np.int64), axis=1)
+    widths = np.diff(points, axis=1)
+    slopes = np.rint(SLOPE * (points[:, :-1] + points[:, 1:]) / np.maximum(ideal, 1)[:, None]).astype(
+        np.int64
     )
-    widths = np.diff(points, axis=1)[pair_slot]
-    slopes = (points[:, :-1] + points[:, 1:])[pair_slot]
     pair, segment = np.nonzero(widths > 0)
     return pair.astype(np.int64), widths[pair, segment], slopes[pair, segment]
 
@@ -126,3 +180,52 @@ def _smallest_other(heap: list[int], edge: int, fractional: set[int]) -> int:
     other = heap[0]
     heapq.heappush(heap, edge)
     return other
+
+
+class MarginalDraw:
+    """Published marginals prepared once, then rounded for any seed with no solver.
+
+    ``marginals`` is the table `assign_teams` publishes in marginals mode (uscc, task_id,
+    inspector_id, department, role, probability). Each pool (a department's officers, or the
+    experts) is rounded exactly as `assign_teams` rounds it: slots in (uscc, task_id) order,
+    officers in inspector_id order, so anyone can redo a draw from the file and the seed.
+    """
+
+    _COLUMNS = ("uscc", "task_id", "inspector_id", "department", "role")
+
+    def __init__(self, marginals: pd.DataFrame) -> None:
+        frame = marginals.astype({c: str for c in self._COLUMNS})
+        pool = np.where(frame.role.to_numpy() == "expert", EXPERTS, frame.department.to_numpy())
+        keys_ = ["_pool", "uscc", "task_id", "inspector_id"]
+        self.rows = frame.assign(_pool=pool).sort_values(keys_, kind="stable").reset_index(drop=True)
+        self._pools: list[
+            tuple[str, npt.NDArray[np.int64], IntArray, npt.NDArray[np.int32], npt.NDArray[np.int32], int]
+        ] = []
+        for name, index in self.rows.groupby("_pool", sort=True).indices.items():
+            group = self.rows.iloc[index]
+            slot = pd.factorize(group.uscc + "\x1f" + group.task_id, sort=True)[0]
+            member, officers = pd.factorize(group.inspector_id, sort=True)
+            units = np.rint(group.probability.to_numpy(dtype=np.float64) * ONE).astype(np.int64)
+            rows = np.asarray(index, dtype=np.int64)
+            self._pools.append(
+                (str(name), rows, units, member.astype(np.int32), slot.astype(np.int32), len(officers))
+            )
+
+    def chosen(self, seed: str) -> npt.NDArray[np.bool_]:
+        """Which rows of ``rows`` (the marginals, sorted by pool) the seed puts in a team."""
+        out = np.zeros(len(self.rows), dtype=bool)
+        for name, rows, units, member, slot, officers in self._pools:
+            out[rows] = dependent_round(units, member, slot, officers, seed, name)
+        return out
+
+    def teams(self, seed: str) -> pd.DataFrame:
+        """The team rows the seed draws, sorted like the teams of `assign_teams`."""
+        teams = self.rows[self.chosen(seed)]
+        order = teams.assign(_r=(teams.role != "officer").astype(int))
+        order = order.sort_values(["uscc", "task_id", "_r", "department", "inspector_id"], kind="stable")
+        return order[list(self._COLUMNS)].astype(object).reset_index(drop=True)
+
+
+def draw_from_marginals(marginals: pd.DataFrame, seed: str) -> pd.DataFrame:
+    """The teams ``seed`` draws from published marginals (see `MarginalDraw`), with no solver."""
+    return MarginalDraw(marginals).teams(seed)

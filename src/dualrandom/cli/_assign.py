@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +35,16 @@ _LARGE = 5_000  # sample rows from which a progress bar is shown
     "--candidates", type=click.IntRange(min=1), help="Thin to C candidates per target (huge rosters)."
 )
 @click.option(
+    "--on", type=click.DateTime(formats=["%Y-%m-%d"]), help="Assignment date (visit date if unscheduled)."
+)
+@click.option(
     "--ledger", "ledger_url", default=None, help="Record the assignment in this ledger (needs --campaign)."
 )
 @fail_on_errors
 def assign(
     sample: str, inspectors: str, conflicts: str | None, campaign: str | None, history: str | None, seed: str,
-    output: str, mode: str | None, allow_partial: bool, candidates: int | None, ledger_url: str | None,
+    output: str, mode: str | None, allow_partial: bool, candidates: int | None, on: datetime | None,
+    ledger_url: str | None,
 ) -> None:  # fmt: skip
     """Draw inspector teams for SAMPLE under SEED; write TEAMS and TEAMS.manifest.json.
 
@@ -58,7 +63,7 @@ def assign(
     sample_frame = read_table(sample)
     options: dict[str, Any] = {
         "history": read_table(history) if history else None, "mode": mode, "allow_partial": allow_partial,
-        "candidates": candidates,
+        "candidates": candidates, "on": on.date() if on else None,
         "sources": {"sample": sample, "inspectors": inspectors, "conflicts": conflicts or "",
                     "history": history or ""},
     }  # fmt: skip

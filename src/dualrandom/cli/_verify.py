@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +136,7 @@ def verify(
             read_table(conflicts) if conflicts else None, load_campaign(campaign) if campaign else None,
             history=read_table(history) if history else None, seed=data.get("seed"), mode=data.get("mode"),
             candidates=data.get("candidates"), allow_partial=data.get("status") == "PARTIAL",
+            on=date.fromisoformat(data["on"]) if data.get("on") else None,
             sources={"sample": sample, "inspectors": inspectors, "conflicts": conflicts or "",
                      "history": history or ""},
         )  # fmt: skip

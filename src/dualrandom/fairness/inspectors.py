@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from itertools import combinations
 from typing import Any, Literal
 
@@ -34,6 +35,7 @@ __all__ = [
     "OfficerStudy",
     "TeamSampler",
     "Workload",
+    "chance_summary",
     "eligible_pairs",
     "officer_study",
     "pairings",
@@ -57,6 +59,7 @@ class TeamSampler:
     rules: Campaign | TeamRules | None
     history: pd.DataFrame | None = None
     mode: Literal["fast", "marginals"] | None = None
+    on: date | None = None
 
     def __call__(self, seed: str) -> pd.DataFrame:
         return assign_teams(
@@ -67,6 +70,7 @@ class TeamSampler:
             seed,
             history=self.history,
             mode=self.mode,
+            on=self.on,
         ).teams
 
 
@@ -77,10 +81,12 @@ def eligible_pairs(
     rules: Campaign | TeamRules | None,
     *,
     history: pd.DataFrame | None = None,
+    on: date | None = None,
 ) -> pd.DataFrame:
     """Every (target, officer) pair the recusal rules allow, with uniform ``design`` = seats/eligible.
 
-    Columns `PAIR_COLUMNS`; enforcement officers only (experts are left out).
+    Columns `PAIR_COLUMNS`; enforcement officers only (experts are left out). ``on`` is the
+    assignment date (see `assign_teams`).
     """
     spec = team_spec(rules)
     targets = normalize_sample(sample, "sample", spec.task_departments)
@@ -91,6 +97,7 @@ def eligible_pairs(
         normalize_conflicts(conflicts, "conflicts"),
         normalize_history(history, "history"),
         spec,
+        on,
     )
     parts = []
     officer_ids = roster.inspector_id.to_numpy(dtype=object)
@@ -189,6 +196,32 @@ class OfficerStudy:
             "outside": self.outside,
             "passed": self.passed,
         }
+
+
+def chance_summary(pairs: pd.DataFrame, tolerance: float = 1.05) -> dict[str, float | int | None]:
+    """Equal chances in a design (``pairs`` from `eligible_pairs`, or `with_marginals`).
+
+    Per (target, department) the ratio of the largest to the smallest ``design`` probability
+    among the eligible officers; returns the largest ratio (None when an eligible officer has
+    probability 0), the eligible pairs at 0, the slots above ``tolerance``, the largest
+    probability and the entropy -Σ p ln p of the positive probabilities.
+    """
+    if pairs.empty:
+        return {"chance_ratio_max": 1.0, "zero_probability_pairs": 0, "targets_unequal": 0,
+                "max_probability": 0.0, "entropy": 0.0}  # fmt: skip
+    design = pairs["design"].to_numpy(dtype=np.float64)
+    by_slot = pairs.assign(design=design).groupby(["uscc", "task_id", "department"], sort=False)["design"]
+    high, low = by_slot.max(), by_slot.min()
+    ratio = np.where(low > 0, high / np.where(low > 0, low, 1.0), np.inf)
+    positive = design[design > 0]
+    worst = float(ratio.max(initial=1.0))
+    return {
+        "chance_ratio_max": worst if np.isfinite(worst) else None,
+        "zero_probability_pairs": int((design == 0).sum()),
+        "targets_unequal": int((ratio > tolerance).sum()),
+        "max_probability": float(design.max()),
+        "entropy": float(-(positive * np.log(positive)).sum()),
+    }
 
 
 def officer_study(

@@ -1,0 +1,86 @@
+"""Fewer repeated officer pairs in fast mode, by swaps that keep every rule and every load.
+
+Two officers of one department who serve together on several targets form a repeated pair.
+With ``teams.avoid_repeat_pairs`` each repeat is broken where a cheap swap exists: officer b
+of a repeated pair (a, b) on target t trades places with officer c of a later target t' (then
+an earlier one), when b may inspect t', c may inspect t, neither is already in the other team,
+and the swap forms no pair that already exists. Both officers keep their loads, every team
+keeps its size and every arc used is an eligible pair, so all hard rules still hold. The swaps
+follow slot and member order only, so the result stays a pure function of seed and inputs.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from itertools import combinations
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["spread_pairs"]
+
+SEARCH = 64
+"""Targets tried per repeated pair before the repeat is left in place."""
+
+
+def spread_pairs(
+    arc_slot: npt.NDArray[np.int32], arc_member: npt.NDArray[np.int32], chosen: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.bool_]:
+    """Chosen arcs after swaps that break repeated pairs; loads and team sizes are unchanged."""
+    index = {(s, m): k for k, (s, m) in enumerate(zip(arc_slot.tolist(), arc_member.tolist(), strict=True))}
+    teams: dict[int, set[int]] = {}
+    for k in np.flatnonzero(chosen).tolist():
+        teams.setdefault(int(arc_slot[k]), set()).add(int(arc_member[k]))
+    pairs: Counter[tuple[int, int]] = Counter()
+    for team in teams.values():
+        pairs.update(combinations(sorted(team), 2))
+    slots = sorted(teams)
+    for position, t in enumerate(slots):
+        for a, b in combinations(sorted(teams[t]), 2):
+            if pairs[(a, b)] > 1 and b in teams[t] and a in teams[t]:
+                _swap_out(b, t, position, slots, teams, pairs, index)
+    out = np.zeros_like(chosen)
+    for t, team in teams.items():
+        for m in team:
+            out[index[(t, m)]] = True
+    return out
+
+
+def _swap_out(
+    b: int,
+    t: int,
+    position: int,
+    slots: list[int],
+    teams: dict[int, set[int]],
+    pairs: Counter[tuple[int, int]],
+    index: dict[tuple[int, int], int],
+) -> bool:
+    """Move ``b`` out of target ``t`` by a swap that forms no existing pair; True if one was made."""
+    here = teams[t] - {b}
+    order = slots[position + 1 :] + slots[:position]
+    for other in order[:SEARCH]:
+        there = teams[other]
+        if b in there or (other, b) not in index:
+            continue
+        for c in sorted(there - here):
+            rest = there - {c}
+            if (
+                (t, c) not in index
+                or any(pairs[_key(c, x)] for x in here)
+                or any(pairs[_key(b, y)] for y in rest)
+            ):
+                continue
+            for x in here:
+                pairs[_key(b, x)] -= 1
+                pairs[_key(c, x)] += 1
+            for y in rest:
+                pairs[_key(c, y)] -= 1
+                pairs[_key(b, y)] += 1
+            teams[t] = here | {c}
+            teams[other] = rest | {b}
+            return True
+    return False
+
+
+def _key(x: int, y: int) -> tuple[int, int]:
+    return (x, y) if x < y else (y, x)
