@@ -1,36 +1,56 @@
-"""Tickets and a tier-stratified draw for 1,000,000 entities, next to pandas' groupby sample.
+"""A tier-stratified draw of 1,000,000 entities next to pandas' groupby sample, in-process and whole.
 
-Run: ``python benchmarks/bench_draw.py [N]``. Prints the best of three runs of each step and
-the ratio to ``df.groupby("tier").sample(frac=...)`` measured in the same run. pandas' sample
-is neither verifiable nor independent of row order (docs/draw-spec.md §11); it is the
-baseline a user would otherwise reach for.
+Run: ``python benchmarks/bench_draw.py [N] [--runs R]``. In one run it prints:
+
+* in-process steps (median of R): ticket keys and `draw_sample` with the C ticket kernel and
+  with the hashlib reference path, against ``df.groupby("tier").sample(frac=...)``;
+* whole processes (median of R, wall and CPU seconds): ``dualrandom draw`` on an N-row CSV
+  (kernel, then ``DUALRANDOM_TICKET_KERNEL=off``) against a pandas script doing
+  ``read_csv`` + ``groupby("tier").sample`` + ``to_csv``.
+
+pandas' sample is neither verifiable nor independent of row order (docs/draw-spec.md §11);
+it is the baseline a user would otherwise reach for. Both ticket paths must give the same
+SAMPLE bytes (asserted).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
+import resource
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from dualrandom import kernel
 from dualrandom.draw import draw_sample
 from dualrandom.tickets import ticket_keys
 
 RATIOS = {"A": 0.01, "B": 0.03, "C": 0.10, "D": 0.30}
 SHARES = [0.4, 0.3, 0.2, 0.1]
 SEED = "63454660390103169462"
+MEAN_RATIO = float(sum(r * s for r, s in zip(RATIOS.values(), SHARES, strict=True)))
+PANDAS_SCRIPT = (
+    "import sys, pandas as pd\n"
+    "df = pd.read_csv(sys.argv[1], dtype=str)\n"
+    f"df.groupby('tier').sample(frac={MEAN_RATIO!r}, random_state=1).to_csv(sys.argv[2], index=False)\n"
+)
 
 
-def best_of(runs: int, step: Callable[[], object]) -> float:
+def median_of(runs: int, step: Callable[[], object]) -> float:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
         step()
         times.append(time.perf_counter() - start)
-    return min(times)
+    return statistics.median(times)
 
 
 def roster(n: int) -> pd.DataFrame:
@@ -39,40 +59,89 @@ def roster(n: int) -> pd.DataFrame:
     return pd.DataFrame({"uscc": [f"91420600{i:010d}" for i in range(n)], "tier": tiers})
 
 
-def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-    frame = roster(n)
+def with_kernel(enabled: bool, step: Callable[[], object]) -> Callable[[], object]:
+    def run() -> object:
+        previous = kernel.set_enabled(enabled)
+        try:
+            return step()
+        finally:
+            kernel.set_enabled(previous)
+
+    return run
+
+
+def in_process(frame: pd.DataFrame, runs: int) -> list[tuple[str, float]]:
+    """Median seconds of the in-process steps; asserts both ticket paths draw the same sample."""
     ids = frame["uscc"].tolist()
-    print(f"entities: {n:,}   cores: {os.cpu_count()}   pandas {pd.__version__}   numpy {np.__version__}")
-
     by_tier = frame.groupby("tier")
-    mean_ratio = float(sum(r * s for r, s in zip(RATIOS.values(), SHARES, strict=True)))
-    pandas_time = best_of(3, lambda: by_tier.sample(frac=mean_ratio, random_state=1))
-    pandas_per_tier = best_of(
-        3, lambda: pd.concat(g.sample(frac=RATIOS[str(t)], random_state=1) for t, g in frame.groupby("tier"))
-    )
-    keys_1 = best_of(3, lambda: ticket_keys(SEED, ids))
-    keys_2 = best_of(3, lambda: ticket_keys(SEED, ids, processes=2))
-    assert (ticket_keys(SEED, ids) == ticket_keys(SEED, ids, processes=2)).all()
-    full_draw = best_of(3, lambda: draw_sample(frame, RATIOS, SEED))
-    full_draw_2 = best_of(3, lambda: draw_sample(frame, RATIOS, SEED, processes=2))
-    result = draw_sample(frame, RATIOS, SEED)
-    assert result.sample.equals(draw_sample(frame, RATIOS, SEED, processes=2).sample)
+    fast = with_kernel(True, lambda: draw_sample(frame, RATIOS, SEED))()
+    slow = with_kernel(False, lambda: draw_sample(frame, RATIOS, SEED))()
+    assert isinstance(fast, type(slow)) and fast.sample.equals(slow.sample)  # type: ignore[attr-defined]
+    steps: dict[str, Callable[[], object]] = {
+        'pandas df.groupby("tier").sample(frac=r)': lambda: by_tier.sample(frac=MEAN_RATIO),
+        f"ticket keys, kernel ({kernel.backend()})": with_kernel(True, lambda: ticket_keys(SEED, ids)),
+        "ticket keys, hashlib reference": with_kernel(False, lambda: ticket_keys(SEED, ids)),
+        "draw_sample, kernel": with_kernel(True, lambda: draw_sample(frame, RATIOS, SEED)),
+        "draw_sample, hashlib reference": with_kernel(False, lambda: draw_sample(frame, RATIOS, SEED)),
+    }
+    return [(name, median_of(runs, step)) for name, step in steps.items()]
 
-    print(f"drawn: {len(result.sample):,} entities, reserve {len(result.reserve)}")
-    print(f"{'step':62s} {'seconds':>8s} {'x pandas':>9s}")
-    rows = [
-        ('pandas df.groupby("tier").sample(frac=r) (one ratio)', pandas_time),
-        ("pandas per-tier ratios (groupby, sample per group, concat)", pandas_per_tier),
-        ("ticket keys, 1 process (SHA-256 + numpy decimal keys)", keys_1),
-        ("ticket keys, 2 processes", keys_2),
-        ("draw_sample: check, tickets, quotas, select, digest, manifest", full_draw),
-        ("draw_sample, tickets hashed in 2 processes", full_draw_2),
-    ]
+
+def timed_process(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU (user + system, children included) seconds of one process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def whole_processes(frame: pd.DataFrame, runs: int, directory: Path) -> list[tuple[str, float, float]]:
+    """Median wall and CPU seconds of the CLI draw (both ticket paths) and of the pandas script."""
+    csv = directory / "roster.csv"
+    frame.to_csv(csv, index=False)
+    ratios = [arg for tier, r in RATIOS.items() for arg in ("--ratio", f"{tier}={r}")]
+    cli = Path(sys.executable).with_name("dualrandom")
+    commands = {
+        "pandas read_csv + groupby.sample + to_csv": ([sys.executable, "-c", PANDAS_SCRIPT, str(csv)], "on"),
+        "dualrandom draw, kernel": ([str(cli), "draw", str(csv), *ratios, "--seed", SEED], "on"),
+        "dualrandom draw, hashlib reference": ([str(cli), "draw", str(csv), *ratios, "--seed", SEED], "off"),
+    }
+    rows = []
+    for name, (command, setting) in commands.items():
+        out = directory / f"{setting}-{len(rows)}.csv"
+        full = [*command, str(out)] if "pandas" in name else [*command, "-o", str(out)]
+        env = {**os.environ, "DUALRANDOM_TICKET_KERNEL": setting}
+        timings = [timed_process(full, env) for _ in range(runs)]
+        walls, cpus = zip(*timings, strict=True)
+        rows.append((name, statistics.median(walls), statistics.median(cpus)))
+    assert (directory / "on-1.csv").read_bytes() == (directory / "off-2.csv").read_bytes()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", nargs="?", type=int, default=1_000_000, help="entities (default 1,000,000)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure; the median is shown")
+    args = parser.parse_args()
+    frame = roster(args.n)
     with open("/proc/loadavg") as load:  # other work on the machine inflates every figure
-        print(f"load average during the run: {load.read().split()[0]}")
-    for name, seconds in rows:
-        print(f"{name:62s} {seconds:8.3f} {seconds / pandas_time:9.1f}")
+        loadavg = load.read().split()[0]
+    print(f"entities: {args.n:,}   cores: {kernel.usable_cores()}   tickets: {kernel.backend()}   "
+          f"pandas {pd.__version__}   load average at start: {loadavg}")  # fmt: skip
+    steps = in_process(frame, args.runs)
+    pandas_time = steps[0][1]
+    print(f"{'in-process step (median of ' + str(args.runs) + ')':52s} {'seconds':>8s} {'x pandas':>9s}")
+    for name, seconds in steps:
+        print(f"{name:52s} {seconds:8.3f} {seconds / pandas_time:9.1f}")
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = whole_processes(frame, args.runs, Path(tmp))
+    pandas_wall, pandas_cpu = rows[0][1], rows[0][2]
+    print(f"{'whole process (median of ' + str(args.runs) + ')':52s} {'wall s':>8s} {'x pandas':>9s} "
+          f"{'CPU s':>8s} {'x pandas':>9s}")  # fmt: skip
+    for name, wall, cpu in rows:
+        print(f"{name:52s} {wall:8.2f} {wall / pandas_wall:9.2f} {cpu:8.2f} {cpu / pandas_cpu:9.2f}")
 
 
 if __name__ == "__main__":

@@ -214,7 +214,7 @@ _EXPORTS: dict[str, str] = {
 
 _SUBMODULES = frozenset(
     {
-        "assign", "atomic", "cli", "demo", "draw", "engines", "errors", "fairness", "ids", "io",
+        "assign", "atomic", "cli", "demo", "draw", "engines", "errors", "fairness", "ids", "io", "kernel",
         "ledger", "models", "protocol", "publish", "report", "results", "synth", "tickets", "verify",
     }
 )  # fmt: skip

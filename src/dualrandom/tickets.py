@@ -8,23 +8,37 @@ audits, bit for bit::
     ticket      = "0." + reversed(decimal(n) zero-padded to 64 digits)
 
 Tickets compare as strings (equivalently as decimal numbers). `ticket_keys` gives the first
-16 digits after "0." as an unsigned integer, computed in numpy from the digests; ordering by
-(key, full ticket) equals the string order of the full tickets. Only hashlib and numpy are
-used here, so a third party can read this module in one sitting (see docs/draw-spec.md).
+16 digits after "0." as an unsigned integer (`keys_from_digests` computes them in numpy from
+the digests); ordering by (key, full ticket) equals the string order of the full tickets.
+The reference path uses only hashlib and numpy, so a third party can read this module in one
+sitting (see docs/draw-spec.md). Batches go through the compiled kernel (`dualrandom.kernel`)
+when it was built: the same digests, keys and tickets, byte for byte, several times faster
+per code; without it, hashlib.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
+from .errors import DrawError
+from .kernel import available as kernel_available
+from .kernel import digests as kernel_digests
+from .kernel import keys as kernel_keys
+from .kernel import tickets as kernel_tickets
+from .kernel import usable_cores
+
 __all__ = [
     "KEY_DIGITS",
     "compare_key",
+    "digests",
+    "kernel_threads",
+    "keys_from_digests",
     "seed_digest",
     "ticket",
     "ticket_from_digest",
@@ -43,6 +57,7 @@ _LIMB_WEIGHTS = np.array([pow(2, 16 * (15 - j), _FIVE16) for j in range(16)], dt
 # Reverse the digits of every 4-digit block 0000..9999.
 _REVERSE4 = np.array([int(f"{i:04d}"[::-1]) for i in range(10_000)], dtype=np.uint64)
 _PARALLEL_MINIMUM = 200_000  # below this a second process costs more than it saves
+_THREAD_MINIMUM = 32_768  # below this the kernel hashes on one thread (starting one costs more)
 
 
 def seed_digest(seed: str) -> str:
@@ -74,19 +89,53 @@ def _digest_chunk(prefix: str, ids: Sequence[str]) -> bytes:
     return b"".join(parts)
 
 
-def digests(seed: str, ids: Iterable[str], *, processes: int = 1) -> bytes:
-    """The concatenated 32-byte digests SHA-256(seed_digest + id), in the order of ``ids``.
+_Out = TypeVar("_Out")
+_CODE_ERRORS = (TypeError, AttributeError, UnicodeEncodeError)  # a code that is not UTF-8 text
 
-    ``processes`` > 1 hashes halves in worker processes; the bytes are the same either way.
-    """
-    prefix = seed_digest(seed)
-    id_list = list(ids)
+
+def _bad_codes(error: Exception) -> DrawError:
+    return DrawError(f"ticket codes must be text with a UTF-8 form: {error}")
+
+
+def _in_kernel(step: Callable[..., _Out], seed: str, ids: Iterable[str], threads: int | None) -> _Out:
+    """Run one of the kernel's batch functions on ``ids``, mapping bad codes to `DrawError`."""
+    batch = ids if isinstance(ids, list | tuple | np.ndarray) else list(ids)
+    try:
+        return step(seed_digest(seed), batch, threads=kernel_threads(len(batch), threads))
+    except _CODE_ERRORS as error:
+        raise _bad_codes(error) from error
+
+
+def _reference_digests(prefix: str, id_list: list[str], processes: int) -> bytes:
     if processes <= 1 or len(id_list) < _PARALLEL_MINIMUM:
         return _digest_chunk(prefix, id_list)
     size = -(-len(id_list) // processes)
     chunks = [id_list[i : i + size] for i in range(0, len(id_list), size)]
     with ProcessPoolExecutor(max_workers=processes) as pool:
         return b"".join(pool.map(_digest_chunk, [prefix] * len(chunks), chunks))
+
+
+def kernel_threads(count: int, threads: int | None = None) -> int:
+    """Threads the kernel uses for ``count`` codes: ``threads``, else every core for big batches."""
+    if threads is not None:
+        return max(1, threads)
+    return usable_cores() if count >= _THREAD_MINIMUM else 1
+
+
+def digests(seed: str, ids: Iterable[str], *, processes: int = 1, threads: int | None = None) -> bytes:
+    """The concatenated 32-byte digests SHA-256(seed_digest + id), in the order of ``ids``.
+
+    With the compiled kernel the batch is hashed in C on ``threads`` threads (default: every
+    usable core from 32,768 codes on) and ``processes`` is not used; without it, the hashlib
+    loop hashes in ``processes`` worker processes when > 1. The bytes are the same on every
+    path. Raises `DrawError` if a code is not a str or has no UTF-8 form (a lone surrogate).
+    """
+    if kernel_available():
+        return _in_kernel(kernel_digests, seed, ids, threads)
+    try:
+        return _reference_digests(seed_digest(seed), list(ids), processes)
+    except _CODE_ERRORS as error:
+        raise _bad_codes(error) from error
 
 
 def keys_from_digests(buffer: bytes) -> npt.NDArray[np.uint64]:
@@ -109,13 +158,31 @@ def keys_from_digests(buffer: bytes) -> npt.NDArray[np.uint64]:
     return keys
 
 
-def ticket_keys(seed: str, ids: Iterable[str], *, processes: int = 1) -> npt.NDArray[np.uint64]:
-    """Integer keys (the first 16 ticket digits) of every id; equal keys need `tickets` to order."""
-    return keys_from_digests(digests(seed, ids, processes=processes))
+def ticket_keys(
+    seed: str, ids: Iterable[str], *, processes: int = 1, threads: int | None = None
+) -> npt.NDArray[np.uint64]:
+    """Integer keys (the first 16 ticket digits) of every id; equal keys need `tickets` to order.
+
+    The kernel computes the keys in C next to each digest (the same numbers as
+    `keys_from_digests`); the reference path hashes with hashlib and converts in numpy.
+    Raises `DrawError` as `digests` does.
+    """
+    if not kernel_available():
+        return keys_from_digests(digests(seed, ids, processes=processes))
+    return np.frombuffer(_in_kernel(kernel_keys, seed, ids, threads), dtype=np.uint64)
 
 
 def tickets(seed: str, ids: Iterable[str]) -> npt.NDArray[np.object_]:
-    """The full ticket strings of ``ids`` as an object array (one SHA-256 per id)."""
+    """The full ticket strings of ``ids`` as an object array (one SHA-256 per id).
+
+    The kernel writes the decimal digits in C; the reference path formats each digest with
+    `ticket_from_digest`. Raises `DrawError` as `digests` does.
+    """
+    if kernel_available():
+        texts = _in_kernel(kernel_tickets, seed, ids, None)
+        full = np.empty(len(texts), dtype=object)
+        full[:] = texts
+        return full
     buffer = digests(seed, ids)
     out = np.empty(len(buffer) // 32, dtype=object)
     for i in range(len(out)):

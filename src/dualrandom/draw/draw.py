@@ -124,6 +124,16 @@ def _ordered(
     return order[:count]
 
 
+def _text_at(column: pd.Series | None, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.object_] | str:
+    """The values of ``column`` at ``rows`` as text, missing as "" ("" without the column).
+
+    Only the drawn and reserve rows are converted, not the whole roster.
+    """
+    if column is None:
+        return ""
+    return column.iloc[rows].astype("string").fillna("").to_numpy(dtype=object)
+
+
 def _position(keys: npt.NDArray[np.uint64], full: str) -> str:
     """The ranking value u' of a ticket: its (shifted) key digits and the unchanged rest."""
     return f"0.{int(keys):0{KEY_DIGITS}d}{full[2 + KEY_DIGITS :]}"
@@ -152,9 +162,11 @@ def _draw_task(
     keys = ticket_keys(spec.seed, ids, processes=processes)
     if sampling.coordination is not None:
         keys = shift_keys(keys, sampling.coordination.start)
-    strata = _strata(covered, sampling.strata)
     tiers = covered["tier"].to_numpy(dtype=object)
-    stratum_codes, stratum_values = pd.factorize(strata)
+    if sampling.strata:
+        stratum_codes, stratum_values = pd.factorize(_strata(covered, sampling.strata))
+    else:  # one stratum, "": nothing to hash per row
+        stratum_codes, stratum_values = np.zeros(len(covered), dtype=np.intp), np.array([""], dtype=object)
     tier_codes, tier_values = pd.factorize(tiers)
     width = max(len(tier_values), 1)
     pair_codes, pairs = pd.factorize(stratum_codes * width + tier_codes)
@@ -191,11 +203,7 @@ def _draw_task(
         bernoulli = False
 
     departments = ";".join(spec.departments)
-    division = (
-        covered["division"].astype("string").fillna("").to_numpy(dtype=object)
-        if "division" in covered.columns
-        else None
-    )
+    division = covered["division"] if "division" in covered.columns else None
     samples: Columns = {}
     reserves: Columns = {}
     counts: list[dict[str, Any]] = []
@@ -226,26 +234,51 @@ def _draw_task(
         extend_columns(
             samples, uscc=ids[drawn], task_id=spec.task_id, tier=tier, ticket=full[: len(drawn)],
             _key=keys[drawn], stratum=stratum, departments=departments,
-            division=division[drawn] if division is not None else "",
+            division=_text_at(division, drawn),
         )  # fmt: skip
         extend_columns(
             reserves, uscc=ids[spare], task_id=spec.task_id, tier=tier, stratum=stratum,
             ticket=full[len(drawn) :], order=np.arange(1, len(spare) + 1, dtype=np.int64),
-            division=division[spare] if division is not None else "",
+            division=_text_at(division, spare),
         )  # fmt: skip
     return samples, reserves, counts
 
 
+def _by_ticket_within_ties(
+    order: npt.NDArray[np.intp], tied: npt.NDArray[np.bool_], full: npt.NDArray[np.object_]
+) -> None:
+    """Sort, in place, each run of ``order`` whose neighbours tie (``tied[i]``: i and i+1) by ticket."""
+    begins = np.flatnonzero(tied & ~np.concatenate([[False], tied[:-1]]))
+    for begin in begins.tolist():
+        end = begin
+        while end < len(tied) and tied[end]:
+            end += 1
+        run = order[begin : end + 1]
+        order[begin : end + 1] = run[np.argsort(full[run], kind="stable")]
+
+
 def rank_sample(sample: pd.DataFrame, tiers: Sequence[str], task_order: Sequence[str]) -> pd.DataFrame:
-    """Rank within task × tier by (key, full ticket) and sort by task, tier, rank."""
+    """Rank within task × tier by (key, full ticket) and sort by task, tier, rank.
+
+    One numpy sort on (task, tier, key); full tickets are compared only where 16-digit keys tie.
+    """
     if sample.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in [*SAMPLE_COLUMNS, "stratum"]})
-    sample = sample.sort_values(["task_id", "tier", "_key", "ticket"], kind="stable")
-    sample["rank"] = sample.groupby(["task_id", "tier"], sort=False).cumcount() + 1
-    sample["_task"] = sample["task_id"].map({t: i for i, t in enumerate(task_order)})
-    sample["_tier"] = sample["tier"].map({t: i for i, t in enumerate(tiers)})
-    sample = sample.sort_values(["_task", "_tier", "rank"], kind="stable")
-    return sample[[*SAMPLE_COLUMNS, "stratum"]].reset_index(drop=True)
+    task = pd.Index(list(task_order)).get_indexer(pd.Index(sample["task_id"])).astype(np.int64)
+    tier = pd.Index(list(tiers)).get_indexer(pd.Index(sample["tier"])).astype(np.int64)
+    group = task * max(len(tiers), 1) + tier
+    keys = sample["_key"].to_numpy(dtype=np.uint64)
+    order = np.lexsort((keys, group))
+    same_group = group[order][1:] == group[order][:-1]
+    tied = same_group & (keys[order][1:] == keys[order][:-1])
+    if tied.any():
+        _by_ticket_within_ties(order, tied, sample["ticket"].to_numpy(dtype=object))
+    starts = np.flatnonzero(np.concatenate([[True], ~same_group]))
+    sizes = np.diff(np.concatenate([starts, [len(order)]]))
+    rank = np.arange(len(order), dtype=np.int64) - np.repeat(starts, sizes) + 1
+    ranked = sample.iloc[order][[*SAMPLE_COLUMNS[:4], *SAMPLE_COLUMNS[5:], "stratum"]].reset_index(drop=True)
+    ranked.insert(4, "rank", rank)
+    return ranked
 
 
 def draw_tasks(
@@ -266,8 +299,9 @@ def draw_tasks(
 ) -> Draw:
     """Draw every task of ``specs`` from ``roster`` (the engine behind both public entry points).
 
-    ``source`` and ``history_source`` name the inputs in error messages; ``processes`` > 1
-    hashes tickets in worker processes (the result is the same).
+    ``source`` and ``history_source`` name the inputs in error messages. Tickets are hashed by
+    the C kernel on every core when it is built (`dualrandom.kernel`); otherwise by hashlib,
+    in ``processes`` worker processes when > 1. The result is the same on every path.
     """
     exempt = [tier for tier in sampling.tiers if sampling.ratios[tier] <= 0]
     if exempt:
