@@ -208,20 +208,6 @@ def public_manifest(manifest: Mapping[str, Any]) -> dict[str, Any]:
     if manifest.get("disclosure") == "sealed":
         return _sealed_public(manifest)
     seed = manifest["seed"]
-    keep = (
-        "kind",
-        "algorithm",
-        "ticket_recipe",
-        "campaign_id",
-        "seed",
-        "seed_digest",
-        "seed_rule",
-        "roster_digest",
-        "roster_rows",
-        "snapshot_digest",
-        "history_digest",
-        "as_of",
-    )
     strata = sorted(
         (
             {
@@ -244,7 +230,7 @@ def public_manifest(manifest: Mapping[str, Any]) -> dict[str, Any]:
         for s in manifest["substitutions"]
     ]
     return {
-        **{k: manifest.get(k) for k in keep},
+        **{k: manifest.get(k) for k in _KEEP},
         "public": True,
         "strata": strata,
         "sample": sample,
