@@ -216,6 +216,7 @@ class CampaignProtocol:
     def __init__(self, campaign: Campaign, ledger: Ledger | None = None) -> None:
         self.campaign = campaign
         self.ledger = ledger
+        self._read: tuple[LedgerHead, dict[str, list[LedgerRecord]]] | None = None
 
     @property
     def campaign_id(self) -> str:
@@ -225,8 +226,20 @@ class CampaignProtocol:
     # ---- state ---------------------------------------------------------------------------
 
     def current(self, kind: str) -> list[LedgerRecord]:
-        """The campaign's current (not superseded, not withdrawn) records of a kind."""
-        return [] if self.ledger is None else self.ledger.current(self.campaign_id, kind)
+        """The campaign's current (not superseded, not withdrawn) records of a kind.
+
+        Read once per ledger head: a step's checks parse each record (a draw manifest may be
+        megabytes) once, and any append, ours or another writer's, makes the next call read again.
+        """
+        if self.ledger is None:
+            return []
+        head = self.ledger.head()
+        if self._read is None or self._read[0] != head:
+            self._read = (head, {})
+        found = self._read[1]
+        if kind not in found:
+            found[kind] = self.ledger.current(self.campaign_id, kind)
+        return list(found[kind])
 
     def _require(self, kind: str, before: str) -> LedgerRecord:
         found = self.current(kind)
@@ -238,9 +251,8 @@ class CampaignProtocol:
 
     def recorded_sample(self) -> set[Pair]:
         """The drawn (task_id, uscc) pairs as recorded: the draw, then each substitution."""
-        assert self.ledger is not None
-        self._require("draw", "this step")
-        return recorded_sample(self.ledger, self.campaign_id)
+        draw = self._require("draw", "this step")
+        return _applied(drawn_pairs(draw.payload), [r.payload for r in self.current("substitution")])
 
     def check_sample(self, sample: pd.DataFrame, source: str = "sample") -> None:
         """Raise `LedgerMismatchError` unless ``sample`` holds exactly the recorded targets."""
@@ -841,10 +853,15 @@ def recorded_sample(ledger: Ledger, campaign_id: str) -> set[Pair]:
     """The drawn (task_id, uscc) pairs a ledger records: the current draw, then each substitution."""
     draws = ledger.current(campaign_id, "draw")
     pairs = drawn_pairs(draws[-1].payload) if draws else set()
-    for record in ledger.current(campaign_id, "substitution"):
-        task = str(record.payload["task_id"])
-        pairs.discard((task, str(record.payload["removed"])))
-        pairs.add((task, str(record.payload["added"])))
+    return _applied(pairs, [r.payload for r in ledger.current(campaign_id, "substitution")])
+
+
+def _applied(pairs: set[Pair], substitutions: list[dict[str, Any]]) -> set[Pair]:
+    """``pairs`` after each substitution (removed → added, in its task), in order."""
+    for substitution in substitutions:
+        task = str(substitution["task_id"])
+        pairs.discard((task, str(substitution["removed"])))
+        pairs.add((task, str(substitution["added"])))
     return pairs
 
 
