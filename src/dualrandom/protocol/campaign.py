@@ -19,8 +19,6 @@ Without a ledger the steps only compute and write.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -29,40 +27,30 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import pandas as pd
 
-from .errors import InputError, LedgerConflictError, LedgerError, LedgerMismatchError, PolicyError, Problem
-from .ledger import Ledger, LedgerHead, LedgerRecord
-from .ledger.records import Step, canonical_json
-from .models import Campaign
+from ..errors import LedgerConflictError, LedgerError, LedgerMismatchError, PolicyError
+from ..ledger import Ledger, LedgerHead, LedgerRecord
+from ..ledger.records import Step, canonical_json
+from ..models import Campaign
+from .outputs import write_commitment, write_draw, write_history, write_seal, write_teams
+from .recorded import (
+    Pair,
+    applied,
+    changed_keys,
+    difference,
+    drawn_pairs,
+    publication_inputs,
+    sample_pairs,
+    supersede,
+)
 
 if TYPE_CHECKING:
-    from .assign import Assignment
-    from .draw import Draw
-    from .draw.sealed import Seal
+    from ..assign import Assignment
+    from ..draw import Draw
+    from ..draw.sealed import Seal
 
-__all__ = [
-    "DEPENDENTS",
-    "CampaignProtocol",
-    "StepResult",
-    "drawn_pairs",
-    "recorded_sample",
-    "supersede",
-    "verify_against_ledger",
-    "write_commitment",
-    "write_draw",
-    "write_seal",
-    "write_teams",
-]
+__all__ = ["CampaignProtocol", "StepResult"]
 
 T = TypeVar("T")
-
-DEPENDENTS: dict[str, tuple[str, ...]] = {
-    "roster_commitment": ("seed",),
-    "seed": ("draw",),
-    "draw": ("substitution", "assignment", "results", "publication"),
-    "assignment": ("publication",),
-    "results": ("publication",),
-}
-"""The later steps that rest on each kind of record: withdraw those first."""
 
 
 @dataclass(frozen=True)
@@ -87,122 +75,6 @@ class StepResult(Generic[T]):
         if self.already_recorded:
             return f"{self.step} already recorded as record {seqs}: nothing appended"
         return f"{self.step} recorded as record {seqs}"
-
-
-Pair = tuple[str, str]
-
-
-def drawn_pairs(manifest: Mapping[str, Any]) -> set[Pair]:
-    """The (task_id, uscc) pairs a draw manifest lists as drawn (its substitutions applied)."""
-    return {(str(r["task_id"]), str(r["uscc"])) for r in manifest.get("sample", [])}
-
-
-def _pairs(sample: pd.DataFrame, source: str) -> set[Pair]:
-    missing = [c for c in ("uscc", "task_id") if c not in sample.columns]
-    if missing:
-        raise InputError(
-            [
-                Problem(source, None, c, None, "COLUMN_MISSING", f"the sample needs a {c!r} column")
-                for c in missing
-            ]
-        )
-    from .ids import normalize_ids
-
-    codes = normalize_ids(sample["uscc"].astype("string").fillna(""))
-    tasks = sample["task_id"].astype("string").fillna("").str.strip()
-    return set(zip(tasks.tolist(), codes.tolist(), strict=True))
-
-
-def _difference(found: set[Pair], recorded: set[Pair], what: str) -> str:
-    missing, extra = sorted(recorded - found), sorted(found - recorded)
-    parts = []
-    if missing:
-        shown = ", ".join(f"{u} ({t})" for t, u in missing[:5])
-        parts.append(f"{len(missing)} drawn target(s) missing (e.g. {shown})")
-    if extra:
-        shown = ", ".join(f"{u!r} ({t})" for t, u in extra[:5])
-        parts.append(f"{len(extra)} target(s) that were not drawn (e.g. {shown})")
-    hint = (
-        "; codes like '9.24206E+17' mean the file went through Excel: use the file `dualrandom draw` wrote"
-        if any("E+" in u.upper() for _, u in extra)
-        else ""
-    )
-    return f"{what}: " + "; ".join(parts) + hint
-
-
-def _changed_keys(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
-    keys = sorted(k for k in set(old) | set(new) if canonical_json(old.get(k)) != canonical_json(new.get(k)))
-    return ", ".join(keys[:8]) or "content"
-
-
-def write_commitment(commitment: Mapping[str, Any], output: str | Path | None) -> tuple[Path, ...]:
-    """Write a roster commitment as JSON (atomically); returns the paths written."""
-    if output is None:
-        return ()
-    from .atomic import write_text_atomic
-    from .draw import manifest_json
-
-    write_text_atomic(output, manifest_json(commitment))
-    return (Path(output),)
-
-
-def write_seal(seal: Seal | None, output: str | Path | None) -> tuple[Path, ...]:
-    """Write the auditor-only sealed material (the key), readable by its owner only."""
-    if seal is None or output is None:
-        return ()
-    from .atomic import write_text_atomic
-    from .draw.sealed import seal_json
-
-    path = Path(output)
-    write_text_atomic(path, seal_json(seal))
-    path.chmod(0o600)
-    return (path,)
-
-
-def _sealed_drawer(seal: Seal) -> Callable[..., Draw]:
-    from .draw.sealed import draw_sealed
-
-    def drawer(roster: Any, campaign: Campaign, seed: str, **options: Any) -> Draw:
-        return draw_sealed(roster, campaign, seed, seal, **options)
-
-    return drawer
-
-
-def write_draw(draw: Draw, output: str | Path | None) -> tuple[Path, ...]:
-    """Write SAMPLE, SAMPLE.manifest.json (auditor) and SAMPLE.public.json (no tiers), atomically.
-
-    Raises `InputError` for an output type that cannot hold a table, before anything is written.
-    """
-    if output is None:
-        return ()
-    from .atomic import write_text_atomic
-    from .draw import manifest_json, public_manifest
-    from .io.tables import check_output, write_table
-
-    path = check_output(output)
-    write_table(draw.sample, path)
-    write_text_atomic(f"{path}.manifest.json", manifest_json(draw.manifest))
-    write_text_atomic(f"{path}.public.json", manifest_json(public_manifest(draw.manifest)))
-    return path, Path(f"{path}.manifest.json"), Path(f"{path}.public.json")
-
-
-def write_teams(assignment: Assignment, output: str | Path | None) -> tuple[Path, ...]:
-    """Write TEAMS, TEAMS.marginals.csv (marginals mode) and TEAMS.manifest.json, atomically."""
-    if output is None:
-        return ()
-    from .atomic import write_text_atomic
-    from .io.tables import check_output, write_table
-
-    path = check_output(output)
-    written = [path]
-    write_table(assignment.teams, path)
-    if assignment.marginals is not None:
-        write_table(assignment.marginals, f"{path}.marginals.csv")
-        written.append(Path(f"{path}.marginals.csv"))
-    write_text_atomic(
-        f"{path}.manifest.json", json.dumps(assignment.manifest, ensure_ascii=False, indent=2) + "\n"
-    )
-    return (*written, Path(f"{path}.manifest.json"))
 
 
 class CampaignProtocol:
@@ -252,18 +124,18 @@ class CampaignProtocol:
     def recorded_sample(self) -> set[Pair]:
         """The drawn (task_id, uscc) pairs as recorded: the draw, then each substitution."""
         draw = self._require("draw", "this step")
-        return _applied(drawn_pairs(draw.payload), [r.payload for r in self.current("substitution")])
+        return applied(drawn_pairs(draw.payload), [r.payload for r in self.current("substitution")])
 
     def check_sample(self, sample: pd.DataFrame, source: str = "sample") -> None:
         """Raise `LedgerMismatchError` unless ``sample`` holds exactly the recorded targets."""
         if self.ledger is None:
             return
         recorded = self.recorded_sample()
-        found = _pairs(sample, source)
+        found = sample_pairs(sample, source)
         if found != recorded:
             draw = self._require("draw", "this step")
             raise LedgerMismatchError(
-                _difference(found, recorded, f"{source} is not the sample of draw record {draw.seq}")
+                difference(found, recorded, f"{source} is not the sample of draw record {draw.seq}")
             )
 
     def _refuse_different(self, kind: str, payload: Mapping[str, Any]) -> LedgerRecord | None:
@@ -277,7 +149,7 @@ class CampaignProtocol:
         assert self.ledger is not None
         raise LedgerConflictError(
             f"campaign {self.campaign_id!r} already recorded a different {kind} as record {last.seq} "
-            f"(it differs in: {_changed_keys(last.payload, payload)}). To replace it, withdraw it "
+            f"(it differs in: {changed_keys(last.payload, payload)}). To replace it, withdraw it "
             f"with a reason first: dualrandom ledger supersede {self.ledger.url} {last.seq} --reason TEXT"
         )
 
@@ -324,7 +196,7 @@ class CampaignProtocol:
         sealed commitment (key digest, frames, quotas), and ``seal_output`` receives the
         auditor-only sealed material (the key), readable by its owner only.
         """
-        from .draw import commitment
+        from ..draw import commitment
 
         if self.ledger is not None:
             self._require_seal(seal, "commitment")
@@ -364,7 +236,7 @@ class CampaignProtocol:
         ``seal`` the tickets are sealed (`dualrandom.draw.sealed.draw_sealed`); a campaign whose
         commitment holds a sealed commitment must be drawn with that very seal.
         """
-        from .draw import draw_campaign
+        from ..draw import draw_campaign
 
         committed = self._require("roster_commitment", "the draw") if self.ledger else None
         if committed is not None:
@@ -404,7 +276,7 @@ class CampaignProtocol:
 
         Open tickets against different ratios let anyone infer tiers (docs/draw-spec.md §12).
         """
-        from .draw.sealed import disclosure_of
+        from ..draw.sealed import disclosure_of
 
         if seal is not None or disclosure_of(self.campaign) != "sealed":
             return
@@ -420,7 +292,7 @@ class CampaignProtocol:
         self, drawer: Callable[..., Draw], committed: LedgerRecord | None, roster: Any, seed: str,
         options: Mapping[str, Any],
     ) -> Draw:  # fmt: skip
-        from .draw.sealed import SealMismatchError
+        from ..draw.sealed import SealMismatchError
 
         try:
             return drawer(roster, self.campaign, seed, **options)
@@ -458,7 +330,7 @@ class CampaignProtocol:
         )
 
     def _replay_substitutions(self, draw: Draw) -> Draw:
-        from .draw import substitute
+        from ..draw import substitute
 
         for record in self.current("substitution"):
             draw = substitute(
@@ -481,7 +353,7 @@ class CampaignProtocol:
         ``draw`` is the written draw (`dualrandom.draw.draw.restore_draw`). A substitution
         already written but not yet recorded (a run killed in between) is recorded now.
         """
-        from .draw import substitute as replace_entity
+        from ..draw import substitute as replace_entity
 
         written = list(draw.substitutions)
         recorded = [r.payload for r in self.current("substitution")]
@@ -507,7 +379,7 @@ class CampaignProtocol:
             )
         found, expected = drawn_pairs(draw.manifest), self.recorded_sample()
         if found != expected:
-            raise LedgerMismatchError(_difference(found, expected, "the sample is not the recorded draw"))
+            raise LedgerMismatchError(difference(found, expected, "the sample is not the recorded draw"))
 
     def _catch_up_substitution(
         self,
@@ -547,7 +419,7 @@ class CampaignProtocol:
 
         ``options`` go to `dualrandom.assign.assign_teams` (history, mode, allow_partial, ...).
         """
-        from .assign import assign_teams
+        from ..assign import assign_teams
 
         if self.ledger is not None:
             self._require("draw", "the assignment")
@@ -604,7 +476,7 @@ class CampaignProtocol:
             "triggered check",
             payload,
             lambda _: [] if existing else [Step(cid, "triggered_check", payload)],
-            lambda _: _write_history(history, payload, cid, history_out),
+            lambda _: write_history(history, payload, cid, history_out),
             existing[-1:],
         )
 
@@ -623,7 +495,7 @@ class CampaignProtocol:
         The same results again are "already recorded"; new results are another record.
         ``output`` receives the validated rows with ``due_on`` and ``overdue`` (as of ``as_of``).
         """
-        from .results import import_results, results_payload
+        from ..results import import_results, results_payload
 
         if self.ledger is not None:
             self._require("draw", "results")
@@ -646,9 +518,9 @@ class CampaignProtocol:
     ) -> tuple[Path, ...]:
         if output is None:
             return ()
-        from .atomic import atomic_file
-        from .publish.calendar import campaign_calendar
-        from .publish.deadlines import due_dates, overdue
+        from ..atomic import atomic_file
+        from ..publish.calendar import campaign_calendar
+        from ..publish.deadlines import due_dates, overdue
 
         calendar = campaign_calendar(self.campaign)
         due = due_dates(validated["completed_on"], self.campaign.publication.working_days, calendar)
@@ -679,7 +551,7 @@ class CampaignProtocol:
         With a ledger, the seed, the sample, the draw manifest, the teams and the results must be
         the recorded ones (`LedgerMismatchError` otherwise). Returns the bundle index.
         """
-        from .publish.run import prepare_publication
+        from ..publish.run import prepare_publication
 
         if (draw_manifest or {}).get("disclosure") != "sealed":
             self._require_seal(None, "draw to publish")
@@ -712,13 +584,13 @@ class CampaignProtocol:
             and drawn_pairs(draw_manifest) != (self.recorded_sample())
         ):
             what = "the draw manifest is not the recorded draw"
-            raise LedgerMismatchError(_difference(drawn_pairs(draw_manifest), self.recorded_sample(), what))
+            raise LedgerMismatchError(difference(drawn_pairs(draw_manifest), self.recorded_sample(), what))
         if teams is not None:
             self._check_teams(teams)
         return recorded_seed
 
     def _check_teams(self, teams: pd.DataFrame) -> None:
-        from .assign.manifest import frame_digest
+        from ..assign.manifest import frame_digest
 
         assignment = self._require("assignment", "publishing teams")
         recorded = (assignment.payload.get("outputs") or {}).get("teams")
@@ -730,7 +602,7 @@ class CampaignProtocol:
             )
 
     def _check_results(self, validated: pd.DataFrame) -> None:
-        from .results import results_payload
+        from ..results import results_payload
 
         if validated.empty:
             return  # notices before any result arrives
@@ -742,7 +614,7 @@ class CampaignProtocol:
             )
 
     def _publish(self, publication: Any, directory: str | Path) -> StepResult[dict[str, Any]]:
-        from .publish.bundle import publication_payload, write_bundle
+        from ..publish.bundle import publication_payload, write_bundle
 
         inputs = publication_inputs(publication)
         existing = [r for r in self.current("publication") if r.payload.get("inputs") == inputs]
@@ -774,120 +646,10 @@ class CampaignProtocol:
         return supersede(self.ledger, seq, reason)
 
 
-def publication_inputs(publication: Any) -> str:
-    """A digest of what a publication publishes, to recognise the same publication again."""
-    rows = publication.rows.to_json(orient="records", force_ascii=False)
-    parts = [rows, canonical_json(publication.notices), canonical_json(publication.manifest),
-             publication.published_on.isoformat()]  # fmt: skip
-    return hashlib.sha256("\x1e".join(parts).encode("utf-8")).hexdigest()
+def _sealed_drawer(seal: Seal) -> Callable[..., Draw]:
+    from ..draw.sealed import draw_sealed
 
+    def drawer(roster: Any, campaign: Campaign, seed: str, **options: Any) -> Draw:
+        return draw_sealed(roster, campaign, seed, seal, **options)
 
-def _write_history(
-    history: pd.DataFrame | None, payload: Mapping[str, str], campaign_id: str, output: str | Path | None
-) -> tuple[Path, ...]:
-    if output is None:
-        return ()
-    from .io import write_table
-
-    row = pd.DataFrame(
-        {"uscc": [payload["uscc"]], "inspected_on": [payload["inspected_on"]], "campaign_id": [campaign_id],
-         "department": [payload["department"]], "kind": ["triggered"], "inspector_id": [""]}
-    )  # fmt: skip
-    merged = row if history is None else pd.concat([history.astype("string"), row], ignore_index=True)
-    write_table(merged.drop_duplicates(ignore_index=True), output)
-    return (Path(output),)
-
-
-def supersede(ledger: Ledger, seq: int, reason: str) -> LedgerRecord:
-    """Withdraw record ``seq`` with a reason, so its step can be taken again; both stay recorded.
-
-    Refuses (`LedgerConflictError`) while a later step of the campaign rests on it (withdraw
-    that one first) and (`LedgerError`) without a reason or for an unknown record.
-    """
-    if not isinstance(reason, str) or not reason.strip():
-        raise LedgerError("superseding a record needs a reason (what was wrong, who decided)")
-    record = ledger.record(seq)
-    if record is None:
-        raise LedgerError(f"the ledger {ledger.url} has no record {seq}")
-    for kind in DEPENDENTS.get(record.kind, ()):
-        resting = ledger.current(record.campaign_id, kind)
-        if resting:
-            raise LedgerConflictError(
-                f"record {seq} ({record.kind}) has a later {kind} record resting on it "
-                f"(record {resting[-1].seq}); withdraw that first: dualrandom ledger supersede "
-                f"{ledger.url} {resting[-1].seq} --reason TEXT"
-            )
-    return ledger.supersede(seq, reason.strip())
-
-
-def verify_against_ledger(bundle: str | Path, ledger: Ledger) -> list[str]:
-    """Differences between a publication bundle and the ledger it names (empty when it agrees).
-
-    Checks that the anchored ledger head is still in the chain, that a publication record of
-    the campaign names this very bundle, and that its seed and sample are the recorded ones.
-    """
-    from .ledger import LedgerHead
-    from .publish.bundle import read_bundle_index
-
-    directory = Path(bundle)
-    index, digest = read_bundle_index(directory)
-    anchor = index.get("ledger")
-    if not isinstance(anchor, dict):
-        return ["the bundle carries no ledger anchor: it was published without --ledger"]
-    differences: list[str] = []
-    try:
-        ledger.verify([LedgerHead(int(anchor["seq"]), str(anchor["hash"]))])
-    except (LedgerError, KeyError, TypeError, ValueError) as error:
-        differences.append(f"the anchored ledger head {anchor.get('seq')} is not in the chain: {error}")
-    campaign_id = str(index.get("plan_id", ""))
-    records = ledger.current(campaign_id, "publication")
-    if not any(r.payload.get("bundle_digest") == digest for r in records):
-        differences.append(
-            f"no publication record of campaign {campaign_id!r} names this bundle ({digest[:16]}…)"
-        )
-    differences += _bundle_draw_differences(directory, ledger, campaign_id)
-    return differences
-
-
-def recorded_sample(ledger: Ledger, campaign_id: str) -> set[Pair]:
-    """The drawn (task_id, uscc) pairs a ledger records: the current draw, then each substitution."""
-    draws = ledger.current(campaign_id, "draw")
-    pairs = drawn_pairs(draws[-1].payload) if draws else set()
-    return _applied(pairs, [r.payload for r in ledger.current(campaign_id, "substitution")])
-
-
-def _applied(pairs: set[Pair], substitutions: list[dict[str, Any]]) -> set[Pair]:
-    """``pairs`` after each substitution (removed → added, in its task), in order."""
-    for substitution in substitutions:
-        task = str(substitution["task_id"])
-        pairs.discard((task, str(substitution["removed"])))
-        pairs.add((task, str(substitution["added"])))
-    return pairs
-
-
-def _bundle_draw_differences(directory: Path, ledger: Ledger, campaign_id: str) -> list[str]:
-    seeds = ledger.current(campaign_id, "seed")
-    draws = ledger.current(campaign_id, "draw")
-    if not seeds or not draws:
-        return [f"the ledger holds no current seed and draw of campaign {campaign_id!r}"]
-    try:
-        manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        return [f"manifest.json cannot be read: {error}"]
-    recorded_seed = seeds[-1].payload.get("seed")
-    if not isinstance(manifest, dict) or manifest.get("seed") != recorded_seed:
-        shown = manifest.get("seed") if isinstance(manifest, dict) else None
-        return [
-            f"the bundle publishes seed {shown!r}, the ledger recorded {recorded_seed!r} "
-            f"(record {seeds[-1].seq})"
-        ]
-    entries = manifest.get("drawn", manifest.get("sample"))
-    if not isinstance(entries, list):
-        return []
-    if not all(isinstance(e, dict) and {"uscc", "task_id"} <= set(e) for e in entries):
-        return ["manifest.json lists drawn entities without a code and a task"]
-    listed = drawn_pairs({"sample": entries})
-    recorded = recorded_sample(ledger, campaign_id)
-    if listed == recorded:
-        return []
-    return [_difference(listed, recorded, "the bundle's sample is not the recorded draw")]
+    return drawer
