@@ -352,3 +352,28 @@ def test_on_postgresql_disabled_triggers_and_deleted_records_are_caught(
     assert operator.run("ledger", "verify", url).exit_code == 0  # the chain alone looks whole
     caught = operator.run("verify", f.folder / "pg-bundle", "--ledger", url)
     assert caught.exit_code == 1 and "is not in the chain" in caught.output
+
+
+def test_results_import_lists_the_checks_still_without_a_result(
+    published: CampaignFiles, tmp_path: Path
+) -> None:
+    files = copy_campaign(published, tmp_path / "c")
+    results = pd.read_csv(files.results, dtype=str, keep_default_na=False)
+    first = results.iloc[0]
+    partial = files.folder / "partial.csv"
+    results[(results["uscc"] != first["uscc"]) | (results["task_id"] != first["task_id"])].to_csv(
+        partial, index=False
+    )
+    pending = files.folder / "pending.csv"
+    imported = Operator(files).run(
+        "results", "import", partial, "--campaign", files.campaign, "--sample", files.sample,
+        "--pending", pending,
+    )  # fmt: skip
+    assert imported.exit_code == 0, imported.output
+    waiting = pd.read_csv(pending, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    removed = results[(results["uscc"] == first["uscc"]) & (results["task_id"] == first["task_id"])]
+    assert set(zip(waiting["uscc"], waiting["task_id"], waiting["department"], strict=True)) >= set(
+        zip(removed["uscc"], removed["task_id"], removed["department"], strict=True)
+    )
+    assert f"{len(waiting)} drawn check(s) have no result yet" in imported.output
+    assert f"  - {waiting['uscc'].iloc[0]} task {waiting['task_id'].iloc[0]}" in imported.output

@@ -30,8 +30,8 @@ __all__ = [
     "columns",
     "import_results",
     "parse_dates",
+    "pending_checks",
     "read_strings",
-    "record_results",
     "result_code",
     "results_payload",
     "term",
@@ -366,6 +366,30 @@ def vocabulary_table() -> list[Mapping[str, str]]:
     return [{"code": t.code, "label": t.label, "kind": t.kind} for t in VOCABULARY]
 
 
-def record_results(ledger: Any, campaign: Campaign, results: pd.DataFrame, *, source: str = "") -> Any:
-    """Append a ``results`` record (see `results_payload`) to the campaign ledger."""
-    return ledger.append(campaign.plan.id, "results", results_payload(results, campaign, source=source))
+def pending_checks(campaign: Campaign, sample: pd.DataFrame, results: pd.DataFrame) -> pd.DataFrame:
+    """The drawn checks (entity, task, department) that have no result yet, with the task's due date.
+
+    ``sample`` is the drawn sample (``uscc``, ``task_id``), ``results`` the output of
+    `import_results`. ``completion_due`` is the task's ``completion_due`` (empty when the
+    campaign sets none). Sorted by due date, task, entity and department.
+    """
+    tasks = {t.id: t for t in campaign.tasks}
+    drawn = sample.assign(uscc=normalize_ids(sample["uscc"].astype("string").fillna("")),
+                          task_id=sample["task_id"].astype("string").str.strip())  # fmt: skip
+    checks = [
+        (str(u), str(t), d)
+        for u, t in zip(drawn["uscc"], drawn["task_id"], strict=True)
+        if str(t) in tasks
+        for d in tasks[str(t)].departments
+    ]
+    done = (
+        set(zip(*columns(results, ["uscc", "task_id", "department"]), strict=True)) if len(results) else set()
+    )
+    open_checks = sorted({c for c in checks if c not in done})
+    due = [tasks[t].completion_due for _, t, _ in open_checks]
+    frame = pd.DataFrame(open_checks, columns=["uscc", "task_id", "department"]).assign(
+        completion_due=[d.isoformat() if d is not None else "" for d in due]
+    )
+    return frame.sort_values(
+        ["completion_due", "task_id", "uscc", "department"], kind="stable", ignore_index=True
+    )

@@ -46,15 +46,21 @@ def results() -> None:
 @click.option(
     "--as-of", type=click.DateTime(["%Y-%m-%d"]), help="Flag results overdue on this date (default: today)."
 )
+@click.option(
+    "--pending", type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the drawn checks that still have no result (CSV, with each task's completion date).",
+)  # fmt: skip
 @fail_on_errors
 def import_(
-    file: Path, campaign_file: Path, sample: Path, ledger_url: str | None, output: Path | None, as_of: Any
-) -> None:
+    file: Path, campaign_file: Path, sample: Path, ledger_url: str | None, output: Path | None, as_of: Any,
+    pending: Path | None,
+) -> None:  # fmt: skip
     """Validate a results FILE (CSV/XLSX) against the campaign and the drawn sample.
 
     Prints the number of checks whose publication is overdue (due = completion + N working
     days, campaign ``publication.working_days``); -o writes the rows with ``due_on`` and ``overdue``.
     With --ledger the sample must be the recorded draw, and the results are recorded once.
+    Lists the drawn checks still without a result, and when each task is due.
     """
     from ..publish.calendar import campaign_calendar
     from ..publish.deadlines import deadlines, overdue
@@ -66,6 +72,7 @@ def import_(
             output=output, as_of=day,
         )  # fmt: skip
     validated = step.value
+    _report_pending(protocol.campaign, _table(sample), validated, pending)
     calendar = campaign_calendar(protocol.campaign)
     checked = deadlines(validated["completed_on"], protocol.campaign.publication.working_days, calendar)
     late = overdue(checked.due_on, day)
@@ -86,6 +93,26 @@ def import_(
             "installed holidays package; enter the State Council's notice in the calendar file",
             err=True,
         )
+
+
+def _report_pending(campaign: Any, sample: Any, validated: Any, path: Path | None) -> None:
+    """Print how many drawn checks have no result yet (the first ten), and write them all to ``path``."""
+    from ..atomic import atomic_file
+    from ..results import pending_checks
+
+    waiting = pending_checks(campaign, sample, validated)
+    if path is not None:
+        with atomic_file(path, suffix=".csv") as temporary:
+            waiting.to_csv(temporary, index=False, encoding="utf-8-sig")
+    if waiting.empty:
+        click.echo("every drawn check has a result")
+        return
+    click.echo(f"{len(waiting)} drawn check(s) have no result yet" + (f" (all in {path})" if path else ""))
+    for uscc, task_id, department, due_on in waiting.head(10).itertuples(index=False, name=None):
+        due = f", due {due_on}" if due_on else ""
+        click.echo(f"  - {uscc} task {task_id}, {department}{due}")
+    if len(waiting) > 10:
+        click.echo(f"  ... and {len(waiting) - 10} more (--pending FILE lists them all)")
 
 
 @click.command()
