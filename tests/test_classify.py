@@ -616,3 +616,14 @@ def test_vectorised_classification_equals_a_scalar_reading_of_the_rules() -> Non
         assert float(table.at[entity.uscc, "score"]) == pytest.approx(score, abs=0.0051), entity.uscc
         assert table.at[entity.uscc, "tier"] == tier, entity.uscc
     assert len(set(snapshot.table["tier"])) == 4  # every tier occurs, so the comparison covers them all
+
+
+def test_as_of_must_be_a_date() -> None:
+    from dualrandom.classify import classify as classify_roster
+    from dualrandom.classify import load_policy as load
+    from dualrandom.errors import PolicyError
+
+    policy = load(Path(__file__).parents[1] / "src" / "dualrandom" / "data" / "policy.toml")
+    roster = pd.DataFrame({"uscc": ["91420602MA4F1XYB0X"], "name": ["x"]})
+    with pytest.raises(PolicyError, match="as_of must be a date such as date"):
+        classify_roster(roster, None, policy, as_of="2026-11-01")  # type: ignore[arg-type]

@@ -96,9 +96,13 @@ def test_results_import_publish_report(files: Path) -> None:
     late = valid[valid["overdue"] == "True"].drop_duplicates(["uscc", "task_id", "department"])
     assert set(late["completed_on"]) == {"2026-09-20", "2026-09-21", "2026-09-22"}
     assert set(late["due_on"]) == {"2026-10-23", "2026-10-26", "2026-10-27"}
-    assert imported.output.endswith(
+    assert (
         f"{files / 'results.csv'}: {rows} result(s) for 277 check(s) are valid\n"
         f"overdue on 2026-10-28: {len(late)} check(s) past their publication deadline\n"
+    ) in imported.output
+    assert imported.output.endswith(
+        "next: publish within the deadline: `dualrandom publish --campaign C "
+        "--sample SAMPLE --results RESULTS --roster R --ledger L -o BUNDLE`\n"
     )
     published = runner.invoke(
         main,

@@ -86,3 +86,21 @@ def test_two_processes_give_the_same_keys(monkeypatch: pytest.MonkeyPatch) -> No
 
 def test_compare_key_renders_leading_zeros() -> None:
     assert T.compare_key(42) == "0.0000000000000042"
+
+
+def test_a_seed_that_is_not_text_is_a_clear_error() -> None:
+    import pandas as pd
+
+    from dualrandom.draw import draw_sample
+    from dualrandom.errors import DrawError
+
+    roster = pd.DataFrame({"uscc": ["91420602MA4F1XYB0X"], "tier": ["A"]})
+    for seed, message in (
+        (123, "the seed must be text"),
+        (b"0042", "not bytes"),
+        ("7\udcff", "no UTF-8 form"),
+    ):
+        with pytest.raises(DrawError, match=message):
+            draw_sample(roster, {"A": 0.5}, seed=seed)  # type: ignore[arg-type]
+        with pytest.raises(DrawError, match=message):
+            T.ticket(seed, "AB-130")  # type: ignore[arg-type]

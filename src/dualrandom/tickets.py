@@ -61,8 +61,20 @@ _THREAD_MINIMUM = 32_768  # below this the kernel hashes on one thread (starting
 
 
 def seed_digest(seed: str) -> str:
-    """The hex SHA-256 of the UTF-8 seed (the first step of every ticket)."""
-    return hashlib.sha256(seed.encode("utf-8")).hexdigest()
+    """The hex SHA-256 of the UTF-8 seed (the first step of every ticket).
+
+    Raises `DrawError` unless the seed is text with a UTF-8 form: a seed is read off dice or a
+    beacon as digits whose leading zeros matter, so ``123`` and ``"0123"`` must never meet.
+    """
+    if not isinstance(seed, str):
+        raise DrawError(
+            f"the seed must be text, as announced (for example '0042': leading zeros matter), "
+            f"not {type(seed).__name__} {seed!r}"
+        )
+    try:
+        return hashlib.sha256(seed.encode("utf-8")).hexdigest()
+    except UnicodeEncodeError as error:
+        raise DrawError(f"the seed {seed!r} has no UTF-8 form ({error.reason}); type it again") from None
 
 
 def ticket_from_digest(digest: bytes) -> str:
@@ -100,8 +112,9 @@ def _bad_codes(error: Exception) -> DrawError:
 def _in_kernel(step: Callable[..., _Out], seed: str, ids: Iterable[str], threads: int | None) -> _Out:
     """Run one of the kernel's batch functions on ``ids``, mapping bad codes to `DrawError`."""
     batch = ids if isinstance(ids, list | tuple | np.ndarray) else list(ids)
+    prefix = seed_digest(seed)
     try:
-        return step(seed_digest(seed), batch, threads=kernel_threads(len(batch), threads))
+        return step(prefix, batch, threads=kernel_threads(len(batch), threads))
     except _CODE_ERRORS as error:
         raise _bad_codes(error) from error
 
@@ -132,8 +145,9 @@ def digests(seed: str, ids: Iterable[str], *, processes: int = 1, threads: int |
     """
     if kernel_available():
         return _in_kernel(kernel_digests, seed, ids, threads)
+    prefix = seed_digest(seed)
     try:
-        return _reference_digests(seed_digest(seed), list(ids), processes)
+        return _reference_digests(prefix, list(ids), processes)
     except _CODE_ERRORS as error:
         raise _bad_codes(error) from error
 

@@ -14,6 +14,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from ..errors import PolicyError
 from .indicators import civil_date, day_of, indicator_values
 from .inputs import NO_DATE, day_number, prepare_inputs
 from .policy import INDICATORS, ClassificationPolicy, IndicatorSpec, policy_digest, reason_code
@@ -111,7 +112,12 @@ def classify(
     ``records`` are credit records (``uscc, kind, start_on, end_on, severity, repaired_on``),
     ``history`` past inspections (``uscc, inspected_on``); records of entities that are not
     on the roster are ignored. ``version`` labels the snapshot (default: the as-of date).
+    Raises `InputError` for bad input rows and `PolicyError` when ``as_of`` is not a date.
     """
+    if not isinstance(as_of, date):
+        raise PolicyError(
+            f"as_of must be a date such as date(2026, 11, 1), not {type(as_of).__name__} {as_of!r}"
+        )
     need_industry = "industry_risk" in policy.indicators or any(
         o.indicator == "industry_risk" for o in policy.overrides
     )

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ._common import campaign_protocol, fail_on_errors, seed_text, stderr
+from ._common import campaign_protocol, fail_on_errors, next_step, seed_text, stderr
 
 __all__ = ["assign"]
 
@@ -91,6 +91,7 @@ def assign(
     )
     if ledger_url:
         click.echo(step.describe())
+        next_step("assign")
     if result.unassigned:
         click.echo(f"{len(result.unassigned)} target(s) left unassigned:", err=True)
         for shortage in result.unassigned:

@@ -18,7 +18,15 @@ from ..errors import DualrandomError
 if TYPE_CHECKING:
     from ..protocol import CampaignProtocol
 
-__all__ = ["campaign_protocol", "console", "describe_os_error", "fail_on_errors", "seed_text", "stderr"]
+__all__ = [
+    "campaign_protocol",
+    "console",
+    "describe_os_error",
+    "fail_on_errors",
+    "next_step",
+    "seed_text",
+    "stderr",
+]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -108,3 +116,23 @@ def campaign_protocol(
         return
     with Ledger.open(ledger_url, create=create) as ledger:
         yield CampaignProtocol(campaign, ledger)
+
+
+NEXT_STEPS = {
+    "commit": "hold the seed ceremony in public, then `dualrandom draw ROSTER --campaign C --seed SEED "
+    "--ledger L` (with --seal and the same --history/--as-of when the commitment is sealed)",
+    "draw": "publish SAMPLE.public.json, then `dualrandom assign SAMPLE --inspectors I --campaign C "
+    "--seed SEED -o TEAMS --ledger L`",
+    "assign": "send the teams out; when results come in, `dualrandom results import RESULTS --campaign C "
+    "--sample SAMPLE --ledger L`",
+    "results": "publish within the deadline: `dualrandom publish --campaign C --sample SAMPLE --results "
+    "RESULTS --roster R --ledger L -o BUNDLE`",
+    "publish": "put BUNDLE online and announce its anchor; anyone checks it with `dualrandom verify BUNDLE` "
+    "(auditors: `--ledger L`)",
+}
+"""What an operator does after each recorded step (printed on stderr as ``next: …``)."""
+
+
+def next_step(step: str) -> None:
+    """Print on stderr what to do after ``step`` (a key of `NEXT_STEPS`)."""
+    click.echo(f"next: {NEXT_STEPS[step]}", err=True)

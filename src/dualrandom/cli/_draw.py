@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._common import campaign_protocol, fail_on_errors, seed_text
+from ._common import campaign_protocol, fail_on_errors, next_step, seed_text
 
 if TYPE_CHECKING:
     from ..draw import Draw
@@ -83,6 +83,8 @@ def commit(
             )  # fmt: skip
         click.echo(step.value["roster_digest"])
         click.echo(step.describe(), err=True)
+        if ledger_url:
+            next_step("commit")
         return
     from ..draw import commitment
 
@@ -232,6 +234,7 @@ def draw(
     _drawn(step.value, output)
     if ledger_url:
         click.echo(step.describe())
+        next_step("draw")
 
 
 def _residents(path: str) -> dict[str, int]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from ._common import campaign_protocol, fail_on_errors, seed_text
+from ._common import campaign_protocol, fail_on_errors, next_step, seed_text
 
 __all__ = ["publish", "report", "results"]
 
@@ -93,6 +93,8 @@ def import_(
             "installed holidays package; enter the State Council's notice in the calendar file",
             err=True,
         )
+    if ledger_url:
+        next_step("results")
 
 
 def _report_pending(campaign: Any, sample: Any, validated: Any, path: Path | None) -> None:
@@ -162,6 +164,7 @@ def publish(
     if ledger_url:
         anchor = index.get("ledger") or {}
         click.echo(f"ledger: {step.describe()}; anchored at head {anchor.get('seq')}:{anchor.get('hash')}")
+        next_step("publish")
 
 
 @click.command()
