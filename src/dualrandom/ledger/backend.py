@@ -9,18 +9,49 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..errors import LedgerIntegrityError
-from .records import LedgerHead, StoredRow
+from .records import WITHDRAWAL_PREFIX, LedgerHead, StoredRow
 
-__all__ = ["COLUMNS", "FORMAT", "Backend", "Snapshot", "WriteTransaction", "head_from"]
+__all__ = [
+    "COLUMNS",
+    "FORMAT",
+    "Backend",
+    "Snapshot",
+    "WriteTransaction",
+    "head_from",
+    "read_last",
+    "read_steps",
+]
 
 FORMAT = "dualrandom-ledger/1"
 """Stored in the ``ledger_meta`` table; names the record and hash recipe of docs/ledger.md."""
 
 COLUMNS = "seq, campaign_id, kind, payload, supersedes, reason, prev_hash, hash, recorded_at"
 """The record columns in `StoredRow` order."""
+
+
+def read_steps(
+    connection: Any, placeholder: str, campaign_id: str, kind: str
+) -> dict[int, tuple[int | None, bool]]:
+    """seq -> (supersedes, is a withdrawal) of a campaign's records of a kind, in either store.
+
+    ``placeholder`` is the driver's parameter marker (``?`` for sqlite3, ``%s`` for psycopg).
+    """
+    mark = placeholder
+    cursor = connection.execute(
+        f"SELECT seq, supersedes, payload LIKE {mark} FROM ledger_records "
+        f"WHERE campaign_id = {mark} AND kind = {mark} ORDER BY seq",
+        (WITHDRAWAL_PREFIX + "%", campaign_id, kind),
+    )
+    return {int(seq): (None if old is None else int(old), bool(flag)) for seq, old, flag in cursor}
+
+
+def read_last(connection: Any) -> StoredRow | None:
+    """The record with the highest seq (None when the ledger is empty), in either store."""
+    row = connection.execute(f"SELECT {COLUMNS} FROM ledger_records ORDER BY seq DESC LIMIT 1").fetchone()
+    return None if row is None else StoredRow(*row)
 
 
 def head_from(row: tuple[object, ...] | None) -> LedgerHead:

@@ -14,8 +14,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from ..errors import LedgerConflictError, LedgerError, MissingDependencyError
-from .backend import COLUMNS, FORMAT, head_from
-from .records import GENESIS_HASH, WITHDRAWAL_PREFIX, LedgerHead, StoredRow
+from .backend import COLUMNS, FORMAT, head_from, read_last, read_steps
+from .records import GENESIS_HASH, LedgerHead, StoredRow
 
 __all__ = ["PostgresBackend"]
 
@@ -95,18 +95,10 @@ class _Reader:
             yield StoredRow(*row)
 
     def steps(self, campaign_id: str, kind: str) -> dict[int, tuple[int | None, bool]]:
-        cursor = self._connection.execute(
-            "SELECT seq, supersedes, payload LIKE %s FROM ledger_records "
-            "WHERE campaign_id = %s AND kind = %s ORDER BY seq",
-            (WITHDRAWAL_PREFIX + "%", campaign_id, kind),
-        )
-        return {int(seq): (None if old is None else int(old), bool(flag)) for seq, old, flag in cursor}
+        return read_steps(self._connection, "%s", campaign_id, kind)
 
     def last(self) -> StoredRow | None:
-        row = self._connection.execute(
-            f"SELECT {COLUMNS} FROM ledger_records ORDER BY seq DESC LIMIT 1"
-        ).fetchone()
-        return None if row is None else StoredRow(*row)
+        return read_last(self._connection)
 
 
 class _Writer(_Reader):

@@ -14,8 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import LedgerConflictError, LedgerError
-from .backend import COLUMNS, FORMAT, head_from
-from .records import GENESIS_HASH, WITHDRAWAL_PREFIX, LedgerHead, StoredRow
+from .backend import COLUMNS, FORMAT, head_from, read_last, read_steps
+from .records import GENESIS_HASH, LedgerHead, StoredRow
 
 __all__ = ["SqliteBackend"]
 
@@ -66,18 +66,10 @@ class _Reader:
             yield StoredRow(*row)
 
     def steps(self, campaign_id: str, kind: str) -> dict[int, tuple[int | None, bool]]:
-        cursor = self._connection.execute(
-            "SELECT seq, supersedes, payload LIKE ? FROM ledger_records "
-            "WHERE campaign_id = ? AND kind = ? ORDER BY seq",
-            (WITHDRAWAL_PREFIX + "%", campaign_id, kind),
-        )
-        return {int(seq): (None if old is None else int(old), bool(flag)) for seq, old, flag in cursor}
+        return read_steps(self._connection, "?", campaign_id, kind)
 
     def last(self) -> StoredRow | None:
-        row = self._connection.execute(
-            f"SELECT {COLUMNS} FROM ledger_records ORDER BY seq DESC LIMIT 1"
-        ).fetchone()
-        return None if row is None else StoredRow(*row)
+        return read_last(self._connection)
 
 
 class _Writer(_Reader):
