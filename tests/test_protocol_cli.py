@@ -377,3 +377,22 @@ def test_results_import_lists_the_checks_still_without_a_result(
     )
     assert f"{len(waiting)} drawn check(s) have no result yet" in imported.output
     assert f"  - {waiting['uscc'].iloc[0]} task {waiting['task_id'].iloc[0]}" in imported.output
+
+
+def test_a_sealed_commitment_of_a_capped_campaign_needs_the_history(tmp_path: Path) -> None:
+    files = campaign_files(tmp_path / "c", entities=1_000)
+    f = files
+    refused = Operator(files).run(
+        "commit",
+        f.roster,
+        "-o",
+        f.commitment,
+        "--campaign",
+        f.campaign,
+        "--ledger",
+        f.ledger,
+        "--seal-out",
+        f.seal,
+    )
+    assert refused.exit_code == 2 and "give --history and --as-of" in refused.output
+    assert not f.seal.exists() and not f.commitment.exists() and not f.ledger.exists()

@@ -75,8 +75,10 @@ def commit(
         raise click.UsageError("--seal-out needs --campaign (the seal covers the campaign's tasks)")
     table = read_table(roster)
     if campaign_file:
+        from ..models import load_campaign
+
+        seal = _seal(table, load_campaign(campaign_file), seal_out, history, as_of) if seal_out else None
         with campaign_protocol(campaign_file, ledger_url, create=True) as protocol:
-            seal = _seal(table, protocol.campaign, seal_out, history, as_of) if seal_out else None
             step = protocol.commit(
                 table, output=output, snapshot_digest=snapshot_digest, strata=strata, seal=seal,
                 seal_output=seal_out,
@@ -100,6 +102,11 @@ def _seal(table: Any, campaign: Any, path: str, history: str | None, as_of: date
 
     if Path(path).exists():
         return read_seal(path)
+    if campaign.sampling.frequency_caps and not (history and as_of):
+        raise click.UsageError(
+            "this campaign has frequency caps, so the seal commits each task's frame after the caps: "
+            "give --history and --as-of, the same the draw will use"
+        )
     past = read_table(history) if history else None
     return seal_campaign(table, campaign, history=past, as_of=as_of.date() if as_of else None)
 
