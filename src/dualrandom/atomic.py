@@ -34,9 +34,7 @@ def atomic_file(path: str | Path, suffix: str = "") -> Iterator[Path]:
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    for leftover in target.parent.glob(f".{glob.escape(target.name)}.*{glob.escape(suffix or '.tmp')}"):
-        if leftover.is_file() and not leftover.is_symlink():
-            leftover.unlink(missing_ok=True)  # a killed run's temporary (a name only this makes)
+    _remove_leftovers(target, suffix or ".tmp")
     handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix or ".tmp", dir=target.parent)
     os.close(handle)
     temporary = Path(name)
@@ -101,11 +99,18 @@ def atomic_directory(
             shutil.rmtree(temporary, ignore_errors=True)
 
 
-def _remove_leftovers(target: Path) -> None:
-    """Remove the temporary siblings (``mkdtemp`` names of this function) a killed run left."""
-    for leftover in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
-        if leftover.is_dir() and not leftover.is_symlink():
+def _remove_leftovers(target: Path, suffix: str = ".tmp") -> None:
+    """Remove the temporaries a killed run left beside ``target`` (``.<name>.*<suffix>``).
+
+    Only `atomic_file` and `atomic_directory` make such names (``mkstemp``/``mkdtemp``).
+    """
+    for leftover in target.parent.glob(f".{glob.escape(target.name)}.*{glob.escape(suffix)}"):
+        if leftover.is_symlink():
+            continue
+        if leftover.is_dir():
             shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
 
 
 def _exchange(first: Path, second: Path) -> bool:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._common import campaign_protocol, fail_on_errors, next_step, seed_text
+from ._common import campaign_protocol, fail_on_errors, next_step, read_residents, seed_text
 
 if TYPE_CHECKING:
     from ..draw import Draw
@@ -234,7 +234,7 @@ def draw(
         step = protocol.draw(
             table, seed, output=output, seed_source=seed_source, drawer=campaign_draw,
             history=read_table(history) if history else None, as_of=when,
-            residents=_residents(residents) if residents else None, snapshot_digest=snapshot_digest,
+            residents=read_residents(residents) if residents else None, snapshot_digest=snapshot_digest,
             source=roster, history_source=history or "history",
             seal=read_seal(seal_file) if seal_file else None,
         )  # fmt: skip
@@ -242,32 +242,6 @@ def draw(
     if ledger_url:
         click.echo(step.describe())
         next_step("draw")
-
-
-def _residents(path: str) -> dict[str, int]:
-    """Residents per stratum from a CSV with ``stratum`` and ``residents`` columns."""
-    import pandas as pd
-
-    from ..errors import InputError, Problem
-    from ..io import read_table
-
-    people = read_table(path)
-    missing = [c for c in ("stratum", "residents") if c not in people.columns]
-    if missing:
-        raise InputError(
-            [
-                Problem(path, 1, c, None, "COLUMN_MISSING", f"the residents file needs a {c!r} column")
-                for c in missing
-            ]
-        )
-    counts = pd.to_numeric(people["residents"], errors="coerce")
-    bad = [i for i, n in enumerate(counts.tolist()) if not (n >= 0 and float(n).is_integer())]
-    if bad:
-        raise InputError(
-            [Problem(path, i + 2, "residents", str(people["residents"].iloc[i]), "RESIDENTS",
-                     "residents must be a whole number of people, 0 or more") for i in bad]
-        )  # fmt: skip
-    return {str(s): int(n) for s, n in zip(people["stratum"], counts, strict=True)}
 
 
 def _drawn(result: Draw, output: str) -> None:

@@ -66,13 +66,13 @@ def import_(
     from ..publish.deadlines import deadlines, overdue
 
     day = as_of.date() if as_of is not None else date.today()
+    drawn = _table(sample)
     with campaign_protocol(campaign_file, ledger_url) as protocol:
         step = protocol.import_results(
-            file, _table(sample), source_name=str(file), sample_source=str(sample),
-            output=output, as_of=day,
-        )  # fmt: skip
+            file, drawn, source_name=str(file), sample_source=str(sample), output=output, as_of=day
+        )
     validated = step.value
-    _report_pending(protocol.campaign, _table(sample), validated, pending)
+    _report_pending(protocol.campaign, drawn, validated, pending)
     calendar = campaign_calendar(protocol.campaign)
     checked = deadlines(validated["completed_on"], protocol.campaign.publication.working_days, calendar)
     late = overdue(checked.due_on, day)

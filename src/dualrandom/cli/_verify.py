@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from ._common import fail_on_errors
+from ._common import fail_on_errors, read_residents
 
 __all__ = ["verify"]
 
@@ -114,14 +114,9 @@ def verify(
             raise click.UsageError(
                 "verifying a draw needs --roster (the frozen roster the digest commits to)"
             )
-        people = read_table(residents) if residents else None
-        counts = (
-            {str(s): int(n) for s, n in zip(people["stratum"], people["residents"], strict=True)}
-            if people is not None
-            else None
-        )
         differences = verify_draw(
-            data, read_table(roster), history=read_table(history) if history else None, residents=counts,
+            data, read_table(roster), history=read_table(history) if history else None,
+            residents=read_residents(residents) if residents else None,
             seal=seal,
         )  # fmt: skip
         _report(differences, f"draw of {len(data.get('sample', []))} entities")

@@ -372,7 +372,7 @@ class CampaignProtocol:
         )
 
     def _check_written_draw(self, draw: Draw, recorded: list[dict[str, Any]]) -> None:
-        if [canonical_json(s) for s in draw.substitutions] != [canonical_json(s) for s in recorded]:
+        if not _same_records(draw.substitutions, recorded):
             raise LedgerMismatchError(
                 f"the sample's manifest lists {len(draw.substitutions)} substitution(s) but campaign "
                 f"{self.campaign_id!r} recorded {len(recorded)}: use the files of the recorded draw"
@@ -391,7 +391,7 @@ class CampaignProtocol:
         for record in self.current("substitution"):
             if canonical_json(record.payload) == canonical_json(written):
                 return StepResult("substitution", draw, (record,), True, write_draw(draw, output))
-        if [canonical_json(s) for s in draw.substitutions[:-1]] != [canonical_json(s) for s in recorded]:
+        if not _same_records(draw.substitutions[:-1], recorded):
             raise LedgerMismatchError(
                 f"{written['removed']} was substituted in the files but the ledger's substitutions of "
                 f"campaign {self.campaign_id!r} differ: use the files of the recorded draw"
@@ -578,13 +578,12 @@ class CampaignProtocol:
             if given is not None and given != recorded_seed:
                 raise LedgerMismatchError(self._seed_refusal(str(given), seeded))
         self.check_sample(sample)
-        if (
-            draw_manifest is not None
-            and "sample" in draw_manifest
-            and drawn_pairs(draw_manifest) != (self.recorded_sample())
-        ):
-            what = "the draw manifest is not the recorded draw"
-            raise LedgerMismatchError(difference(drawn_pairs(draw_manifest), self.recorded_sample(), what))
+        if draw_manifest is not None and "sample" in draw_manifest:
+            listed, recorded = drawn_pairs(draw_manifest), self.recorded_sample()
+            if listed != recorded:
+                raise LedgerMismatchError(
+                    difference(listed, recorded, "the draw manifest is not the recorded draw")
+                )
         if teams is not None:
             self._check_teams(teams)
         return recorded_seed
@@ -622,28 +621,33 @@ class CampaignProtocol:
         cid = self.campaign_id
         written: dict[str, Any] = {}
 
+        payload: dict[str, Any] = {}
+
         def write(head: LedgerHead | None) -> tuple[Path, ...]:
             mark = anchor if anchor is not None or head is None else {"seq": head.seq, "hash": head.hash}
             written.update(write_bundle(publication, directory, anchor=mark))
+            payload.update(publication_payload(publication, written))
+            written.update(on_time=payload["on_time"], overdue=payload["overdue"])
             return (Path(directory),)
 
         def steps(_: int) -> list[Step]:
             if existing:
                 return []
-            payload = publication_payload(publication, written)
             internal = {"inputs": inputs, "anchor": written.get("ledger"), "privacy": publication.privacy}
             return [Step(cid, "publication", {**payload, **internal})]
 
-        result = self._result("publication", written, steps, write, existing[-1:])
-        payload = publication_payload(publication, written)
-        written.update(on_time=payload["on_time"], overdue=payload["overdue"])
-        return result
+        return self._result("publication", written, steps, write, existing[-1:])
 
     def supersede(self, seq: int, reason: str) -> LedgerRecord:
         """Withdraw record ``seq`` of this campaign with a reason (see `supersede`)."""
         if self.ledger is None:
             raise LedgerError("superseding needs a ledger")
         return supersede(self.ledger, seq, reason)
+
+
+def _same_records(first: Sequence[Mapping[str, Any]], second: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether two lists of payloads are equal as the ledger stores them (canonical JSON)."""
+    return [canonical_json(p) for p in first] == [canonical_json(p) for p in second]
 
 
 def _sealed_drawer(seal: Seal) -> Callable[..., Draw]:
