@@ -12,6 +12,7 @@ from typing import Any
 from ..errors import LedgerConflictError, LedgerError, LedgerIntegrityError
 from .backend import Backend, WriteTransaction
 from .records import (
+    GENESIS_HASH,
     SINGULAR_KINDS,
     WITHDRAWAL_PREFIX,
     LedgerHead,
@@ -24,7 +25,7 @@ from .records import (
     utc_timestamp,
 )
 from .rules import StepHistory, check_request, check_supersede
-from .verify import verify_rows
+from .verify import content_problem, verify_rows
 
 __all__ = ["Ledger", "open_backend"]
 
@@ -272,23 +273,16 @@ def _checked_head(transaction: WriteTransaction) -> LedgerHead:
     """
     head = transaction.head()
     last = transaction.last()
-    found = LedgerHead(0, "0" * 64) if last is None else LedgerHead(last.seq, last.hash)
+    found = LedgerHead(0, GENESIS_HASH) if last is None else LedgerHead(last.seq, last.hash)
     if found != head:
         raise LedgerIntegrityError(
             f"the ledger head names record {head.seq} but the last record is {found.seq}: records were "
             "deleted or added behind the ledger's back; run `dualrandom ledger verify` and append nothing",
             row=min(head.seq, found.seq) + 1,
         )
-    if last is not None:
-        digest = hash_with_payload_text(
-            seq=last.seq, campaign_id=last.campaign_id, kind=last.kind, payload_text=last.payload,
-            supersedes=last.supersedes, reason=last.reason, prev_hash=last.prev_hash,
-            recorded_at=last.recorded_at,
-        )  # fmt: skip
-        if digest != last.hash:
-            raise LedgerIntegrityError(
-                f"record {last.seq} does not match its hash (edited); run `dualrandom ledger verify` "
-                "and append nothing",
-                row=last.seq,
-            )
+    problem = content_problem(last) if last is not None else None
+    if last is not None and problem is not None:
+        raise LedgerIntegrityError(
+            f"record {last.seq} {problem}; run `dualrandom ledger verify` and append nothing", row=last.seq
+        )
     return head

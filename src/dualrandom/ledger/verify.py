@@ -23,7 +23,7 @@ from .records import (
 )
 from .rules import StepHistory, check_supersede
 
-__all__ = ["verify_rows"]
+__all__ = ["content_problem", "verify_rows"]
 
 _SHOWN = 20
 
@@ -61,7 +61,7 @@ def verify_rows(
                 )
             )
         rule_problem = _rule_problem(row, steps)  # always run: it records the step for later rows
-        problem = _content_problem(row) or rule_problem
+        problem = content_problem(row) or rule_problem
         if problem is not None:
             problems.append((row.seq, f"record {row.seq} {problem}"))
         if row.seq in anchored:
@@ -95,7 +95,8 @@ def verify_rows(
     return last
 
 
-def _content_problem(row: StoredRow) -> str | None:
+def content_problem(row: StoredRow) -> str | None:
+    """What is wrong with one stored record on its own (kind, canonical payload, hash), or None."""
     if row.kind not in KINDS:
         return f"has an unknown kind {row.kind!r}: edited"
     try:
