@@ -38,6 +38,7 @@ if _typing.TYPE_CHECKING:
     )
     from .draw import Draw, commitment, draw_campaign, draw_sample, public_manifest, roster_digest, substitute
     from .errors import (
+        ArgumentError,
         DrawError,
         DualrandomError,
         InfeasibleAssignmentError,
@@ -76,6 +77,7 @@ if _typing.TYPE_CHECKING:
 __version__ = "0.1.0"
 
 __all__ = [
+    "ArgumentError",
     "Assignment",
     "Campaign",
     "CampaignProtocol",
@@ -144,6 +146,7 @@ __all__ = [
 ]
 
 _EXPORTS: dict[str, str] = {
+    "ArgumentError": "errors",
     "Assignment": "assign",
     "Campaign": "models",
     "CampaignProtocol": "protocol",
@@ -234,6 +237,8 @@ if not _typing.TYPE_CHECKING:  # hidden from mypy, which then checks every attri
                 return _importlib.import_module(f".{name}", __name__)
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
         value = getattr(_importlib.import_module(f".{module}", __name__), name)
+        if not isinstance(value, type):
+            value = _importlib.import_module("._arguments", __name__).checked(value)
         globals()[name] = value
         return value
 

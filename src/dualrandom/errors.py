@@ -3,6 +3,7 @@
 Hierarchy::
 
     DualrandomError
+    ├── ArgumentError (TypeError)        a public function was called with a wrong type
     ├── InputError (ValueError)          bad rows in a roster, history or results file
     ├── PolicyError (ValueError)         a campaign or policy file breaks a rule
     ├── DrawError                        a draw cannot be made as asked
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
+    "ArgumentError",
     "DrawError",
     "DualrandomError",
     "InfeasibleAssignmentError",
@@ -75,6 +77,12 @@ class DualrandomError(Exception):
     """
 
     exit_code = 1
+
+
+class ArgumentError(DualrandomError, TypeError):
+    """A public function was called with an argument of the wrong type (or a missing one)."""
+
+    exit_code = 2
 
 
 class InputError(DualrandomError, ValueError):

@@ -12,6 +12,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from .errors import InputError, Problem
+
 __all__ = [
     "ALPHABET",
     "WEIGHTS",
@@ -67,7 +69,13 @@ def normalize_ids(values: pd.Series | list[str]) -> pd.Series:
 
 
 def check_character(code17: str) -> str:
-    """The GB 32100-2015 check character of the first 17 characters of a USCC."""
+    """The GB 32100-2015 check character of the first 17 characters of a USCC.
+
+    Raises `InputError` unless ``code17`` is 17 characters of the code alphabet.
+    """
+    if len(code17) != 17 or any(c not in ALPHABET for c in code17):
+        problem = Problem("code", None, None, code17, "ID_FORMAT", "expected 17 characters of a USCC")
+        raise InputError([problem], summary=f"cannot compute a check character for {code17!r}")
     total = sum(ALPHABET.index(c) * w for c, w in zip(code17, WEIGHTS, strict=True))
     remainder = 31 - total % 31
     return ALPHABET[0 if remainder == 31 else remainder]

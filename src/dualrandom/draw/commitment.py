@@ -81,7 +81,10 @@ def _cells(series: pd.Series) -> pa.Array:
 
 
 def table_digest(table: pd.DataFrame, columns: Sequence[str]) -> str:
-    """SHA-256 (hex) of the canonical, row-order-independent serialisation of ``columns``."""
+    """SHA-256 (hex) of the canonical, row-order-independent serialisation of ``columns``.
+
+    Raises `InputError` when a column is missing or none is named.
+    """
     absent = [c for c in columns if c not in table.columns]
     if absent:
         problems = [
@@ -89,7 +92,8 @@ def table_digest(table: pd.DataFrame, columns: Sequence[str]) -> str:
         ]
         raise InputError(problems)
     if not columns:
-        raise ValueError("a table digest needs at least one column")
+        problem = Problem("table", None, None, None, "COLUMNS_EMPTY", "a digest needs at least one column")
+        raise InputError([problem])
     parts = [_cells(table[column]) for column in columns]
     tab = pa.scalar("\t", pa.large_string())
     lines = pc.binary_join_element_wise(*parts, tab) if len(parts) > 1 else parts[0]

@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..errors import DrawError
 from ..models import Sampling, Task
 from ..tickets import seed_digest
 from .frame import TaskSpec
@@ -203,10 +204,14 @@ def public_manifest(manifest: Mapping[str, Any]) -> dict[str, Any]:
     """The public variant: no tier per entity, cells under anonymous labels, no reserve tiers.
 
     A sealed draw (``disclosure = "sealed"``) publishes no ticket and no cell at all: per task
-    the number drawn, per drawn entity its receipt, and the pre-seed commitment.
+    the number drawn, per drawn entity its receipt, and the pre-seed commitment. Raises
+    `DrawError` when ``manifest`` is not a draw manifest.
     """
     if manifest.get("disclosure") == "sealed":
         return _sealed_public(manifest)
+    absent = sorted({"seed", "strata", "sample", "substitutions"} - set(manifest))
+    if absent:
+        raise DrawError(f"not a draw manifest: {', '.join(absent)} missing")
     seed = manifest["seed"]
     strata = sorted(
         (
