@@ -24,6 +24,7 @@ from .errors import ArgumentError
 __all__ = ["checked"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+Test = Callable[[object], bool]
 
 _PATH_TYPES = {"Path", "PurePath", "PathLike"}
 
@@ -87,9 +88,44 @@ def _hints(function: Callable[..., Any]) -> dict[str, Any]:
         return hints
 
 
-def check_arguments(function: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-    """Raise `ArgumentError` if an argument does not fit its annotation's outer type."""
+@functools.cache
+def _plan(function: Callable[..., Any]) -> tuple[inspect.Signature, tuple[tuple[str, Any, Test], ...]]:
+    """The signature and, per positional parameter in order, its name, annotation and test."""
     signature = inspect.signature(function)
+    hints = _hints(function)
+    positional = tuple(
+        (name, hints.get(name, Any), _test(hints.get(name, Any)))
+        for name, parameter in signature.parameters.items()
+        if parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD)
+    )
+    return signature, positional
+
+
+def _test(annotation: Any) -> Test:
+    """A fast test for ``annotation``: a bare ``isinstance`` for a plain class."""
+    plain = isinstance(annotation, type) and annotation not in (float, type(None))
+    if plain and annotation.__name__ not in _PATH_TYPES and not getattr(annotation, "_is_protocol", False):
+        return lambda value: isinstance(value, annotation)
+    return functools.partial(_accepts, annotation)
+
+
+def _refuse(function: Callable[..., Any], name: str, annotation: Any, value: object) -> ArgumentError:
+    expected = _expected(annotation)
+    return ArgumentError(f"{function.__name__}(): {name} must be {expected}, not {_shown(value)}")
+
+
+def check_arguments(function: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """Raise `ArgumentError` if an argument does not fit its annotation's outer type.
+
+    The common call (every required argument given by position) checks each argument in turn
+    without binding the signature.
+    """
+    signature, positional = _plan(function)
+    if not kwargs and len(args) == len(positional):
+        for (name, annotation, test), value in zip(positional, args, strict=True):
+            if not test(value):
+                raise _refuse(function, name, annotation, value)
+        return
     try:
         bound = signature.bind(*args, **kwargs)
     except TypeError as error:
@@ -100,9 +136,7 @@ def check_arguments(function: Callable[..., Any], args: tuple[Any, ...], kwargs:
         if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD) or name not in hints:
             continue
         if not _accepts(hints[name], value):
-            raise ArgumentError(
-                f"{function.__name__}(): {name} must be {_expected(hints[name])}, not {_shown(value)}"
-            )
+            raise _refuse(function, name, hints[name], value)
 
 
 def checked(function: F) -> F:
@@ -116,4 +150,3 @@ def checked(function: F) -> F:
         return function(*args, **kwargs)
 
     return typing.cast(F, wrapper)
-
