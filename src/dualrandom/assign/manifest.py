@@ -8,42 +8,42 @@ from importlib import metadata
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
+
+from ..draw.commitment import COMMITMENT_VERSION, table_digest
 
 __all__ = ["frame_digest", "versions"]
 
 
-def _cell(value: object) -> str:
-    if isinstance(value, str):
-        return value
+def _item(value: object) -> str:
+    return str(value).replace("\\", "\\\\").replace(";", "\\;")
+
+
+def _cell(value: object) -> object:
+    """A set or list cell as its sorted items joined by ';' (each ';' and '\\' escaped)."""
     if isinstance(value, frozenset | set | tuple | list):
-        return ";".join(sorted(str(v) for v in value))
-    return "" if value is None else str(value)
+        return ";".join(sorted(_item(v) for v in value))
+    return value
 
 
 def frame_digest(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> str:
-    """SHA-256 of a table written as sorted rows of 0x1F-separated cells (order-independent).
+    """``sha256:`` and the draw's `table_digest` of ``columns`` (default: all), order-independent.
 
-    The text hashed is the header line, then the rows in code-point order, joined by newlines;
-    set and list cells are their sorted items joined by ';', missing cells are empty.
+    Set and list cells are first written as their sorted items joined by ';'; every other
+    separator is escaped by the table digest itself (docs/draw-spec.md), so no two different
+    tables share a digest. A table without columns hashes the version line and an empty header.
     """
     chosen = list(columns) if columns is not None else list(frame.columns)
-    cells = []
-    for column in chosen:
-        values = frame[column]
-        if values.dtype == object:
-            text = [v if type(v) is str else _cell(v) for v in values.tolist()]
-        else:
-            text = values.astype("string").fillna("").tolist()
-        cells.append(pa.array(text, type=pa.large_string()))
-    if chosen and len(frame):
-        rows = pc.binary_join_element_wise(*cells, pa.scalar("\x1f", type=pa.large_string()))
-        lines = rows.take(pc.sort_indices(rows)).to_pylist()
-    else:
-        lines = []
-    body = "\x1f".join(chosen) + "\n" + "\n".join(lines)
-    return "sha256:" + hashlib.sha256(body.encode("utf-8")).hexdigest()
+    if not chosen:
+        return "sha256:" + hashlib.sha256(f"{COMMITMENT_VERSION}\n\n".encode()).hexdigest()
+    table = frame[chosen]
+    listed = [c for c in chosen if table[c].dtype == object and table[c].map(_is_collection).any()]
+    if listed:
+        table = table.assign(**{c: table[c].map(_cell) for c in listed})
+    return "sha256:" + table_digest(table, chosen)
+
+
+def _is_collection(value: object) -> bool:
+    return isinstance(value, frozenset | set | tuple | list)
 
 
 def versions() -> dict[str, Any]:
