@@ -20,7 +20,7 @@ from dualrandom.draw.sealed import draw_sealed, seal_campaign
 from dualrandom.models import Campaign
 from dualrandom.publish import build_publication, publish_campaign
 from dualrandom.publish.attack import tier_narrowing
-from dualrandom.publish.manifest import public_manifest
+from dualrandom.publish.manifest import results_manifest
 from dualrandom.publish.run import public_draw_manifest
 from dualrandom.results import import_results
 from dualrandom.synth import synth_city
@@ -50,7 +50,7 @@ def _attack(roster: pd.DataFrame, history: pd.DataFrame, seed: str, *, sealed: b
     else:
         draw = draw_campaign(roster, CAMPAIGN, seed, history=history, as_of=DRAWN_ON)
     draw_public = public_draw_manifest(draw.manifest)
-    manifest = public_manifest(CAMPAIGN, draw.sample, seed=seed, draw_public=draw_public)
+    manifest = results_manifest(CAMPAIGN, draw.sample, seed=seed, draw_public=draw_public)
     return tier_narrowing(manifest, CAMPAIGN, roster, draw_public=draw_public).as_dict()
 
 
@@ -83,7 +83,7 @@ def test_attack_never_reads_the_tiers(city: tuple[pd.DataFrame, pd.DataFrame]) -
     seed = "73925180462217783145"
     draw = draw_campaign(roster, CAMPAIGN, seed, history=history, as_of=DRAWN_ON)
     draw_public = public_draw_manifest(draw.manifest)
-    manifest = public_manifest(CAMPAIGN, draw.sample, seed=seed, draw_public=draw_public)
+    manifest = results_manifest(CAMPAIGN, draw.sample, seed=seed, draw_public=draw_public)
     with_tiers = tier_narrowing(manifest, CAMPAIGN, roster, draw_public=draw_public)
     shuffled = roster.assign(tier=np.random.default_rng(0).permutation(roster["tier"].to_numpy()))
     blind = tier_narrowing(manifest, CAMPAIGN, roster.drop(columns=["tier"]), draw_public=draw_public)

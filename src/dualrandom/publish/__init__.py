@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from .bundle import (
     PUBLIC_COLUMNS,
-    Publication,
+    Bundle,
     build_publication,
     csv_safe,
     read_bundle_index,
     write_bundle,
 )
 from .deadlines import due_date, due_dates, is_working_day, overdue
-from .manifest import public_manifest
+from .manifest import results_manifest
 from .privacy import mask_entity_names, mask_person
 from .run import public_draw_manifest, publish_campaign
 from .verify import verify_bundle
 
 __all__ = [
     "PUBLIC_COLUMNS",
-    "Publication",
+    "Bundle",
     "build_publication",
     "csv_safe",
     "due_date",
@@ -28,9 +28,9 @@ __all__ = [
     "mask_person",
     "overdue",
     "public_draw_manifest",
-    "public_manifest",
     "publish_campaign",
     "read_bundle_index",
+    "results_manifest",
     "verify_bundle",
     "write_bundle",
 ]

@@ -28,12 +28,12 @@ from ..results import columns
 from .attack import measure_publication
 from .calendar import campaign_calendar
 from .deadlines import due_dates
-from .manifest import public_manifest
+from .manifest import results_manifest
 from .privacy import canonical_entity_headers, clean_column, mask_entity_names
 
 __all__ = [
     "PUBLIC_COLUMNS",
-    "Publication",
+    "Bundle",
     "build_publication",
     "csv_safe",
     "file_digests",
@@ -66,7 +66,7 @@ BUNDLE_INDEX = "bundle.json"
 
 
 @dataclass(frozen=True)
-class Publication:
+class Bundle:
     """Everything a bundle holds, in memory: public rows, notices, manifest, internal status.
 
     ``rows`` is public. ``status`` is internal (due dates and overdue flags per row, for the
@@ -155,7 +155,7 @@ def build_publication(
     roster_digest: str | None = None,
     task_seeds: dict[str, str] | None = None,
     draw_manifest: dict[str, Any] | None = None,
-) -> Publication:
+) -> Bundle:
     """Assemble the public tables of a campaign's results (see `PUBLIC_COLUMNS`).
 
     ``results`` is the output of `dualrandom.results.import_results`; ``roster`` needs
@@ -271,7 +271,7 @@ def build_publication(
             for i in campaign.items
         ],
     }
-    manifest = public_manifest(
+    manifest = results_manifest(
         campaign,
         drawn,
         seed=seed,
@@ -280,7 +280,7 @@ def build_publication(
         draw_public=draw_manifest,
     )
     privacy = measure_publication(manifest, campaign, roster, draw_public=draw_manifest)
-    return Publication(rows, notices, manifest, status, published_on, draw_manifest, privacy)
+    return Bundle(rows, notices, manifest, status, published_on, draw_manifest, privacy)
 
 
 def _json_bytes(data: Any) -> bytes:
@@ -297,7 +297,7 @@ def file_digests(directory: Path) -> dict[str, str]:
     return digests
 
 
-def _write_files(publication: Publication, directory: Path, anchor: dict[str, Any] | None) -> dict[str, Any]:
+def _write_files(publication: Bundle, directory: Path, anchor: dict[str, Any] | None) -> dict[str, Any]:
     from .site import render_site  # jinja2 is needed only when a site is written
 
     rows = publication.rows
@@ -351,7 +351,7 @@ def read_bundle_index(directory: str | Path) -> tuple[dict[str, Any], str]:
 def refuse_foreign_files(directory: Path) -> None:
     """Raise `InputError` unless ``directory`` is empty or holds only a bundle published before.
 
-    Publication replaces the whole folder, so it never goes where other files live (a ledger,
+    Bundle replaces the whole folder, so it never goes where other files live (a ledger,
     a web root's other pages).
     """
     present = sorted(p.relative_to(directory).as_posix() for p in directory.rglob("*") if not p.is_dir())
@@ -379,7 +379,7 @@ def refuse_foreign_files(directory: Path) -> None:
 
 
 def write_bundle(
-    publication: Publication,
+    publication: Bundle,
     directory: str | Path,
     *,
     anchor: dict[str, Any] | None = None,
@@ -401,7 +401,7 @@ def write_bundle(
     return index
 
 
-def publication_payload(publication: Publication, index: dict[str, Any]) -> dict[str, Any]:
+def publication_payload(publication: Bundle, index: dict[str, Any]) -> dict[str, Any]:
     """The ledger payload of a publication: bundle digest, counts and per-check due dates."""
     status = publication.status
     published = [

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from ..results import columns
 
 if TYPE_CHECKING:
-    from .bundle import Publication
+    from .bundle import Bundle
 
 __all__ = ["ZH_COLUMNS", "write_downloads", "write_xlsx", "zh_table"]
 
@@ -51,7 +51,7 @@ _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
 
-def zh_table(publication: Publication, *, for_csv: bool) -> tuple[list[str], list[list[str]]]:
+def zh_table(publication: Bundle, *, for_csv: bool) -> tuple[list[str], list[list[str]]]:
     """Chinese headers and the public rows as text, list fields joined the Chinese way.
 
     ``for_csv`` prefixes cells that a spreadsheet would read as a formula by ``'`` (`csv_safe`);
@@ -148,7 +148,7 @@ def write_xlsx(
             archive.writestr(info, parts[name].encode("utf-8"), compresslevel=1)
 
 
-def write_downloads(publication: Publication, directory: Path) -> list[str]:
+def write_downloads(publication: Bundle, directory: Path) -> list[str]:
     """Write results-zh.csv (UTF-8 with BOM) and results.xlsx; returns their file names."""
     header, body = zh_table(publication, for_csv=True)
     with open(directory / "results-zh.csv", "w", encoding="utf-8", newline="") as handle:

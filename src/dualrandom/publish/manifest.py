@@ -17,10 +17,10 @@ from ..draw.manifest import TICKET_RECIPE
 from ..models import Campaign
 from ..results import columns
 
-__all__ = ["public_manifest", "sealed_manifest"]
+__all__ = ["results_manifest", "sealed_manifest"]
 
 
-def public_manifest(
+def results_manifest(
     campaign: Campaign,
     sample: pd.DataFrame,
     *,

@@ -9,12 +9,12 @@ from typing import Any
 
 import pandas as pd
 
-from ..draw.manifest import public_manifest as draw_public_manifest
+from ..draw.manifest import public_manifest
 from ..errors import PolicyError
 from ..ledger import Ledger
 from ..models import Campaign
 from ..results import import_results
-from .bundle import Publication, build_publication
+from .bundle import Bundle, build_publication
 
 __all__ = ["prepare_publication", "public_draw_manifest", "publish_campaign"]
 
@@ -23,7 +23,7 @@ def public_draw_manifest(draw_manifest: Mapping[str, Any]) -> dict[str, Any]:
     """The draw's own public variant (`dualrandom.draw.manifest.public_manifest`): no tiers."""
     if draw_manifest.get("public"):
         return dict(draw_manifest)
-    return draw_public_manifest(draw_manifest)
+    return public_manifest(draw_manifest)
 
 
 def prepare_publication(
@@ -37,7 +37,7 @@ def prepare_publication(
     draw_manifest: Mapping[str, Any] | None = None,
     teams: pd.DataFrame | None = None,
     inspectors: pd.DataFrame | None = None,
-) -> tuple[Publication, pd.DataFrame]:
+) -> tuple[Bundle, pd.DataFrame]:
     """Validate the results and build the publication in memory (nothing written).
 
     ``draw_manifest`` (the draw's full manifest, SAMPLE.manifest.json) supplies the seed, the

@@ -23,7 +23,7 @@ from ..results import VOCABULARY, columns
 from .downloads import write_downloads
 
 if TYPE_CHECKING:
-    from .bundle import Publication
+    from .bundle import Bundle
 
 __all__ = ["check_data", "embed_json", "notice_view", "render_site", "site_data"]
 
@@ -55,7 +55,7 @@ def _labels(combinations: set[str]) -> list[str]:
     return labels + sorted(present - set(labels))
 
 
-def site_data(publication: Publication) -> dict[str, Any]:
+def site_data(publication: Bundle) -> dict[str, Any]:
     """The results in the compact form site.js reads: lookup tables plus one record per visit.
 
     A visit is ``[uscc, name, task, [[authority, completed_on, items, [results], inspectors], ...]]``
@@ -97,7 +97,7 @@ def _thresholds(task: Mapping[str, Any]) -> list[str] | None:
     return shown if shown and len(shown) == len(values) else None
 
 
-def check_data(publication: Publication) -> dict[str, Any]:
+def check_data(publication: Bundle) -> dict[str, Any]:
     """What the page's own-draw check needs from the public manifest, per task.
 
     ``seed`` is the task's ticket seed; ``thresholds`` is None when the manifest publishes
@@ -152,7 +152,7 @@ def _observed(dates: list[str]) -> str:
     return f"{shown[0]} 至 {shown[-1]}（据已公示结果的完成日期）" if shown else "未公布"
 
 
-def notice_view(publication: Publication) -> dict[str, Any]:
+def notice_view(publication: Bundle) -> dict[str, Any]:
     """抽查时间, 对象范围 and the objection (异议) contact as the page shows them.
 
     Read from the notices when they carry ``plan.period`` (text or ``{start, end}``),
@@ -194,7 +194,7 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def render_site(publication: Publication, directory: Path) -> None:
+def render_site(publication: Bundle, directory: Path) -> None:
     """Write index.html, site.js, site.css and the downloads for people into ``directory``."""
     template = _environment().get_template("site.html")
     html = template.render(
