@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 from ..atomic import write_bytes_atomic, write_text_atomic
 from ..errors import InputError, PolicyError, Problem, VerificationError
 from ..ids import normalize_ids
+from ..jsontext import stable_json
 from .policy import ClassificationPolicy, parse_policy, policy_digest
 
 __all__ = [
@@ -166,7 +167,7 @@ def save_snapshot(snapshot: ClassificationSnapshot, path: str | Path) -> Path:
     """Write the snapshot as Parquet (``path``) and its JSON sidecar, both atomically."""
     target = Path(path)
     write_bytes_atomic(target, _parquet_bytes(snapshot))
-    sidecar = json.dumps(snapshot.metadata(), sort_keys=True, ensure_ascii=False, indent=2) + "\n"
+    sidecar = stable_json(snapshot.metadata())
     write_text_atomic(sidecar_path(target), sidecar)
     return target
 

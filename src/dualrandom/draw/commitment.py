@@ -55,6 +55,13 @@ def _scalar_text(value: Any) -> str:
     return str(value).strip()
 
 
+def _all_text(series: pd.Series) -> bool:
+    """Whether every present value is text (a string dtype, or objects that are all ``str``)."""
+    if series.dtype != object:
+        return pd.api.types.is_string_dtype(series.dtype)
+    return pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty")
+
+
 def canonical_text(series: pd.Series) -> pd.Series:
     """Each value as the text it stands for, whatever dtype pandas gave the column.
 
@@ -62,7 +69,7 @@ def canonical_text(series: pd.Series) -> pd.Series:
     column as float), dates are YYYY-MM-DD, surrounding spaces are removed.
     """
     text: pd.Series
-    if pd.api.types.is_string_dtype(series.dtype) and series.dtype != object:
+    if _all_text(series):
         text = series.astype("string").fillna("").str.strip()
     elif pd.api.types.is_datetime64_any_dtype(series.dtype):
         text = series.dt.strftime("%Y-%m-%d").astype("string").fillna("")

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import DrawError
+from ..jsontext import stable_json
 from ..models import Sampling, Task
 from ..tickets import seed_digest
 from .frame import TaskSpec
@@ -245,4 +246,4 @@ def public_manifest(manifest: Mapping[str, Any]) -> dict[str, Any]:
 
 def manifest_json(manifest: Mapping[str, Any]) -> str:
     """The manifest as stable, human-readable JSON (sorted keys, UTF-8, trailing newline)."""
-    return json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    return stable_json(manifest)

@@ -32,6 +32,7 @@ import pandas as pd
 
 from ..errors import DrawError, PolicyError
 from ..ids import normalize_ids
+from ..jsontext import stable_json
 from ..models import Campaign, Sampling
 from ..tickets import ticket
 from .commitment import commitment_columns, history_digest, roster_digest
@@ -393,7 +394,7 @@ def seal_json(seal: Seal) -> str:
         "commitment": seal.commitment,
         "commitment_digest": seal.digest,
     }
-    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    return stable_json(data)
 
 
 def load_seal(data: Mapping[str, Any]) -> Seal:

@@ -27,6 +27,7 @@ from ..classify.inputs import prepare_inputs
 from ..classify.snapshot import FORMAT, TEXT_COLUMNS, sidecar_path, text_parts
 from ..errors import InputError, Problem
 from ..ids import normalize_ids
+from ..jsontext import stable_json
 from ._commit import stream_digest
 from ._runtime import Progress, dask_client, delayed, gather, require_dask
 from ._tablesort import write_sorted
@@ -240,7 +241,7 @@ def classify_dask(
     result = DaskClassification(target, label, as_of, policy, policy_sha, digest, rows, totals)
     write_text_atomic(
         sidecar_path(target),
-        json.dumps(_metadata(result), sort_keys=True, ensure_ascii=False, indent=2) + "\n",
+        stable_json(_metadata(result)),
     )
     return result
 
