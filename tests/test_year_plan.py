@@ -88,7 +88,9 @@ def test_batches_must_exist_and_go_forward() -> None:
         parse_campaign(data)
 
 
-def test_two_tasks_drawing_one_entity_make_one_visit(tmp_path: Path, roster: pd.DataFrame, city: object) -> None:
+def test_two_tasks_drawing_one_entity_make_one_visit(
+    tmp_path: Path, roster: pd.DataFrame, city: object
+) -> None:
     campaign = parse_campaign(year_campaign())
     inspectors = city.inspectors  # type: ignore[attr-defined]
     with Ledger.open(tmp_path / "l.sqlite") as ledger:
@@ -187,7 +189,8 @@ def test_a_warnings_list_reports_every_bad_row() -> None:
     campaign = parse_campaign(year_campaign())
     table = pd.DataFrame(
         {"uscc": ["91350100M000100Y43", "not-a-code", "91350100M000100Y43", ""],
-         "reason_1": ["风险预警", "", "风险预警", "x"], "inspected_on": ["2026-04-10", "2026-04-10", "soon", ""]}
+         "reason_1": ["风险预警", "", "风险预警", "x"],
+         "inspected_on": ["2026-04-10", "2026-04-10", "soon", ""]}
     )  # fmt: skip
     from dualrandom.errors import InputError
 

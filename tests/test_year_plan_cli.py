@@ -13,7 +13,7 @@ import pytest
 from _campaign import Operator, campaign_files, ledger_kinds
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "campaign.toml"
-BATCHES = '''
+BATCHES = """
 [[plan.batches]]
 id = "B1"
 drawn_on = 2026-03-02
@@ -25,13 +25,15 @@ drawn_on = 2026-06-01
 [[plan.batches]]
 id = "B3"
 drawn_on = 2026-09-01
-'''
+"""
 
 
 def year_file(folder: Path) -> Path:
     """The example joint campaign as an annual plan of three batches with open tickets."""
     text = EXAMPLE.read_text(encoding="utf-8")
-    text = text.replace('authority = "襄阳市市场监督管理局"\n', 'authority = "襄阳市市场监督管理局"\n' + BATCHES)
+    text = text.replace(
+        'authority = "襄阳市市场监督管理局"\n', 'authority = "襄阳市市场监督管理局"\n' + BATCHES
+    )
     text = text.replace("A = 0.01\nB = 0.03", "A = 0.05\nB = 0.10")
     text = text.replace("[publication]\n", '[publication]\ndisclosure = "open"\n')
     path = folder / "year.toml"
@@ -104,20 +106,23 @@ def test_an_operator_runs_the_year(year: tuple[Operator, Path]) -> None:
 
     teams = work / "B2-teams.csv"
     done = op.run("assign", work / "B2.csv", "--inspectors", f.inspectors, "--conflicts", f.conflicts,
-                  "--campaign", plan, "--seed", "22222", "-o", teams, "--ledger", ledger, "--batch", "B2")  # fmt: skip
+                  "--campaign", plan, "--seed", "22222", "-o", teams, "--ledger", ledger,
+                  "--batch", "B2")  # fmt: skip
     assert done.exit_code == 0, done.output
     assert "visit" in pd.read_csv(teams, dtype=str, encoding="utf-8-sig").columns
 
     from dualrandom.synth.results import synth_results
 
     synth_results(b2, seed="22222", start=date(2026, 6, 3)).to_csv(work / "B2-results.csv", index=False)
-    done = op.run("results", "import", work / "B2-results.csv", "--campaign", plan, "--sample", work / "B2.csv",
-                  "--ledger", ledger, "--as-of", "2026-06-30", "--batch", "B2")  # fmt: skip
+    done = op.run("results", "import", work / "B2-results.csv", "--campaign", plan,
+                  "--sample", work / "B2.csv", "--ledger", ledger, "--as-of", "2026-06-30",
+                  "--batch", "B2")  # fmt: skip
     assert done.exit_code == 0, done.output
     bundle = work / "bundle-B2"
-    done = op.run("publish", "--campaign", plan, "--sample", work / "B2.csv", "--results", work / "B2-results.csv",
-                  "--roster", f.roster, "--teams", teams, "--inspectors", f.inspectors, "--published-on",
-                  "2026-06-30", "--ledger", ledger, "-o", bundle, "--batch", "B2")  # fmt: skip
+    done = op.run("publish", "--campaign", plan, "--sample", work / "B2.csv",
+                  "--results", work / "B2-results.csv", "--roster", f.roster, "--teams", teams,
+                  "--inspectors", f.inspectors, "--published-on", "2026-06-30", "--ledger", ledger,
+                  "-o", bundle, "--batch", "B2")  # fmt: skip
     assert done.exit_code == 0, done.output
     done = op.run("verify", bundle, "--ledger", ledger)
     assert done.exit_code == 0, done.output

@@ -198,7 +198,9 @@ class Plan(StrictModel):
         if self.batches_in_order and days != sorted(days):
             raise ValueError("batches are drawn in order: their drawn_on dates must not go back in time")
         if self.batches and "/" in self.id:
-            raise ValueError(f"a plan with batches records them as '{self.id}/<batch>': its id may not hold '/'")
+            raise ValueError(
+                f"a plan with batches records them as '{self.id}/<batch>': its id may not hold '/'"
+            )
         return self
 
     def batch(self, batch_id: str) -> Batch:

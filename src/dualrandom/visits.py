@@ -74,7 +74,8 @@ def checks_per_entity(table: pd.DataFrame, codes: pd.Series, dates: pd.Series, i
     visits = pd.DataFrame(
         {"uscc": codes.to_numpy(), "day": dates.dt.normalize().to_numpy(), "visit": key.to_numpy()}
     )[inside]
-    return visits.drop_duplicates()["uscc"].value_counts()
+    counted: pd.Series = visits.drop_duplicates()["uscc"].value_counts()
+    return counted
 
 
 def batch_campaign(campaign: Campaign, batch: str) -> Campaign:

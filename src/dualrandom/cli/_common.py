@@ -98,14 +98,20 @@ def seed_text(context: click.Context, parameter: click.Parameter, value: str | N
 
 
 batch_option = click.option(
-    "--batch", default=None, help="The batch of the annual plan (an id of [[plan.batches]], or of triggered checks)."
+    "--batch",
+    default=None,
+    help="The batch of the annual plan (an id of [[plan.batches]], or of triggered checks).",
 )
 """The ``--batch`` option of every step taken per batch (draw, trigger, assign, results, publish)."""
 
 
 @contextmanager
 def campaign_protocol(
-    campaign_file: str | Path | None, ledger_url: str | None, *, create: bool = False, batch: str | None = None
+    campaign_file: str | Path | None,
+    ledger_url: str | None,
+    *,
+    create: bool = False,
+    batch: str | None = None,
 ) -> Iterator[CampaignProtocol]:
     """The protocol of the campaign in ``campaign_file`` (its ``batch``), on the ledger at ``ledger_url``.
 

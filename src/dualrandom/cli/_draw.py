@@ -378,7 +378,12 @@ def _trigger_one(
         raise click.BadParameter(f"{uscc!r}: {check.message(0)}", param_hint="'USCC'")
     with campaign_protocol(campaign_file, ledger_url) as protocol:
         step = protocol.trigger(
-            str(check.normalized.iloc[0]), department, day.date(), reason, history=past, history_out=history_out
+            str(check.normalized.iloc[0]),
+            department,
+            day.date(),
+            reason,
+            history=past,
+            history_out=history_out,
         )
     click.echo(f"triggered check of {step.value['uscc']}: {step.describe()}; outside the random quota")
 
@@ -398,5 +403,10 @@ def _trigger_list(
             read_table(from_file), protocol.campaign, task_id=task_id, department=department,
             on=day.date() if day else None, reason=reason, source=from_file,
         )  # fmt: skip
-        step = protocol.trigger_many(checks, task_id=task_id, history=past, history_out=history_out, output=output)
-    click.echo(f"{len(step.value)} triggered check(s) from {Path(from_file).name}: {step.describe()}; outside the random quota")
+        step = protocol.trigger_many(
+            checks, task_id=task_id, history=past, history_out=history_out, output=output
+        )
+    click.echo(
+        f"{len(step.value)} triggered check(s) from {Path(from_file).name}: {step.describe()}; "
+        "outside the random quota"
+    )

@@ -119,7 +119,9 @@ class CampaignProtocol:
         """Refuse a step of a plan in batches that does not name its batch."""
         if self.batch is None and self.plan.plan.batches:
             listed = ", ".join(b.id for b in self.plan.plan.batches)
-            raise PolicyError(f"plan {self.plan_id!r} is drawn in batches ({listed}): name the batch (--batch)")
+            raise PolicyError(
+                f"plan {self.plan_id!r} is drawn in batches ({listed}): name the batch (--batch)"
+            )
 
     # ---- state ---------------------------------------------------------------------------
 
@@ -145,7 +147,11 @@ class CampaignProtocol:
             return []
         prefix = f"{self.plan_id}/"
         owners = {r.campaign_id for r in self.ledger.records(kind="seed")}
-        found = [self.ledger.current(o, "seed") for o in sorted(owners) if o == self.plan_id or o.startswith(prefix)]
+        found = [
+            self.ledger.current(o, "seed")
+            for o in sorted(owners)
+            if o == self.plan_id or o.startswith(prefix)
+        ]
         return [record for records in found for record in records]
 
     def _require(self, kind: str, before: str) -> LedgerRecord:
@@ -178,7 +184,11 @@ class CampaignProtocol:
         found = sample_pairs(sample, source)
         if found != recorded:
             draws = self.current("draw")
-            what = f"draw record {draws[-1].seq}" if draws else f"triggered checks record {self.current('triggered_check')[-1].seq}"
+            what = (
+                f"draw record {draws[-1].seq}"
+                if draws
+                else f"triggered checks record {self.current('triggered_check')[-1].seq}"
+            )
             raise LedgerMismatchError(difference(found, recorded, f"{source} is not the sample of {what}"))
 
     def _refuse_different(self, kind: str, payload: Mapping[str, Any]) -> LedgerRecord | None:
@@ -336,7 +346,8 @@ class CampaignProtocol:
         if seal is not None:
             raise PolicyError(
                 f"batch {batch.id!r}: a plan in batches draws open tickets (its later frames depend on "
-                'earlier draws, which a seal committed before the first seed cannot know); set disclosure = "open"'
+                "earlier draws, which a seal committed before the first seed cannot know); "
+                'set disclosure = "open"'
             )
         given = options.get("as_of")
         if given is not None and given != batch.drawn_on:
@@ -576,7 +587,11 @@ class CampaignProtocol:
         view, targets, joint = visit_targets(sample, self.campaign, self.plan_id, self.batch)
         solved = assign_teams(targets.drop(columns="visit"), inspectors, conflicts, view, seed, **options)
         teams = expand_teams(solved.teams, targets, joint, self.campaign)
-        outputs = {**solved.manifest.get("outputs", {}), "teams": frame_digest(teams.fillna("")), "rows": len(teams)}
+        outputs = {
+            **solved.manifest.get("outputs", {}),
+            "teams": frame_digest(teams.fillna("")),
+            "rows": len(teams),
+        }
         visits = {"version": VISIT_VERSION, "count": len(targets),
                   "joint": int((targets["task_id"].str.contains("+", regex=False)).sum())}  # fmt: skip
         manifest = {**solved.manifest, "outputs": outputs, "batch": self.batch, "visits": visits}
@@ -639,11 +654,20 @@ class CampaignProtocol:
         task = self.campaign.task(task_id)
         listed = checks.sort_values("uscc", kind="stable", ignore_index=True)
         visits = visit_ids(self.plan_id, self.batch, listed["uscc"].tolist())
-        entries = [{**row, "visit": visit} for row, visit in zip(listed.to_dict(orient="records"), visits, strict=True)]
+        entries = [
+            {**{str(k): str(v) for k, v in row.items()}, "visit": visit}
+            for row, visit in zip(listed.to_dict(orient="records"), visits, strict=True)
+        ]
         payload = {"task_id": task.id, "count": len(entries), "checks": entries}
-        existing = [r for r in self.current("triggered_check") if canonical_json(r.payload) == canonical_json(payload)]
+        existing = [
+            r for r in self.current("triggered_check") if canonical_json(r.payload) == canonical_json(payload)
+        ]
         targets = listed.assign(
-            task_id=task.id, departments=";".join(task.departments), division="", visit=visits, kind="triggered"
+            task_id=task.id,
+            departments=";".join(task.departments),
+            division="",
+            visit=visits,
+            kind="triggered",
         )
         cid = self.campaign_id
         return self._result(

@@ -22,10 +22,10 @@ _DATES = ("inspected_on", "on", "date")
 _REASONS = ("reason", "reason_1")
 
 
-def _column(table: pd.DataFrame, names: tuple[str, ...]) -> pd.Series | None:
+def _column(table: pd.DataFrame, names: tuple[str, ...]) -> list[str] | None:
     for name in names:
         if name in table.columns:
-            return table[name].astype("string").fillna("").str.strip()
+            return [str(v) for v in table[name].astype("string").fillna("").str.strip().tolist()]
     return None
 
 
@@ -59,7 +59,9 @@ def triggered_checks(
     """
     task, default_department = _task_department(campaign, task_id, department)
     if "uscc" not in table.columns:
-        raise InputError([Problem(source, None, "uscc", None, "COLUMN_MISSING", "the list needs a 'uscc' column")])
+        raise InputError(
+            [Problem(source, None, "uscc", None, "COLUMN_MISSING", "the list needs a 'uscc' column")]
+        )
     checked = validate_ids(table["uscc"].astype("string").fillna("").tolist())
     codes = checked.normalized.astype(str).tolist()
     days = _column(table, _DATES)
@@ -77,18 +79,24 @@ def triggered_checks(
             message = f"the entity is listed twice (first at row {seen[code]}): one triggered check each"
             problems.append(Problem(source, row, "uscc", code, "ID_DUPLICATE", message))
         seen.setdefault(code, row)
-        day = _day(days.iat[position] if days is not None else "", on)
+        day = _day(days[position] if days is not None else "", on)
         if day is None:
-            shown = days.iat[position] if days is not None else ""
-            problems.append(Problem(source, row, "inspected_on", shown, "DATE_INVALID", "not a date (use YYYY-MM-DD)"))
-        why = (reasons.iat[position] if reasons is not None else "") or (reason or "").strip()
+            shown = days[position] if days is not None else ""
+            problems.append(
+                Problem(source, row, "inspected_on", shown, "DATE_INVALID", "not a date (use YYYY-MM-DD)")
+            )
+        why = (reasons[position] if reasons is not None else "") or (reason or "").strip()
         if not why:
-            problems.append(Problem(source, row, "reason", "", "REASON_EMPTY", "say why (风险预警, complaint, case lead)"))
-        who = (departments.iat[position] if departments is not None else "") or default_department
+            problems.append(
+                Problem(source, row, "reason", "", "REASON_EMPTY", "say why (风险预警, complaint, case lead)")
+            )
+        who = (departments[position] if departments is not None else "") or default_department
         if who not in allowed:
             message = f"department of task {task!r}: one of {sorted(allowed)}"
             problems.append(Problem(source, row, "department", who, "DEPARTMENT_UNKNOWN", message))
-        rows.append({"uscc": code, "department": who, "inspected_on": day.isoformat() if day else "", "reason": why})
+        rows.append(
+            {"uscc": code, "department": who, "inspected_on": day.isoformat() if day else "", "reason": why}
+        )
     if problems:
         raise InputError(problems, summary=f"{source}: {len(problems)} problem(s); nothing was recorded")
     return pd.DataFrame(rows, columns=["uscc", "department", "inspected_on", "reason"])
