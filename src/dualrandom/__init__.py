@@ -219,6 +219,7 @@ _SUBMODULES = frozenset(
     {
         "assign", "atomic", "cli", "demo", "draw", "engines", "errors", "fairness", "ids", "io", "kernel",
         "ledger", "models", "protocol", "publish", "report", "results", "synth", "tickets", "verify",
+        "visits",
     }
 )  # fmt: skip
 """Submodules reached as attributes (``dualrandom.ledger.Ledger``) after ``import dualrandom``.

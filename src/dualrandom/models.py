@@ -21,6 +21,7 @@ __all__ = [
     "DEFAULT_TIERS",
     "ENTITY_TYPES",
     "LOCAL_LEVELS",
+    "Batch",
     "Campaign",
     "Conflict",
     "Coordination",
@@ -159,6 +160,18 @@ class Task(StrictModel):
     industries: Texts = Field(default=(), description="industry prefixes; empty = all")
     divisions: Texts = Field(default=(), description="division prefixes; empty = all")
     completion_due: date | None = None
+    # the annual plan (年度抽查计划): the batch the task is drawn in, and when its visits run
+    batch: Identifier | None = Field(default=None, description="batch id of the plan; empty = every batch")
+    starts_on: date | None = Field(default=None, description="first day of the task's visits")
+
+
+class Batch(StrictModel):
+    """One batch of the annual plan: drawn on its own day under its own public seed."""
+
+    id: Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
+    drawn_on: date = Field(description="draw date; frequency caps count back 365 days from it")
+    name: str = ""
+    due: date | None = Field(default=None, description="last day of the batch's visits")
 
 
 class Plan(StrictModel):
@@ -170,6 +183,33 @@ class Plan(StrictModel):
     initiating_department: Identifier
     participating_departments: Identifiers = ()
     authority: str = Field(default="", description="抽查机关 as published")
+    batches: Annotated[tuple[Batch, ...], Field(strict=False)] = Field(
+        default=(), description="the plan's batches, in drawing order; empty = one draw"
+    )
+    batches_in_order: bool = Field(default=True, description="a batch is drawn only after the previous one")
+
+    @model_validator(mode="after")
+    def _batches(self) -> Plan:
+        ids = [b.id for b in self.batches]
+        repeated = sorted({b for b in ids if ids.count(b) > 1})
+        if repeated:
+            raise ValueError(f"batch ids must be unique; repeated: {repeated}")
+        days = [b.drawn_on for b in self.batches]
+        if self.batches_in_order and days != sorted(days):
+            raise ValueError("batches are drawn in order: their drawn_on dates must not go back in time")
+        if self.batches and "/" in self.id:
+            raise ValueError(
+                f"a plan with batches records them as '{self.id}/<batch>': its id may not hold '/'"
+            )
+        return self
+
+    def batch(self, batch_id: str) -> Batch:
+        """The batch with this id (raises `PolicyError` naming the plan's batches if there is none)."""
+        for batch in self.batches:
+            if batch.id == batch_id:
+                return batch
+        known = ", ".join(b.id for b in self.batches) or "none: the plan is drawn once"
+        raise PolicyError(f"plan {self.id!r} has no batch {batch_id!r}; its batches: {known}")
 
 
 class Coordination(StrictModel):
@@ -330,6 +370,10 @@ class Campaign(StrictModel):
                         f"task {task.id!r} lists item {item_id!r} of department "
                         f"{items[item_id].department!r}, which is not among its departments"
                     )
+        batches = [b.id for b in self.plan.batches]
+        for task in self.tasks:
+            if task.batch is not None and task.batch not in batches:
+                raise ValueError(f"task {task.id!r} names batch {task.batch!r}; allowed: {batches}")
         return self
 
     def task(self, task_id: str) -> Task:

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ._common import campaign_protocol, fail_on_errors, next_step, seed_text, stderr
+from ._common import batch_option, campaign_protocol, fail_on_errors, next_step, seed_text, stderr
 
 __all__ = ["assign"]
 
@@ -40,11 +40,12 @@ _LARGE = 5_000  # sample rows from which a progress bar is shown
 @click.option(
     "--ledger", "ledger_url", default=None, help="Record the assignment in this ledger (needs --campaign)."
 )
+@batch_option
 @fail_on_errors
 def assign(
     sample: str, inspectors: str, conflicts: str | None, campaign: str | None, history: str | None, seed: str,
     output: str, mode: str | None, allow_partial: bool, candidates: int | None, on: datetime | None,
-    ledger_url: str | None,
+    ledger_url: str | None, batch: str | None,
 ) -> None:  # fmt: skip
     """Draw inspector teams for SAMPLE under SEED; write TEAMS and TEAMS.manifest.json.
 
@@ -78,7 +79,7 @@ def assign(
             result = assign_teams(sample_frame, people, declared, None, seed, progress=progress, **options)
             write_teams(result, output)
         else:
-            with campaign_protocol(campaign, ledger_url) as protocol:
+            with campaign_protocol(campaign, ledger_url, batch=batch) as protocol:
                 step = protocol.assign(
                     sample_frame, people, declared, seed, output=output, source=sample, progress=progress,
                     **options,

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ..protocol import CampaignProtocol
 
 __all__ = [
+    "batch_option",
     "campaign_protocol",
     "console",
     "describe_os_error",
@@ -96,11 +97,23 @@ def seed_text(context: click.Context, parameter: click.Parameter, value: str | N
     return value
 
 
+batch_option = click.option(
+    "--batch",
+    default=None,
+    help="The batch of the annual plan (an id of [[plan.batches]], or of triggered checks).",
+)
+"""The ``--batch`` option of every step taken per batch (draw, trigger, assign, results, publish)."""
+
+
 @contextmanager
 def campaign_protocol(
-    campaign_file: str | Path | None, ledger_url: str | None, *, create: bool = False
+    campaign_file: str | Path | None,
+    ledger_url: str | None,
+    *,
+    create: bool = False,
+    batch: str | None = None,
 ) -> Iterator[CampaignProtocol]:
-    """The protocol of the campaign in ``campaign_file``, on the ledger at ``ledger_url``.
+    """The protocol of the campaign in ``campaign_file`` (its ``batch``), on the ledger at ``ledger_url``.
 
     Only the first step (the roster commitment) may ``create`` the ledger: a mistyped path
     in any later step is an error, never a new empty ledger.
@@ -113,10 +126,10 @@ def campaign_protocol(
         raise click.UsageError("--ledger needs --campaign (the ledger records per campaign)")
     campaign = load_campaign(campaign_file)
     if ledger_url is None:
-        yield CampaignProtocol(campaign)
+        yield CampaignProtocol(campaign, batch=batch)
         return
     with Ledger.open(ledger_url, create=create) as ledger:
-        yield CampaignProtocol(campaign, ledger)
+        yield CampaignProtocol(campaign, ledger, batch=batch)
 
 
 NEXT_STEPS = {

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._common import campaign_protocol, fail_on_errors, next_step, read_residents, seed_text
+from ._common import batch_option, campaign_protocol, fail_on_errors, next_step, read_residents, seed_text
 
 if TYPE_CHECKING:
     from ..draw import Draw
@@ -170,6 +170,7 @@ def tickets(seed: str) -> None:
 @click.option(
     "--scheduler", default=None, help="With --engine dask: 'threads', 'local' or a scheduler address."
 )
+@batch_option
 @fail_on_errors
 def draw(
     roster: str,
@@ -188,10 +189,13 @@ def draw(
     seal_file: str | None,
     engine: str,
     scheduler: str | None,
+    batch: str | None,
 ) -> None:
     """Draw the tier-stratified sample of ROSTER under SEED; write SAMPLE and SAMPLE.manifest.json.
 
-    Also writes SAMPLE.public.json, the manifest without any entity's tier.
+    Also writes SAMPLE.public.json, the manifest without any entity's tier. A batch of an
+    annual plan (--batch) is drawn on its date against the history plus the plan's earlier
+    batches and triggered checks, written as SAMPLE.history.csv for the auditor.
     """
     from ..draw import draw_campaign, draw_sample
     from ..draw.sealed import read_seal
@@ -205,8 +209,10 @@ def draw(
         raise click.UsageError("--mode and --reserve go with --ratio; a campaign sets them in [sampling]")
     if ledger_url and not campaign_file:
         raise click.UsageError("--ledger needs --campaign (the ledger records per campaign)")
-    if history and as_of is None:
+    if history and as_of is None and batch is None:
         raise click.UsageError("--history needs --as-of (the draw date the caps count back from)")
+    if batch and not campaign_file:
+        raise click.UsageError("--batch needs --campaign (batches are declared in the plan)")
     when = as_of.date() if as_of is not None else None
     if scheduler and engine != "dask":
         raise click.UsageError("--scheduler goes with --engine dask")
@@ -230,7 +236,7 @@ def draw(
         write_draw(result, output)
         _drawn(result, output)
         return
-    with campaign_protocol(campaign_file, ledger_url) as protocol:
+    with campaign_protocol(campaign_file, ledger_url, batch=batch) as protocol:
         step = protocol.draw(
             table, seed, output=output, seed_source=seed_source, drawer=campaign_draw,
             history=read_table(history) if history else None, as_of=when,
@@ -304,11 +310,16 @@ def substitute(
 
 
 @click.command()
-@click.argument("uscc")
+@click.argument("uscc", required=False)
 @click.option("--campaign", "campaign_file", required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("--department", required=True, help="The department that inspects (an id of the campaign).")
-@click.option("--reason", required=True, help="Complaint, early warning (风险预警), case lead, ...")
-@click.option("--on", "day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Inspection date.")
+@click.option(
+    "--from-file", "from_file", type=click.Path(exists=True, dir_okay=False), default=None,
+    help="An early-warning list (uscc, reason, inspected_on columns), recorded in one step.",
+)  # fmt: skip
+@click.option("--task", "task_id", default=None, help="With --from-file: the task whose items are checked.")
+@click.option("--department", default=None, help="The department that inspects (an id of the campaign).")
+@click.option("--reason", default=None, help="Complaint, early warning (风险预警), case lead, ...")
+@click.option("--on", "day", type=click.DateTime(["%Y-%m-%d"]), help="Inspection date (default for a list).")
 @click.option("--ledger", "ledger_url", required=True, help="The campaign ledger.")
 @click.option(
     "--history", type=click.Path(exists=True, dir_okay=False), default=None,
@@ -318,26 +329,53 @@ def substitute(
     "--history-out", type=click.Path(dir_okay=False), default=None,
     help="Write the history plus this check here (a new version), so that frequency caps count it.",
 )  # fmt: skip
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), default=None,
+    help="With --from-file: write the checks as targets (a sample for assign and results import).",
+)  # fmt: skip
+@batch_option
 @fail_on_errors
 def trigger(
-    uscc: str, campaign_file: str, department: str, reason: str, day: datetime, ledger_url: str,
-    history: str | None, history_out: str | None,
+    uscc: str | None, campaign_file: str, from_file: str | None, task_id: str | None, department: str | None,
+    reason: str | None, day: datetime | None, ledger_url: str, history: str | None, history_out: str | None,
+    output: str | None, batch: str | None,
 ) -> None:  # fmt: skip
-    """Record a check of USCC triggered outside the random quota (complaint, alert, case lead)."""
-    from ..ids import validate_ids
+    """Record a check of USCC triggered outside the random quota (complaint, alert, case lead).
+
+    With --from-file, every check of an early-warning list is validated (all bad rows reported
+    at once) and recorded in one step; with --batch they become targets of that batch.
+    """
     from ..io import read_roster
     from ..io.tables import check_output
+
+    if bool(uscc) == bool(from_file):
+        raise click.UsageError("give either one USCC or --from-file LIST")
+    if history and not history_out:
+        raise click.UsageError("--history needs --history-out: the history a draw used is never rewritten")
+    for path in (history_out, output):
+        if path is not None:
+            check_output(path)
+    if history_out is not None and history and Path(history_out).resolve() == Path(history).resolve():
+        raise click.UsageError("--history-out must be a new file: the history a draw used stays as it is")
+    past = read_roster(history, "history") if history else None
+    if from_file:
+        _trigger_list(from_file, campaign_file, ledger_url, batch, task_id, department, reason, day, past,
+                      history_out, output)  # fmt: skip
+        return
+    if not (department and reason and day):
+        raise click.UsageError("one triggered check needs --department, --reason and --on")
+    _trigger_one(str(uscc), campaign_file, ledger_url, department, reason, day, past, history_out)
+
+
+def _trigger_one(
+    uscc: str, campaign_file: str, ledger_url: str, department: str, reason: str, day: datetime, past: Any,
+    history_out: str | None,
+) -> None:  # fmt: skip
+    from ..ids import validate_ids
 
     check = validate_ids([uscc])
     if not check.ok.iloc[0]:
         raise click.BadParameter(f"{uscc!r}: {check.message(0)}", param_hint="'USCC'")
-    if history and not history_out:
-        raise click.UsageError("--history needs --history-out: the history a draw used is never rewritten")
-    if history_out is not None:
-        check_output(history_out)
-        if history and Path(history_out).resolve() == Path(history).resolve():
-            raise click.UsageError("--history-out must be a new file: the history a draw used stays as it is")
-    past = read_roster(history, "history") if history else None
     with campaign_protocol(campaign_file, ledger_url) as protocol:
         step = protocol.trigger(
             str(check.normalized.iloc[0]),
@@ -348,3 +386,27 @@ def trigger(
             history_out=history_out,
         )
     click.echo(f"triggered check of {step.value['uscc']}: {step.describe()}; outside the random quota")
+
+
+def _trigger_list(
+    from_file: str, campaign_file: str, ledger_url: str, batch: str | None, task_id: str | None,
+    department: str | None, reason: str | None, day: datetime | None, past: Any, history_out: str | None,
+    output: str | None,
+) -> None:  # fmt: skip
+    from ..io import read_table
+    from ..protocol.triggered import triggered_checks
+
+    if task_id is None:
+        raise click.UsageError("--from-file needs --task: the task whose items the triggered checks cover")
+    with campaign_protocol(campaign_file, ledger_url, batch=batch) as protocol:
+        checks = triggered_checks(
+            read_table(from_file), protocol.campaign, task_id=task_id, department=department,
+            on=day.date() if day else None, reason=reason, source=from_file,
+        )  # fmt: skip
+        step = protocol.trigger_many(
+            checks, task_id=task_id, history=past, history_out=history_out, output=output
+        )
+    click.echo(
+        f"{len(step.value)} triggered check(s) from {Path(from_file).name}: {step.describe()}; "
+        "outside the random quota"
+    )

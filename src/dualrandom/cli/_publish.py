@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from ._common import campaign_protocol, fail_on_errors, next_step, seed_text
+from ._common import batch_option, campaign_protocol, fail_on_errors, next_step, seed_text
 
 __all__ = ["publish", "report", "results"]
 
@@ -50,10 +50,11 @@ def results() -> None:
     "--pending", type=click.Path(dir_okay=False, path_type=Path),
     help="Write the drawn checks that still have no result (CSV, with each task's completion date).",
 )  # fmt: skip
+@batch_option
 @fail_on_errors
 def import_(
     file: Path, campaign_file: Path, sample: Path, ledger_url: str | None, output: Path | None, as_of: Any,
-    pending: Path | None,
+    pending: Path | None, batch: str | None,
 ) -> None:  # fmt: skip
     """Validate a results FILE (CSV/XLSX) against the campaign and the drawn sample.
 
@@ -67,7 +68,7 @@ def import_(
 
     day = as_of.date() if as_of is not None else date.today()
     drawn = _table(sample)
-    with campaign_protocol(campaign_file, ledger_url) as protocol:
+    with campaign_protocol(campaign_file, ledger_url, batch=batch) as protocol:
         step = protocol.import_results(
             file, drawn, source_name=str(file), sample_source=str(sample), output=output, as_of=day
         )
@@ -131,6 +132,7 @@ def _report_pending(campaign: Any, sample: Any, validated: Any, path: Path | Non
 @click.option(
     "-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True, help="Bundle dir."
 )
+@batch_option
 @fail_on_errors
 def publish(
     campaign_file: Path,
@@ -144,6 +146,7 @@ def publish(
     published_on: Any,
     ledger_url: str | None,
     output: Path,
+    batch: str | None,
 ) -> None:
     """Write the publication bundle (CSV, JSON, static site, public manifest) atomically.
 
@@ -151,7 +154,7 @@ def publish(
     replaces other files. With --ledger, every input must be the recorded one and the bundle
     carries the ledger head (its anchor) for `dualrandom verify BUNDLE --ledger`.
     """
-    with campaign_protocol(campaign_file, ledger_url) as protocol:
+    with campaign_protocol(campaign_file, ledger_url, batch=batch) as protocol:
         step = protocol.publish(
             _table(sample), results_file, _table(roster), output,
             published_on=published_on.date() if published_on is not None else date.today(),

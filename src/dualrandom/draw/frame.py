@@ -105,7 +105,7 @@ def filter_task(frame: pd.DataFrame, task: Task, *, source: str = "roster") -> p
 
 
 def recent_checks(history: pd.DataFrame, as_of: date, *, source: str = "history") -> pd.Series:
-    """Checks per entity (random and triggered) on the `CAP_WINDOW_DAYS` days before ``as_of``."""
+    """Visits per entity (random and triggered) on the `CAP_WINDOW_DAYS` days before ``as_of``."""
     missing = [
         _column_missing(source, column, "frequency caps count past checks")
         for column in ("uscc", "inspected_on")
@@ -139,7 +139,9 @@ def recent_checks(history: pd.DataFrame, as_of: date, *, source: str = "history"
     end = pd.Timestamp(as_of)
     start = pd.Timestamp(as_of - timedelta(days=CAP_WINDOW_DAYS))
     inside = ((dates >= start) & (dates < end)).to_numpy(dtype=bool)
-    return codes[inside].value_counts()
+    from ..visits import checks_per_entity  # one visit counts once, whatever its rows
+
+    return checks_per_entity(table, codes, dates, inside)
 
 
 def apply_caps(frame: pd.DataFrame, caps: Mapping[str, int], checks: pd.Series) -> pd.Series:

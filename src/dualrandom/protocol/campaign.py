@@ -31,7 +31,15 @@ from ..errors import LedgerConflictError, LedgerError, LedgerMismatchError, Poli
 from ..ledger import Ledger, LedgerHead, LedgerRecord
 from ..ledger.records import Step, canonical_json
 from ..models import Campaign
-from .outputs import write_commitment, write_draw, write_history, write_seal, write_teams
+from .outputs import (
+    write_batch_history,
+    write_commitment,
+    write_draw,
+    write_history,
+    write_seal,
+    write_targets,
+    write_teams,
+)
 from .recorded import (
     Pair,
     applied,
@@ -85,15 +93,35 @@ class CampaignProtocol:
     `LedgerIntegrityError` when the ledger's chain is broken (nothing is appended then).
     """
 
-    def __init__(self, campaign: Campaign, ledger: Ledger | None = None) -> None:
-        self.campaign = campaign
+    def __init__(self, campaign: Campaign, ledger: Ledger | None = None, *, batch: str | None = None) -> None:
+        from ..visits import batch_campaign
+
+        self.plan = campaign
+        self.batch = batch
+        self.campaign = batch_campaign(campaign, batch) if batch is not None else campaign
         self.ledger = ledger
         self._read: tuple[LedgerHead, dict[str, list[LedgerRecord]]] | None = None
 
     @property
     def campaign_id(self) -> str:
-        """The plan id the ledger records the campaign under."""
+        """The id the ledger records this campaign's steps under: the plan id, or ``PLAN/BATCH``."""
         return self.campaign.plan.id
+
+    @property
+    def plan_id(self) -> str:
+        """The plan id: the roster commitment is recorded once for the plan, before any seed."""
+        return self.plan.plan.id
+
+    def _owner(self, kind: str) -> str:
+        return self.plan_id if kind == "roster_commitment" else self.campaign_id
+
+    def _need_batch(self) -> None:
+        """Refuse a step of a plan in batches that does not name its batch."""
+        if self.batch is None and self.plan.plan.batches:
+            listed = ", ".join(b.id for b in self.plan.plan.batches)
+            raise PolicyError(
+                f"plan {self.plan_id!r} is drawn in batches ({listed}): name the batch (--batch)"
+            )
 
     # ---- state ---------------------------------------------------------------------------
 
@@ -110,8 +138,21 @@ class CampaignProtocol:
             self._read = (head, {})
         found = self._read[1]
         if kind not in found:
-            found[kind] = self.ledger.current(self.campaign_id, kind)
+            found[kind] = self.ledger.current(self._owner(kind), kind)
         return list(found[kind])
+
+    def plan_seeds(self) -> list[LedgerRecord]:
+        """The current seed records of the plan, in every batch."""
+        if self.ledger is None:
+            return []
+        prefix = f"{self.plan_id}/"
+        owners = {r.campaign_id for r in self.ledger.records(kind="seed")}
+        found = [
+            self.ledger.current(o, "seed")
+            for o in sorted(owners)
+            if o == self.plan_id or o.startswith(prefix)
+        ]
+        return [record for records in found for record in records]
 
     def _require(self, kind: str, before: str) -> LedgerRecord:
         found = self.current(kind)
@@ -122,9 +163,18 @@ class CampaignProtocol:
         return found[-1]
 
     def recorded_sample(self) -> set[Pair]:
-        """The drawn (task_id, uscc) pairs as recorded: the draw, then each substitution."""
+        """The targets as recorded: the draw, then each substitution, plus bulk triggered checks."""
+        triggered = {
+            (str(record.payload["task_id"]), str(check["uscc"]))
+            for record in self.current("triggered_check")
+            if "task_id" in record.payload
+            for check in record.payload.get("checks", [])
+        }
+        if triggered and not self.current("draw"):
+            return triggered
         draw = self._require("draw", "this step")
-        return applied(drawn_pairs(draw.payload), [r.payload for r in self.current("substitution")])
+        drawn = applied(drawn_pairs(draw.payload), [r.payload for r in self.current("substitution")])
+        return drawn | triggered
 
     def check_sample(self, sample: pd.DataFrame, source: str = "sample") -> None:
         """Raise `LedgerMismatchError` unless ``sample`` holds exactly the recorded targets."""
@@ -133,10 +183,13 @@ class CampaignProtocol:
         recorded = self.recorded_sample()
         found = sample_pairs(sample, source)
         if found != recorded:
-            draw = self._require("draw", "this step")
-            raise LedgerMismatchError(
-                difference(found, recorded, f"{source} is not the sample of draw record {draw.seq}")
+            draws = self.current("draw")
+            what = (
+                f"draw record {draws[-1].seq}"
+                if draws
+                else f"triggered checks record {self.current('triggered_check')[-1].seq}"
             )
+            raise LedgerMismatchError(difference(found, recorded, f"{source} is not the sample of {what}"))
 
     def _refuse_different(self, kind: str, payload: Mapping[str, Any]) -> LedgerRecord | None:
         """The current record of a step taken once if it equals ``payload``; refuse a different one."""
@@ -204,12 +257,12 @@ class CampaignProtocol:
         if seal is not None:
             committed["sealed"] = {"commitment": seal.commitment, "commitment_digest": seal.digest}
         existing = self._refuse_different("roster_commitment", committed)
-        if existing is None and self.current("seed"):
+        if existing is None and self.plan_seeds():
             raise LedgerConflictError(
-                f"campaign {self.campaign_id!r} already has a seed: a commitment made after the seed "
+                f"campaign {self.plan_id!r} already has a seed: a commitment made after the seed "
                 "proves nothing"
             )
-        cid = self.campaign_id
+        cid = self.plan_id
         return self._result(
             "roster commitment",
             committed,
@@ -238,7 +291,10 @@ class CampaignProtocol:
         """
         from ..draw import draw_campaign
 
+        self._need_batch()
         committed = self._require("roster_commitment", "the draw") if self.ledger else None
+        if self.batch is not None:
+            options = self._batch_options(seal, dict(options))
         if committed is not None:
             self._check_seal(committed, seal)
         if seal is not None:
@@ -258,18 +314,78 @@ class CampaignProtocol:
                 f"{self.campaign_id!r} committed to {committed.payload.get('roster_digest')} "
                 f"(record {committed.seq}): draw from the committed roster; nothing was recorded"
             )
+        if self.batch is not None:
+            result = self._batch_draw(result)
         existing = self._refuse_different("draw", result.manifest)
         if existing is not None:
             result = self._replay_substitutions(result)
+            if self.batch is not None:
+                result = self._batch_draw(result)
         cid = self.campaign_id
 
         def steps(_: int) -> list[Step]:
             planned = [] if seeded else [Step(cid, "seed", {"seed": seed, "source": seed_source})]
             return planned + ([] if existing else [Step(cid, "draw", dict(result.manifest))])
 
-        return self._result(
-            "draw", result, steps, lambda _: write_draw(result, output), [existing] if existing else []
+        def write(_: LedgerHead | None) -> tuple[Path, ...]:
+            history = options.get("history") if self.batch is not None else None
+            return write_draw(result, output) + write_batch_history(history, output)
+
+        return self._result("draw", result, steps, write, [existing] if existing else [])
+
+    def _batch_options(self, seal: Seal | None, options: dict[str, Any]) -> dict[str, Any]:
+        """The draw options of a batch: its date, and a history holding the plan's earlier checks.
+
+        Raises `PolicyError` for a sealed batch, a batch the plan lacks or a date that is not the
+        batch's, and `LedgerConflictError` for a batch drawn before the previous one is recorded.
+        """
+        from ..visits import HISTORY_COLUMNS, plan_history
+
+        assert self.batch is not None
+        batch = self.plan.plan.batch(self.batch)
+        if seal is not None:
+            raise PolicyError(
+                f"batch {batch.id!r}: a plan in batches draws open tickets (its later frames depend on "
+                "earlier draws, which a seal committed before the first seed cannot know); "
+                'set disclosure = "open"'
+            )
+        given = options.get("as_of")
+        if given is not None and given != batch.drawn_on:
+            raise PolicyError(
+                f"batch {batch.id!r} is drawn on {batch.drawn_on} (the plan says so), not on {given}: "
+                "change [[plan.batches]] or the date"
+            )
+        self._check_batch_order(batch.id)
+        past = options.get("history")
+        parts = [past.astype("string")] if isinstance(past, pd.DataFrame) else []
+        if self.ledger is not None:
+            parts.append(plan_history(self.ledger, self.plan, batch.id).astype("string"))
+        history = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=HISTORY_COLUMNS)
+        return {**options, "history": history.fillna(""), "as_of": batch.drawn_on}
+
+    def _check_batch_order(self, batch_id: str) -> None:
+        plan = self.plan.plan
+        if self.ledger is None or not plan.batches_in_order:
+            return
+        ids = [b.id for b in plan.batches]
+        position = ids.index(batch_id)
+        if position == 0 or self.ledger.current(f"{plan.id}/{ids[position - 1]}", "draw"):
+            return
+        raise LedgerConflictError(
+            f"batch {batch_id!r} of plan {plan.id!r} comes after batch {ids[position - 1]!r}, which has no "
+            f"recorded draw: draw {ids[position - 1]!r} first (the plan draws its batches in order)"
         )
+
+    def _batch_draw(self, result: Draw) -> Draw:
+        """The draw with its batch in the manifest and each target's visit id in the sample."""
+        from dataclasses import replace
+
+        from ..visits import VISIT_VERSION, visit_ids
+
+        codes = result.sample["uscc"].astype(str).tolist()
+        sample = result.sample.assign(visit=visit_ids(self.plan_id, self.batch, codes))
+        manifest = {**result.manifest, "batch": self.batch, "visits": VISIT_VERSION}
+        return replace(result, sample=sample, manifest=manifest)
 
     def _require_seal(self, seal: Seal | None, what: str) -> None:
         """Refuse an open (recomputable) draw where the campaign's tickets must be sealed.
@@ -362,7 +478,10 @@ class CampaignProtocol:
             return self._catch_up_substitution(draw, pending[-1], recorded, output)
         if self.ledger is not None:
             self._check_written_draw(draw, recorded)
+        self._need_batch()
         after = replace_entity(draw, uscc, reason, task_id=task_id)
+        if self.batch is not None:
+            after = self._batch_draw(after)
         cid, record = self.campaign_id, after.substitutions[-1]
         return self._result(
             "substitution",
@@ -421,10 +540,14 @@ class CampaignProtocol:
         """
         from ..assign import assign_teams
 
+        self._need_batch()
         if self.ledger is not None:
-            self._require("draw", "the assignment")
+            self._require_targets("the assignment")
             self.check_sample(sample, source)
-        result = assign_teams(sample, inspectors, conflicts, self.campaign, seed, **options)
+        if self.batch is None:
+            result = assign_teams(sample, inspectors, conflicts, self.campaign, seed, **options)
+        else:
+            result = self._assign_visits(sample, inspectors, conflicts, seed, options)
         manifest = result.manifest
         existing = self._refuse_different("assignment", manifest)
         cid = self.campaign_id
@@ -443,6 +566,36 @@ class CampaignProtocol:
             lambda _: write_teams(result, output),
             [existing] if existing else [],
         )
+
+    def _require_targets(self, before: str) -> None:
+        if not self.current("triggered_check") or not any(
+            "task_id" in r.payload for r in self.current("triggered_check")
+        ):
+            self._require("draw", before)
+
+    def _assign_visits(
+        self, sample: pd.DataFrame, inspectors: pd.DataFrame, conflicts: pd.DataFrame | None, seed: str,
+        options: Mapping[str, Any],
+    ) -> Assignment:  # fmt: skip
+        """Teams per visit: an entity drawn by several tasks gets one joint team for all of them."""
+        from dataclasses import replace
+
+        from ..assign import assign_teams
+        from ..assign.manifest import frame_digest
+        from ..visits import VISIT_VERSION, expand_teams, visit_targets
+
+        view, targets, joint = visit_targets(sample, self.campaign, self.plan_id, self.batch)
+        solved = assign_teams(targets.drop(columns="visit"), inspectors, conflicts, view, seed, **options)
+        teams = expand_teams(solved.teams, targets, joint, self.campaign)
+        outputs = {
+            **solved.manifest.get("outputs", {}),
+            "teams": frame_digest(teams.fillna("")),
+            "rows": len(teams),
+        }
+        visits = {"version": VISIT_VERSION, "count": len(targets),
+                  "joint": int((targets["task_id"].str.contains("+", regex=False)).sum())}  # fmt: skip
+        manifest = {**solved.manifest, "outputs": outputs, "batch": self.batch, "visits": visits}
+        return replace(solved, teams=teams, manifest=manifest)
 
     def trigger(
         self,
@@ -480,6 +633,51 @@ class CampaignProtocol:
             existing[-1:],
         )
 
+    def trigger_many(
+        self,
+        checks: pd.DataFrame,
+        *,
+        task_id: str,
+        history: pd.DataFrame | None = None,
+        history_out: str | Path | None = None,
+        output: str | Path | None = None,
+    ) -> StepResult[pd.DataFrame]:
+        """Record many triggered checks (an early-warning list) as one ``triggered_check`` record.
+
+        ``checks`` is `dualrandom.protocol.triggered.triggered_checks`'s table. In a batch, the
+        checks are targets of that batch: ``output`` receives them as a sample (with their visit
+        ids) that `assign` and `import_results` take; with ``history_out`` the history plus these
+        checks is written as a new version. The same list again is "already recorded".
+        """
+        from ..visits import visit_ids
+
+        task = self.campaign.task(task_id)
+        listed = checks.sort_values("uscc", kind="stable", ignore_index=True)
+        visits = visit_ids(self.plan_id, self.batch, listed["uscc"].tolist())
+        entries = [
+            {**{str(k): str(v) for k, v in row.items()}, "visit": visit}
+            for row, visit in zip(listed.to_dict(orient="records"), visits, strict=True)
+        ]
+        payload = {"task_id": task.id, "count": len(entries), "checks": entries}
+        existing = [
+            r for r in self.current("triggered_check") if canonical_json(r.payload) == canonical_json(payload)
+        ]
+        targets = listed.assign(
+            task_id=task.id,
+            departments=";".join(task.departments),
+            division="",
+            visit=visits,
+            kind="triggered",
+        )
+        cid = self.campaign_id
+        return self._result(
+            "triggered checks",
+            targets,
+            lambda _: [] if existing else [Step(cid, "triggered_check", payload)],
+            lambda _: write_targets(targets, output) + write_history(history, entries, cid, history_out),
+            existing[-1:],
+        )
+
     def import_results(
         self,
         source: str | Path | pd.DataFrame,
@@ -497,8 +695,9 @@ class CampaignProtocol:
         """
         from ..results import import_results, results_payload
 
+        self._need_batch()
         if self.ledger is not None:
-            self._require("draw", "results")
+            self._require_targets("results")
             self.check_sample(sample, sample_source)
         name = source_name or (str(source) if not isinstance(source, pd.DataFrame) else "results")
         validated = import_results(source, self.campaign, sample, source_name=name)
@@ -553,6 +752,7 @@ class CampaignProtocol:
         """
         from ..publish.run import prepare_publication
 
+        self._need_batch()
         if (draw_manifest or {}).get("disclosure") != "sealed":
             self._require_seal(None, "draw to publish")
         if self.ledger is not None:

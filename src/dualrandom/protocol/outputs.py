@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +14,15 @@ if TYPE_CHECKING:
     from ..draw import Draw
     from ..draw.sealed import Seal
 
-__all__ = ["write_commitment", "write_draw", "write_history", "write_seal", "write_teams"]
+__all__ = [
+    "write_batch_history",
+    "write_commitment",
+    "write_draw",
+    "write_history",
+    "write_seal",
+    "write_targets",
+    "write_teams",
+]
 
 
 def write_commitment(commitment: Mapping[str, Any], output: str | Path | None) -> tuple[Path, ...]:
@@ -79,16 +87,49 @@ def write_teams(assignment: Assignment, output: str | Path | None) -> tuple[Path
 
 
 def write_history(
-    history: pd.DataFrame | None, payload: Mapping[str, str], campaign_id: str, output: str | Path | None
+    history: pd.DataFrame | None,
+    checks: Mapping[str, str] | Sequence[Mapping[str, str]],
+    campaign_id: str,
+    output: str | Path | None,
 ) -> tuple[Path, ...]:
+    """Write ``history`` plus the triggered ``checks`` (one or many) as a new history file."""
     if output is None:
         return ()
     from ..io import write_table
 
-    row = pd.DataFrame(
-        {"uscc": [payload["uscc"]], "inspected_on": [payload["inspected_on"]], "campaign_id": [campaign_id],
-         "department": [payload["department"]], "kind": ["triggered"], "inspector_id": [""]}
+    listed = [checks] if isinstance(checks, Mapping) else list(checks)
+    rows = pd.DataFrame(
+        {"uscc": [c["uscc"] for c in listed], "inspected_on": [c["inspected_on"] for c in listed],
+         "campaign_id": campaign_id, "department": [c["department"] for c in listed], "kind": "triggered",
+         "inspector_id": ""}
     )  # fmt: skip
-    merged = row if history is None else pd.concat([history.astype("string"), row], ignore_index=True)
-    write_table(merged.drop_duplicates(ignore_index=True), output)
+    if any(c.get("visit") for c in listed):
+        rows["visit"] = [c.get("visit", "") for c in listed]
+    merged = rows if history is None else pd.concat([history.astype("string"), rows], ignore_index=True)
+    write_table(merged.fillna("").drop_duplicates(ignore_index=True), output)
     return (Path(output),)
+
+
+def write_batch_history(history: pd.DataFrame | None, output: str | Path | None) -> tuple[Path, ...]:
+    """Write the history a batch was drawn against (file + the plan's earlier checks) as SAMPLE.history.csv.
+
+    The draw manifest holds its digest: the auditor verifies the batch with ``--history`` this file.
+    """
+    if history is None or output is None:
+        return ()
+    from ..io import write_table
+
+    path = Path(f"{output}.history.csv")
+    write_table(history, path)
+    return (path,)
+
+
+def write_targets(targets: pd.DataFrame, output: str | Path | None) -> tuple[Path, ...]:
+    """Write triggered checks as targets (a sample `assign` and `results import` take), atomically."""
+    if output is None:
+        return ()
+    from ..io.tables import check_output, write_table
+
+    path = check_output(output)
+    write_table(targets, path)
+    return (path,)

@@ -114,7 +114,7 @@ def supersede(ledger: Ledger, seq: int, reason: str) -> LedgerRecord:
     if record is None:
         raise LedgerError(f"the ledger {ledger.url} has no record {seq}")
     for kind in DEPENDENTS.get(record.kind, ()):
-        resting = ledger.current(record.campaign_id, kind)
+        resting = _resting(ledger, record.campaign_id, kind)
         if resting:
             raise LedgerConflictError(
                 f"record {seq} ({record.kind}) has a later {kind} record resting on it "
@@ -122,6 +122,13 @@ def supersede(ledger: Ledger, seq: int, reason: str) -> LedgerRecord:
                 f"{ledger.url} {resting[-1].seq} --reason TEXT"
             )
     return ledger.supersede(seq, reason.strip())
+
+
+def _resting(ledger: Ledger, campaign_id: str, kind: str) -> list[LedgerRecord]:
+    """Current records of ``kind`` of the campaign and of its batches (``campaign_id/BATCH``)."""
+    owners = {r.campaign_id for r in ledger.records(kind=kind)}
+    batches = sorted(o for o in owners if o.startswith(f"{campaign_id}/"))
+    return [r for owner in [campaign_id, *batches] for r in ledger.current(owner, kind)]
 
 
 def publication_inputs(publication: Any) -> str:
