@@ -7,9 +7,12 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dualrandom.classify import auc, classify, features, fit_weights, outcomes_from_results, parse_policy
 from dualrandom.classify.fitting import split_test
+from dualrandom.errors import InputError
 from dualrandom.ids import check_character
 from dualrandom.synth import synth_city
 from dualrandom.synth.credit import synth_credit
@@ -175,3 +178,25 @@ def test_features_of_a_policy_carry_its_signs() -> None:
     )
     table = features(city.entities, None, policy, as_of=AS_OF, history=city.history)
     assert table.attrs["signs"] == {"age": "raises", "clean_inspections": "lowers"}
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.integers(0, 2**32 - 1),
+    st.lists(st.sampled_from(["raises", "lowers", "free"]), min_size=3, max_size=3),
+)
+def test_fitted_coefficients_never_leave_their_signs(seed: int, signs: list[str]) -> None:
+    rng = np.random.Generator(np.random.PCG64(seed))
+    x = rng.random((300, 3))
+    y = rng.random(300) < 1.0 / (1.0 + np.exp(-(x @ rng.normal(0.0, 3.0, 3))))
+    if y.all() or not y.any():
+        return
+    frame = pd.DataFrame(x, columns=["a", "b", "c"]).assign(uscc=[code(i) for i in range(300)])
+    named = dict(zip("abc", signs, strict=True))
+    try:
+        report = fit_weights(frame, pd.Series(y, index=frame["uscc"]), seed=seed, signs=named)  # type: ignore[arg-type]
+    except InputError:  # a training part with one class only
+        return
+    for name, sign in named.items():
+        assert report.coefficients[name] >= 0.0 if sign == "raises" else True
+        assert report.coefficients[name] <= 0.0 if sign == "lowers" else True
