@@ -7,9 +7,12 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dualrandom.classify import auc, classify, features, fit_weights, outcomes_from_results, parse_policy
 from dualrandom.classify.fitting import split_test
+from dualrandom.errors import InputError
 from dualrandom.ids import check_character
 from dualrandom.synth import synth_city
 from dualrandom.synth.credit import synth_credit
@@ -121,3 +124,79 @@ def test_synthetic_credit_is_reproducible_and_valid() -> None:
     complaints = int((first["kind"] == "complaint").sum())
     sd = np.sqrt(3000 * (m + m * m * (np.e - 1)))
     assert abs(complaints - 3000 * m) < 5 * sd
+
+
+def test_fit_keeps_the_sign_the_policy_fixes() -> None:
+    """A blacklist that happens to go with fewer problems gets weight 0, never a negative one."""
+    rng = np.random.Generator(np.random.PCG64(20261102))
+    n = 8000
+    x = rng.random((n, 3))
+    logit = -1.0 + 2.5 * x[:, 0] - 2.0 * x[:, 1] - 1.0 * x[:, 2]  # the data say: blacklist lowers risk
+    y = rng.random(n) < 1.0 / (1.0 + np.exp(-logit))
+    frame = pd.DataFrame(x, columns=["penalty", "serious_violation", "clean_inspections"])
+    frame = frame.assign(uscc=[code(i) for i in range(n)])
+    outcomes = pd.Series(y, index=frame["uscc"])
+    free = fit_weights(frame, outcomes, seed=1)
+    assert free.coefficients["serious_violation"] < -1.0  # unconstrained, the fit would lower it
+    signs = {"penalty": "raises", "serious_violation": "raises", "clean_inspections": "lowers"}
+    fixed = fit_weights(frame, outcomes, seed=1, signs=signs)  # type: ignore[arg-type]
+    assert fixed.coefficients["serious_violation"] == 0.0
+    assert fixed.suggested_weights["serious_violation"] == 0.0
+    assert fixed.coefficients["penalty"] > 1.0 and fixed.coefficients["clean_inspections"] < 0.0
+    assert fixed.signs == signs
+    # features() carries the policy's signs, so fit_weights keeps them without being told
+    policy = parse_policy(
+        {
+            "name": "signs",
+            "tiers": {"names": ["A", "B"], "cutoffs": [500], "new_entity": "A"},
+            "indicators": {
+                "penalty": {"weight": 300},
+                "serious_violation": {"weight": 600},
+                "clean_inspections": {"weight": -60},
+            },
+        }
+    )
+    frame.attrs["signs"] = policy.signs()
+    again = fit_weights(frame, outcomes, seed=1)
+    assert again.coefficients == fixed.coefficients
+    adjusted = again.apply(policy)
+    assert adjusted.indicators["serious_violation"].weight == 0.0
+    assert adjusted.indicators["serious_violation"].effective_sign() == "raises"  # pinned for the next fit
+
+
+def test_features_of_a_policy_carry_its_signs() -> None:
+    city = synth_city(500, seed="signs")
+    policy = parse_policy(
+        {
+            "name": "signs",
+            "tiers": {"names": ["A", "B"], "cutoffs": [500], "new_entity": "A"},
+            "indicators": {
+                "age": {"weight": 80, "transform": "decay", "cap": 5},
+                "clean_inspections": {"weight": -60},
+            },
+        }
+    )
+    table = features(city.entities, None, policy, as_of=AS_OF, history=city.history)
+    assert table.attrs["signs"] == {"age": "raises", "clean_inspections": "lowers"}
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.integers(0, 2**32 - 1),
+    st.lists(st.sampled_from(["raises", "lowers", "free"]), min_size=3, max_size=3),
+)
+def test_fitted_coefficients_never_leave_their_signs(seed: int, signs: list[str]) -> None:
+    rng = np.random.Generator(np.random.PCG64(seed))
+    x = rng.random((300, 3))
+    y = rng.random(300) < 1.0 / (1.0 + np.exp(-(x @ rng.normal(0.0, 3.0, 3))))
+    if y.all() or not y.any():
+        return
+    frame = pd.DataFrame(x, columns=["a", "b", "c"]).assign(uscc=[code(i) for i in range(300)])
+    named = dict(zip("abc", signs, strict=True))
+    try:
+        report = fit_weights(frame, pd.Series(y, index=frame["uscc"]), seed=seed, signs=named)  # type: ignore[arg-type]
+    except InputError:  # a training part with one class only
+        return
+    for name, sign in named.items():
+        assert report.coefficients[name] >= 0.0 if sign == "raises" else True
+        assert report.coefficients[name] <= 0.0 if sign == "lowers" else True

@@ -217,9 +217,9 @@ _EXPORTS: dict[str, str] = {
 
 _SUBMODULES = frozenset(
     {
-        "assign", "atomic", "cli", "demo", "draw", "engines", "errors", "fairness", "ids", "io", "kernel",
-        "ledger", "models", "protocol", "publish", "report", "results", "synth", "tickets", "verify",
-        "visits",
+        "assign", "atomic", "cli", "demo", "draw", "engines", "errors", "fairness", "feedback", "ids", "io",
+        "jsontext", "kernel", "ledger", "models", "protocol", "publish", "report", "results", "synth",
+        "tickets", "verify", "visits",
     }
 )  # fmt: skip
 """Submodules reached as attributes (``dualrandom.ledger.Ledger``) after ``import dualrandom``.

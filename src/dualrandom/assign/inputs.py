@@ -349,7 +349,10 @@ def normalize_conflicts(conflicts: pd.DataFrame | None, source: str) -> pd.DataF
 
 
 def normalize_history(history: pd.DataFrame | None, source: str) -> pd.DataFrame:
-    """Past inspections (``uscc``, ``inspector_id``, ``campaign_id``, ``inspected_on``)."""
+    """Past inspections (``uscc``, ``inspector_id``, ``campaign_id``, ``inspected_on``).
+
+    A row may list its officers in ``officers`` (``;``-separated): each becomes a row.
+    """
     if history is None:
         return pd.DataFrame(
             {"uscc": [], "inspector_id": [], "campaign_id": [], "inspected_on": []}, dtype=object
@@ -374,7 +377,7 @@ def normalize_history(history: pd.DataFrame | None, source: str) -> pd.DataFrame
             )
     if problems:
         raise InputError(problems, summary=f"{source}: cannot assign teams")
-    return pd.DataFrame(
+    visits = pd.DataFrame(
         {
             "uscc": normalize_ids(history["uscc"].astype("string").fillna("")).tolist(),
             "inspector_id": _text(history, "inspector_id"),
@@ -382,3 +385,10 @@ def normalize_history(history: pd.DataFrame | None, source: str) -> pd.DataFrame
             "inspected_on": days,
         }
     )
+    if "officers" not in history.columns:
+        return visits
+    # a visit row from `results feedback` lists its team in `officers` (;): one row per officer
+    listed = [officers.split(";") for officers in _text(history, "officers")]
+    team = visits.assign(inspector_id=pd.Series(listed, dtype=object)).explode("inspector_id")
+    team = team.assign(inspector_id=team["inspector_id"].fillna("").str.strip())
+    return pd.concat([visits, team[team["inspector_id"] != ""]], ignore_index=True)

@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, Problem
-from .policy import INDICATORS, reason_code
+from .policy import ClassificationPolicy, reason_code
 from .scoring import contributions
 from .snapshot import ClassificationSnapshot
 
-__all__ = ["LABELS", "Contribution", "Explanation", "explain", "explain_frame"]
+__all__ = ["LABELS", "Contribution", "Explanation", "explain", "explain_frame", "label"]
 
 LABELS: dict[str, tuple[str, str]] = {
     "annual_report_late": ("未按时报送年度报告", "annual report filed late"),
@@ -33,7 +33,24 @@ LABELS: dict[str, tuple[str, str]] = {
     "age": ("成立时间较短", "recently registered"),
     "industry_risk": ("所属行业风险等级", "industry risk class"),
 }
-"""Readable (Chinese, English) label of every indicator."""
+"""Readable (Chinese, English) label of every built-in indicator."""
+
+
+def label(policy: ClassificationPolicy, indicator: str) -> tuple[str, str]:
+    """The (Chinese, English) label of an indicator: the policy's, the built-in one, else its name.
+
+    A policy's own indicator without labels takes those of the one record kind it reads, when
+    the policy declares them.
+    """
+    spec = policy.indicators.get(indicator)
+    zh, en = LABELS.get(indicator, (indicator, indicator))
+    if spec is not None and spec.records is not None and len(spec.records) == 1:
+        kind = policy.record_kinds.get(spec.records[0])
+        if kind is not None:
+            zh, en = kind.label_zh or zh, kind.label_en or en
+    if spec is not None:
+        zh, en = spec.label_zh or zh, spec.label_en or en
+    return zh, en
 
 
 @dataclass(frozen=True)
@@ -65,21 +82,23 @@ class Explanation:
 def _override_labels(snapshot: ClassificationSnapshot, code: str) -> tuple[str, str]:
     for rule in snapshot.policy.overrides:
         if rule.code == code:
-            zh, en = LABELS[rule.indicator]
+            zh, en = label(snapshot.policy, rule.indicator)
             return rule.label_zh or zh, rule.label_en or en
     return code, code
 
 
 def _texts(row: pd.Series, top: list[Contribution], snapshot: ClassificationSnapshot) -> tuple[str, str]:
-    score = f"{float(row['score']):.{snapshot.policy.score_decimals}f}"
+    policy = snapshot.policy
+    score = f"{float(row['score']):.{policy.score_decimals}f}"
     zh = [f"截至{snapshot.as_of.isoformat()}，风险分值{score}，列为{row['tier']}类。"]
     en = [f"As of {snapshot.as_of.isoformat()} the risk score is {score}; tier {row['tier']}."]
     if top:
+        named = [(label(policy, c.indicator), c.points) for c in top]
         zh.append(
-            "主要因素：" + "；".join(f"{LABELS[c.indicator][0]}（+{c.points:.1f}分）" for c in top) + "。"
+            "主要因素：" + "；".join(f"{zh_en[0]}（+{points:.1f}分）" for zh_en, points in named) + "。"
         )
         en.append(
-            "Main factors: " + "; ".join(f"{LABELS[c.indicator][1]} (+{c.points:.1f})" for c in top) + "."
+            "Main factors: " + "; ".join(f"{zh_en[1]} (+{points:.1f})" for zh_en, points in named) + "."
         )
     else:
         zh.append("无加分风险因素。")
@@ -104,12 +123,11 @@ def explain(snapshot: ClassificationSnapshot, uscc: str) -> Explanation:
     if len(found) == 0:
         raise InputError([Problem("snapshot", None, "uscc", uscc, "UNKNOWN_ENTITY", "not in the snapshot")])
     row = table.loc[found[0]]
-    values = np.array([[float(row[f"v_{name}"])] for name in INDICATORS], dtype=np.float64)
+    names = snapshot.policy.indicator_names()
+    values = np.array([[float(row[f"v_{name}"])] for name in names], dtype=np.float64)
     weighted, points = contributions(values, snapshot.policy)
     parts = tuple(
-        Contribution(
-            name, reason_code(name), float(values[INDICATORS.index(name), 0]), float(points[column, 0])
-        )
+        Contribution(name, reason_code(name), float(values[names.index(name), 0]), float(points[column, 0]))
         for column, name in enumerate(weighted)
     )
     codes = tuple(str(row[f"reason_{s}"]) for s in (1, 2, 3) if row[f"reason_{s}"])

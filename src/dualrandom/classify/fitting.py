@@ -3,12 +3,15 @@
 The bureau learns whether its indicators predict problems: the model is fitted on a
 seeded, row-order-independent split of entities and its discrimination (AUC) is reported
 on the held-out part. Suggested weights are the coefficients turned into score points.
+The fit keeps each indicator's sign as the policy fixes it (bounds in L-BFGS-B): an entry on
+the serious-violation list can get a weight of 0, never a negative one.
 scipy comes with the ``dualrandom[fit]`` extra and is imported only when a fit runs.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -17,9 +20,9 @@ import pandas as pd
 
 from .._optional import require
 from ..errors import InputError, Problem
-from .indicators import indicator_values
+from .indicators import column_values, indicator_values
 from .inputs import day_number, prepare_inputs
-from .policy import INDICATORS, ClassificationPolicy, IndicatorSpec
+from .policy import ClassificationPolicy, IndicatorSpec, Sign
 from .scoring import transform
 
 __all__ = [
@@ -53,11 +56,17 @@ class FitReport:
     n_train: int
     n_test: int
     suggested_weights: dict[str, float]
+    signs: dict[str, Sign]
 
     def apply(self, policy: ClassificationPolicy) -> ClassificationPolicy:
-        """A copy of ``policy`` with the suggested weights (transforms and caps kept)."""
+        """A copy of ``policy`` with the suggested weights (transforms, caps and signs kept).
+
+        Each changed indicator's sign is written out, so a weight fitted to 0 keeps its sign.
+        """
         changed = {
-            name: spec.model_copy(update={"weight": self.suggested_weights[name]})
+            name: spec.model_copy(
+                update={"weight": self.suggested_weights[name], "sign": spec.effective_sign()}
+            )
             for name, spec in policy.indicators.items()
             if name in self.suggested_weights
         }
@@ -95,17 +104,26 @@ def features(
     as_of: date,
     history: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """``uscc`` and each weighted indicator after its transform (values in [0, 1])."""
+    """``uscc`` and each weighted indicator after its transform (in scoring order).
+
+    The frame's ``attrs["signs"]`` holds the policy's signs, which `fit_weights` keeps.
+    Raises `InputError` for bad input rows.
+    """
     checked, credit, past = prepare_inputs(
-        roster, records, history, need_industry="industry_risk" in policy.indicators
+        roster, records, history, need_industry="industry_risk" in policy.indicators, kinds=policy.kinds()
     )
-    values = indicator_values(checked, credit, past, policy, day_number(as_of))
+    values = indicator_values(
+        checked, credit, past, policy, day_number(as_of), column_values(roster, checked, policy)
+    )
+    names = policy.indicator_names()
     columns: dict[str, pd.Series | np.ndarray] = {"uscc": checked.uscc.astype(str)}
-    for name in INDICATORS:
+    for name in names:
         spec: IndicatorSpec | None = policy.indicators.get(name)
         if spec is not None:
-            columns[name] = transform(values[INDICATORS.index(name)], spec)
-    return pd.DataFrame(columns)
+            columns[name] = transform(values[names.index(name)], spec)
+    frame = pd.DataFrame(columns)
+    frame.attrs["signs"] = policy.signs()
+    return frame
 
 
 def outcomes_from_results(results: pd.DataFrame) -> pd.Series:
@@ -116,7 +134,15 @@ def outcomes_from_results(results: pd.DataFrame) -> pd.Series:
     return problem.groupby(usable["uscc"].astype(str)).any().sort_index().rename("problem")
 
 
-def _fit(x: np.ndarray, y: np.ndarray, l2: float) -> np.ndarray:
+_BOUNDS: dict[str, tuple[float | None, float | None]] = {
+    "raises": (0.0, None),
+    "lowers": (None, 0.0),
+    "free": (None, None),
+}
+
+
+def _fit(x: np.ndarray, y: np.ndarray, l2: float, signs: list[Sign]) -> np.ndarray:
+    """Coefficients (intercept first) of the penalised logistic loss, each within its sign's bounds."""
     minimize = require("scipy.optimize", "fit", "fitting indicator weights").minimize
     design = np.column_stack([np.ones(len(x)), x])
     sign = np.where(y, 1.0, -1.0)
@@ -128,8 +154,14 @@ def _fit(x: np.ndarray, y: np.ndarray, l2: float) -> np.ndarray:
         weight = -sign * np.exp(-np.logaddexp(0.0, margin))  # -y * sigmoid(-margin)
         return value, design.T @ weight + penalty * beta
 
-    result = minimize(loss, np.zeros(design.shape[1]), jac=True, method="L-BFGS-B", options={"maxiter": 1000})
-    return np.asarray(result.x, dtype=np.float64)
+    bounds = [(None, None), *(_BOUNDS[sign] for sign in signs)]
+    result = minimize(
+        loss, np.zeros(design.shape[1]), jac=True, method="L-BFGS-B", bounds=bounds, options={"maxiter": 1000}
+    )
+    beta = np.asarray(result.x, dtype=np.float64)
+    low = np.array([-np.inf if b[0] is None else b[0] for b in bounds])
+    high = np.array([np.inf if b[1] is None else b[1] for b in bounds])
+    return np.clip(beta, low, high) + 0.0  # exactly within the bounds, and no -0.0
 
 
 def fit_weights(
@@ -140,17 +172,22 @@ def fit_weights(
     test_share: float = 0.3,
     seed: int = 0,
     points: float = 1000.0,
+    signs: Mapping[str, Sign] | None = None,
 ) -> FitReport:
     """Fit problem-found ~ indicators; report held-out AUC and weights in score points.
 
     ``outcomes`` is a boolean Series indexed by ``uscc`` (see `outcomes_from_results`);
     entities without an outcome are left out. Suggested weights scale the coefficients so
     that the positive ones add up to ``points`` (e.g. ``max_score - base_score``).
+    ``signs`` (default: ``features_frame.attrs["signs"]``, as `features` sets them) keeps each
+    coefficient ``raises`` (>= 0), ``lowers`` (<= 0) or ``free``; an indicator not named is free.
     Raises `InputError` when there are too few outcomes or only one class, and
     `MissingDependencyError` when scipy (``dualrandom[fit]``) is not installed.
     """
+    fixed: Mapping[str, Sign] = signs if signs is not None else features_frame.attrs.get("signs", {})
     known = features_frame[features_frame["uscc"].isin(outcomes.index)].reset_index(drop=True)
     names = tuple(c for c in known.columns if c != "uscc")
+    chosen: list[Sign] = [fixed.get(name, "free") for name in names]
     y = outcomes.reindex(known["uscc"]).to_numpy(dtype=bool)
     test = split_test(known["uscc"], test_share, seed)
     problems = []
@@ -163,7 +200,7 @@ def fit_weights(
     if problems:
         raise InputError(problems)
     x = known[list(names)].to_numpy(dtype=np.float64)
-    beta = _fit(x[~test], y[~test], l2)
+    beta = _fit(x[~test], y[~test], l2, chosen)
     linear = beta[0] + x @ beta[1:]
     positive = float(np.clip(beta[1:], 0.0, None).sum())
     scale = points / positive if positive > 0 else 0.0
@@ -175,5 +212,6 @@ def fit_weights(
         train_auc=auc(linear[~test], y[~test]),
         n_train=int((~test).sum()),
         n_test=int(test.sum()),
-        suggested_weights={n: round(float(b) * scale, 1) for n, b in zip(names, beta[1:], strict=True)},
+        suggested_weights={n: round(float(b) * scale, 1) + 0.0 for n, b in zip(names, beta[1:], strict=True)},
+        signs=dict(zip(names, chosen, strict=True)),
     )

@@ -182,7 +182,9 @@ def _roster(frame: pd.DataFrame, source: str, need_industry: bool, problems: lis
     return Roster(codes.take(order).reset_index(drop=True), registered, industry, keys)
 
 
-def _credit(frame: pd.DataFrame, source: str, problems: list[Problem]) -> Credit | None:
+def _credit(
+    frame: pd.DataFrame, source: str, problems: list[Problem], kinds: tuple[str, ...] = _KINDS
+) -> Credit | None:
     missing = _missing_columns(frame, RECORD_COLUMNS, source)
     if missing:
         problems.extend(missing)
@@ -190,7 +192,7 @@ def _credit(frame: pd.DataFrame, source: str, problems: list[Problem]) -> Credit
     codes = _codes(frame, source, problems)
     kinds_text = _clean_text(frame["kind"], upper=False)
     known = np.array(
-        [_KINDS.index(c) if c in _KINDS else -1 for c in kinds_text.cat.categories], dtype=np.int64
+        [kinds.index(c) if c in kinds else -1 for c in kinds_text.cat.categories], dtype=np.int64
     )
     kind = known[kinds_text.cat.codes.to_numpy()]
     for row in _rows(kind < 0):
@@ -201,7 +203,7 @@ def _credit(frame: pd.DataFrame, source: str, problems: list[Problem]) -> Credit
                 "kind",
                 str(kinds_text.iloc[row]),
                 "RECORD_KIND",
-                f"unknown record kind; allowed: {', '.join(_KINDS)}",
+                f"unknown record kind; allowed: {', '.join(kinds)}",
             )
         )
     start = _dates(frame, "start_on", source, problems, required=True)
@@ -258,11 +260,16 @@ def prepare_inputs(
     *,
     need_industry: bool,
     sources: tuple[str, str, str] = ("roster", "records", "history"),
+    kinds: tuple[str, ...] = _KINDS,
 ) -> tuple[Roster, Credit | None, History | None]:
-    """Check all three tables; raise one `InputError` listing every problem found."""
+    """Check all three tables; raise one `InputError` listing every problem found.
+
+    ``kinds`` are the record kinds allowed (a policy's `ClassificationPolicy.kinds`); a
+    record's ``kind`` becomes its position in them.
+    """
     problems: list[Problem] = []
     checked_roster = _roster(roster, sources[0], need_industry, problems)
-    credit = None if records is None else _credit(records, sources[1], problems)
+    credit = None if records is None else _credit(records, sources[1], problems, kinds)
     past = None if history is None else _history(history, sources[2], problems)
     if problems or checked_roster is None:
         raise InputError(problems, summary=f"{len(problems)} problem(s) in the classification inputs")

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import PolicyError
-from .indicators import civil_date, day_of, indicator_values
+from .indicators import civil_date, column_values, day_of, indicator_values
 from .inputs import NO_DATE, day_number, prepare_inputs
-from .policy import INDICATORS, ClassificationPolicy, IndicatorSpec, policy_digest, reason_code
+from .policy import ClassificationPolicy, IndicatorSpec, policy_digest, reason_code
 from .snapshot import ClassificationSnapshot, content_digest
 
 __all__ = ["REASON_SLOTS", "classify", "contributions", "transform"]
@@ -27,9 +27,13 @@ REASON_SLOTS = 3
 
 
 def transform(values: np.ndarray, spec: IndicatorSpec) -> np.ndarray:
-    """Map raw indicator values to [0, 1] as the spec says."""
+    """Map raw indicator values as the spec says: to [0, 1], or uncapped for ``log1p`` and ``value``."""
     if spec.transform == "flag":
         return (values > 0).astype(np.float64)
+    if spec.transform == "value":
+        return np.asarray(values, dtype=np.float64)
+    if spec.transform == "log1p":
+        return np.asarray(np.log1p(np.maximum(values, 0.0)), dtype=np.float64)
     capped = np.clip(values, 0.0, spec.cap)
     if spec.transform == "linear":
         result = capped / spec.cap
@@ -41,12 +45,16 @@ def transform(values: np.ndarray, spec: IndicatorSpec) -> np.ndarray:
 
 
 def contributions(values: np.ndarray, policy: ClassificationPolicy) -> tuple[list[str], np.ndarray]:
-    """The weighted indicators (in `INDICATORS` order) and their points: (indicators x entities)."""
-    names = [name for name in INDICATORS if name in policy.indicators]
+    """The weighted indicators (in scoring order) and their points: (indicators x entities).
+
+    ``values`` has one row per `ClassificationPolicy.indicator_names`.
+    """
+    every = policy.indicator_names()
+    names = [name for name in every if name in policy.indicators]
     points = np.empty((len(names), values.shape[1]), dtype=np.float64)
     for column, name in enumerate(names):
         spec = policy.indicators[name]
-        points[column] = spec.weight * transform(values[INDICATORS.index(name)], spec)
+        points[column] = spec.weight * transform(values[every.index(name)], spec)
     return names, points
 
 
@@ -60,19 +68,20 @@ def _first_report_due(registered: np.ndarray, policy: ClassificationPolicy) -> n
 def _score_and_reasons(
     values: np.ndarray, policy: ClassificationPolicy
 ) -> tuple[np.ndarray, list[pd.Series]]:
-    """Raw scores (base + points, summed in `INDICATORS` order) and the top-contribution codes.
+    """Raw scores (base + points, summed in scoring order) and the top-contribution codes.
 
-    Reasons are the `REASON_SLOTS` largest positive contributions (ties: `INDICATORS` order),
+    Reasons are the `REASON_SLOTS` largest positive contributions (ties: scoring order),
     "" when there are fewer; one pass over the indicators, without a points matrix.
     """
-    names = [name for name in INDICATORS if name in policy.indicators]
+    every = policy.indicator_names()
+    names = [name for name in every if name in policy.indicators]
     count = values.shape[1]
     total = np.full(count, policy.base_score, dtype=np.float64)
     top_points = [np.zeros(count) for _ in range(REASON_SLOTS)]  # only positive points are reasons
     top_rows = [np.full(count, len(names), dtype=np.int64) for _ in range(REASON_SLOTS)]  # len = none
     for row, name in enumerate(names):
         spec = policy.indicators[name]
-        points = spec.weight * transform(values[INDICATORS.index(name)], spec)
+        points = spec.weight * transform(values[every.index(name)], spec)
         total += points
         entering = np.flatnonzero(points > top_points[-1])  # strict: ties keep the earlier indicator
         if len(entering) == 0:
@@ -112,6 +121,7 @@ def classify(
     ``records`` are credit records (``uscc, kind, start_on, end_on, severity, repaired_on``),
     ``history`` past inspections (``uscc, inspected_on``); records of entities that are not
     on the roster are ignored. ``version`` labels the snapshot (default: the as-of date).
+    Record kinds the policy declares are accepted; column indicators read ``roster``.
     Raises `InputError` for bad input rows and `PolicyError` when ``as_of`` is not a date.
     """
     if not isinstance(as_of, date):
@@ -122,10 +132,12 @@ def classify(
         o.indicator == "industry_risk" for o in policy.overrides
     )
     checked, credit, past = prepare_inputs(
-        roster, records, history, need_industry=need_industry, sources=sources
+        roster, records, history, need_industry=need_industry, sources=sources, kinds=policy.kinds()
     )
     today = day_number(as_of)
-    values = indicator_values(checked, credit, past, policy, today)
+    values = indicator_values(
+        checked, credit, past, policy, today, column_values(roster, checked, policy, source=sources[0])
+    )
     total, reasons = _score_and_reasons(values, policy)
     raw = np.clip(total, 0.0, policy.max_score)
     score = np.round(raw, policy.score_decimals) + 0.0
@@ -136,7 +148,7 @@ def classify(
     tier = np.where(new_entity, policy.tier_index(policy.tiers.new_entity), score_tier)
     override = np.zeros(len(tier), dtype=np.int64)  # 0 = none, else 1 + rule position
     for position, rule in enumerate(policy.overrides):
-        fires = values[INDICATORS.index(rule.indicator)] >= rule.min_value
+        fires = values[policy.indicator_names().index(rule.indicator)] >= rule.min_value
         raises = fires & (policy.tier_index(rule.at_least) > tier)
         tier = np.where(raises, policy.tier_index(rule.at_least), tier)
         override = np.where(raises, position + 1, override)
@@ -154,7 +166,7 @@ def classify(
     table = pd.concat(
         [
             pd.DataFrame(columns),
-            pd.DataFrame(values.T, columns=[f"v_{name}" for name in INDICATORS], copy=False),
+            pd.DataFrame(values.T, columns=[f"v_{name}" for name in policy.indicator_names()], copy=False),
         ],
         axis=1,
     )

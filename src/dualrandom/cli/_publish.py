@@ -1,4 +1,4 @@
-"""`dualrandom results import`, `dualrandom publish` and `dualrandom report` (一公开)."""
+"""`dualrandom results import|feedback`, `dualrandom publish` and `dualrandom report` (一公开)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,11 @@ def _draw_manifest(sample: Path, given: Path | None) -> dict[str, Any] | None:
 
 @click.group()
 def results() -> None:
-    """Inspection results: import and validate them (official vocabulary)."""
+    """Inspection results: import and validate them (official vocabulary).
+
+    `import` checks a results file and records it; `feedback` turns it into next month's
+    inspection history and credit records.
+    """
 
 
 @results.command("import")
@@ -96,6 +100,52 @@ def import_(
         )
     if ledger_url:
         next_step("results")
+
+
+@results.command("feedback")
+@click.argument("file", type=_FILE)
+@click.option("--campaign", "campaign_file", type=_FILE, required=True, help="Campaign TOML file.")
+@click.option("--sample", type=_FILE, required=True, help="The draw's sample (CSV/XLSX/Parquet).")
+@click.option("--teams", type=_FILE, required=True, help="The teams (assign output): officers of each visit.")
+@click.option("--policy", "policy_file", type=_FILE, required=True, help="Classification policy ([results]).")
+@click.option(
+    "--history", "history_file", type=click.Path(dir_okay=False, path_type=Path), required=True,
+    help="Inspection history to extend (created if missing); the --history of draw, assign, classify.",
+)  # fmt: skip
+@click.option(
+    "--records", "records_file", type=click.Path(dir_okay=False, path_type=Path), required=True,
+    help="Credit records to extend (created if missing); the --records of classify.",
+)  # fmt: skip
+@fail_on_errors
+def feedback(
+    file: Path, campaign_file: Path, sample: Path, teams: Path, policy_file: Path, history_file: Path,
+    records_file: Path,
+) -> None:  # fmt: skip
+    """Add the visits and credit records of a results FILE to the history and records files.
+
+    Each drawn check with results becomes one history row (its officers listed, so frequency
+    caps count the visit once and rotation sees every officer); each result term becomes the
+    credit records the policy's [results] table maps it to. Only rows not there yet are added:
+    running it twice changes nothing. The results are checked as `results import` checks them.
+    """
+    from ..classify import load_policy
+    from ..feedback import update_feedback
+    from ..models import load_campaign
+
+    policy = load_policy(policy_file)
+    done = update_feedback(
+        file, load_campaign(campaign_file), _table(sample), _table(teams), policy,
+        history_path=history_file, records_path=records_file, source_name=str(file), teams_source=str(teams),
+    )  # fmt: skip
+    click.echo(f"{history_file}: {done.history_added} visit(s) added, {done.history_present} already there")
+    click.echo(
+        f"{records_file}: {done.records_added} credit record(s) added, {done.records_present} already there"
+    )
+    click.echo(
+        f"next: `dualrandom classify ROSTER --policy {policy_file} --records {records_file} --history "
+        f"{history_file} ...`, then `dualrandom draw ... --history {history_file} --as-of DATE`",
+        err=True,
+    )
 
 
 def _report_pending(campaign: Any, sample: Any, validated: Any, path: Path | None) -> None:
