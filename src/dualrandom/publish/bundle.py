@@ -164,39 +164,62 @@ def build_publication(
     receipts instead of tickets. The tier-inference attack is run on the result and kept in
     ``privacy`` (internal). Raises `InputError` when a result's entity is missing from the roster.
     """
-    results = _objects(results, ["uscc", "task_id", "department", "result", "result_code"])
     roster = canonical_entity_headers(roster)
+    public_names = _public_names(campaign, roster)
+    checks = _checks(results, public_names.index)
+    rows = _public_rows(campaign, checks, public_names, _teams_by_check(teams, inspectors))
+    drawn = sample.assign(uscc=normalize_ids(sample["uscc"]), task_id=sample["task_id"].astype(str))
+    notices = _notices(campaign, drawn, rows)
+    manifest = results_manifest(
+        campaign,
+        drawn,
+        seed=seed,
+        roster_digest=roster_digest,
+        task_seeds=task_seeds,
+        draw_public=draw_manifest,
+    )
+    privacy = measure_publication(manifest, campaign, roster, draw_public=draw_manifest)
+    status = _status(campaign, checks, published_on)
+    return Bundle(rows, notices, manifest, status, published_on, draw_manifest, privacy)
+
+
+def _public_names(campaign: Campaign, roster: pd.DataFrame) -> pd.Series:
+    """Each entity's name as published (individuals masked unless the campaign says not), by code."""
     entities = _objects(roster.assign(uscc=normalize_ids(roster["uscc"])), ["uscc", "name", "entity_type"])
     entities = entities.drop_duplicates("uscc").set_index("uscc")
+    if not campaign.publication.mask_individual_names:
+        return clean_column(entities["name"])
     operators = entities["legal_rep"] if "legal_rep" in entities.columns else None
     codes = pd.Series(entities.index, index=entities.index)
-    public_names = mask_entity_names(entities["name"], entities["entity_type"], operators, codes)
-    if not campaign.publication.mask_individual_names:
-        public_names = clean_column(entities["name"])
+    return mask_entity_names(entities["name"], entities["entity_type"], operators, codes)
 
+
+def _checks(results: pd.DataFrame, known_codes: pd.Index) -> pd.DataFrame:
+    """One row per (entity, task, department) with its joined results and completion date.
+
+    Raises `InputError` naming every result whose entity the roster does not contain.
+    """
+    results = _objects(results, ["uscc", "task_id", "department", "result", "result_code"])
     key = ["uscc", "task_id", "department"]
     ordered = results.sort_values([*key, "result_code"], kind="stable")
     checks = joined_groups(ordered, key, ["result", "result_code"]).rename(
         columns={"result": "results", "result_code": "result_codes"}
     )
     checks["completed_on"] = ordered.drop_duplicates(key)["completed_on"].to_numpy()
-    known = set(entities.index.tolist())
+    known = set(known_codes.tolist())
     unknown = sorted({u for u in checks["uscc"].tolist() if u not in known})
     if unknown:
-        raise InputError(
-            [
-                Problem(
-                    "roster",
-                    None,
-                    "uscc",
-                    str(u),
-                    "ENTITY_NOT_IN_ROSTER",
-                    "a published result names an entity the roster does not contain",
-                )
-                for u in unknown
-            ]
-        )
+        message = "a published result names an entity the roster does not contain"
+        rule = "ENTITY_NOT_IN_ROSTER"
+        raise InputError([Problem("roster", None, "uscc", str(u), rule, message) for u in unknown])
+    return checks
 
+
+def _public_rows(
+    campaign: Campaign, checks: pd.DataFrame, names: pd.Series, officers: pd.Series
+) -> pd.DataFrame:
+    """The public table (`PUBLIC_COLUMNS`): one row per check, officers as published."""
+    key = ["uscc", "task_id", "department"]
     tasks = {t.id: t for t in campaign.tasks}
     items = {i.id: i for i in campaign.items}
     departments = {d.id: d.name for d in campaign.departments}
@@ -206,14 +229,13 @@ def build_publication(
         for d in t.departments
     }
     pairs = list(zip(*columns(checks, ["task_id", "department"]), strict=True))
-    officers = _teams_by_check(teams, inspectors)
     shown_teams = (
         officers.reindex(pd.MultiIndex.from_frame(checks[key])).fillna("").to_numpy() if len(officers) else ""
     )
     rows = pd.DataFrame(
         {
             "uscc": checks["uscc"],
-            "name": public_names.reindex(checks["uscc"]).to_numpy(),
+            "name": names.reindex(checks["uscc"]).to_numpy(),
             "plan_id": campaign.plan.id,
             "task_id": checks["task_id"],
             "task_name": [tasks[t].name for t, _ in pairs],
@@ -228,26 +250,36 @@ def build_publication(
         },
         dtype=object,
     )
-    rows = rows.assign(**{c: clean_column(rows[c]) for c in PUBLIC_COLUMNS if c not in ("uscc", "name")})
-    calendar = campaign_calendar(campaign)
-    due = due_dates(pd.to_datetime(checks["completed_on"]), campaign.publication.working_days, calendar)
-    status = checks[key].assign(
-        completed_on=pd.to_datetime(checks["completed_on"]),
+    return rows.assign(**{c: clean_column(rows[c]) for c in PUBLIC_COLUMNS if c not in ("uscc", "name")})
+
+
+def _status(campaign: Campaign, checks: pd.DataFrame, published_on: date) -> pd.DataFrame:
+    """Internal: each check's completion, 20-working-day due date and whether it is on time."""
+    completed = pd.to_datetime(checks["completed_on"])
+    due = due_dates(completed, campaign.publication.working_days, campaign_calendar(campaign))
+    return checks[["uscc", "task_id", "department"]].assign(
+        completed_on=completed,
         due_on=due.to_numpy(),
         on_time=(due >= pd.Timestamp(published_on)).to_numpy(),
         due_known=due.notna().to_numpy(),
     )
-    drawn = sample.assign(uscc=normalize_ids(sample["uscc"]), task_id=sample["task_id"].astype(str))
+
+
+def _notices(campaign: Campaign, drawn: pd.DataFrame, rows: pd.DataFrame) -> dict[str, Any]:
+    """The plan, its tasks (drawn and published counts) and its items, as the notices show them."""
+    items = {i.id: i for i in campaign.items}
+    departments = {d.id: d.name for d in campaign.departments}
     counts = drawn.groupby("task_id").size()
     checked = rows.drop_duplicates(["uscc", "task_id"]).groupby("task_id").size()
-    notices = {
+    plan = campaign.plan
+    return {
         "plan": {
-            "id": campaign.plan.id,
-            "name": campaign.plan.name,
-            "year": campaign.plan.year,
-            "authority": campaign.plan.authority,
-            "initiating_department": departments[campaign.plan.initiating_department],
-            "participating_departments": [departments[d] for d in campaign.plan.participating_departments],
+            "id": plan.id,
+            "name": plan.name,
+            "year": plan.year,
+            "authority": plan.authority,
+            "initiating_department": departments[plan.initiating_department],
+            "participating_departments": [departments[d] for d in plan.participating_departments],
         },
         "tasks": [
             {
@@ -271,16 +303,6 @@ def build_publication(
             for i in campaign.items
         ],
     }
-    manifest = results_manifest(
-        campaign,
-        drawn,
-        seed=seed,
-        roster_digest=roster_digest,
-        task_seeds=task_seeds,
-        draw_public=draw_manifest,
-    )
-    privacy = measure_publication(manifest, campaign, roster, draw_public=draw_manifest)
-    return Bundle(rows, notices, manifest, status, published_on, draw_manifest, privacy)
 
 
 def _json_bytes(data: Any) -> bytes:
