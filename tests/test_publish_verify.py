@@ -13,6 +13,7 @@ from click.testing import CliRunner
 import _publish_data as data
 from dualrandom.cli import main
 from dualrandom.draw import draw_campaign
+from dualrandom.errors import InputError
 from dualrandom.publish import publish_campaign, verify_bundle
 
 CAMPAIGN = data.campaign()
@@ -36,11 +37,10 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_public_and_auditor_checks_pass(bundle: Path) -> None:
-    assert verify_bundle(bundle) == []
-    assert verify_bundle(bundle, ROSTER, draw_manifest=DRAW.manifest) == []
-    assert verify_bundle(bundle, ROSTER) == [
-        "the auditor's check needs the draw's full manifest (SAMPLE.manifest.json)"
-    ]
+    assert verify_bundle(bundle).ok
+    assert verify_bundle(bundle, ROSTER, draw_manifest=DRAW.manifest).ok
+    with pytest.raises(InputError, match="the auditor's check needs the draw's full manifest"):
+        verify_bundle(bundle, ROSTER)
 
 
 def test_bundle_carries_the_draws_public_manifest_without_tiers(bundle: Path) -> None:
@@ -63,7 +63,7 @@ def test_auditor_check_catches_an_edited_roster(bundle: Path) -> None:
     drawn = DRAW.sample["uscc"].iloc[0]
     tier = roster.loc[roster["uscc"] == drawn, "tier"].iloc[0]
     roster.loc[roster["uscc"] == drawn, "tier"] = "D" if tier != "D" else "A"
-    differences = verify_bundle(bundle, roster, draw_manifest=DRAW.manifest)
+    differences = verify_bundle(bundle, roster, draw_manifest=DRAW.manifest).lines()
     assert differences[0].startswith(
         f"roster digest: manifest {DRAW.manifest['roster_digest']}, roster gives "
     )
@@ -72,7 +72,7 @@ def test_auditor_check_catches_an_edited_roster(bundle: Path) -> None:
 
 def test_auditor_check_catches_a_bundle_of_another_draw(bundle: Path) -> None:
     other = draw_campaign(ROSTER, CAMPAIGN, data.SEED + "0")
-    differences = verify_bundle(bundle, ROSTER, draw_manifest=other.manifest)
+    differences = verify_bundle(bundle, ROSTER, draw_manifest=other.manifest).lines()
     assert "the full draw manifest's seed differs from the bundle's" in differences
     assert "the full draw manifest's sample differs from the entities the bundle publishes" in differences
 
