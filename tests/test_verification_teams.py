@@ -37,7 +37,8 @@ def person(pid: str, department: str, **extra: object) -> dict[str, object]:
     row: dict[str, object] = {
         "inspector_id": pid, "name": pid, "department": department, "qualifications": "",
         "certificate_no": f"C-{pid}", "certificate_valid_until": "2027-12-31",
-        "home_division": "420100000000", "active": "true", "expert": "false", "unavailable": "", "max_targets": "",
+        "home_division": "420100000000", "active": "true", "expert": "false", "unavailable": "",
+        "max_targets": "",
     }  # fmt: skip
     row.update(extra)
     return row
