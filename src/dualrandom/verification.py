@@ -79,6 +79,9 @@ KINDS: Mapping[str, Kind] = {
         "{where}: in the manifest but not drawn: {found}",
         "published entities the recomputation does not draw",
     ),
+    "sample.duplicate": _K(
+        "{where}: listed more than once in the manifest: {found}", "a drawn entity is published twice"
+    ),
     "sample.ticket": _K(
         "{where}: has ticket {found} in the manifest, recomputed {expected}",
         "a drawn entity's published ticket differs",

@@ -7,6 +7,7 @@ Team and bundle checks live with their producers (`dualrandom.assign.verify_team
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -203,6 +204,10 @@ def _compare_sample(published: list[dict[str, Any]], recomputed: list[dict[str, 
     for cell in sorted(set(mine) | set(theirs)):
         ours = {r["uscc"]: r for r in mine.get(cell, [])}
         shown = {r["uscc"]: r for r in theirs.get(cell, [])}
+        listed = Counter(r["uscc"] for r in theirs.get(cell, []))
+        repeated = sorted(code for code, n in listed.items() if n > 1)
+        if repeated:
+            out.append(Difference("sample.duplicate", _name(cell), found=", ".join(repeated)))
         missing = sorted(set(ours) - set(shown))
         extra = sorted(set(shown) - set(ours))
         if missing:
