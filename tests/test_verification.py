@@ -26,7 +26,7 @@ def test_a_difference_reads_as_the_line_people_know() -> None:
         "kind": "sample.missing", "where": "task 'T1', tier 'A'", "expected": "U1, U2", "found": None,
         "detail": "", "message": "task 'T1', tier 'A': missing from the manifest: U1, U2",
     }  # fmt: skip
-    with pytest.raises(ValueError, match="unknown difference kind 'sample.lost'"):
+    with pytest.raises(ValueError, match=r"unknown difference kind 'sample\.lost'"):
         Difference("sample.lost")
 
 
