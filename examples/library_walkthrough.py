@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 
 import dualrandom as dr
-from dualrandom.draw.sealed import check_receipt, entity_opening, seal_campaign
+from dualrandom.draw.sealed import entity_opening, opening_ticket, seal_campaign, verify_receipt
 from dualrandom.synth.credit import synth_credit
 from dualrandom.synth.results import synth_results
 
@@ -77,10 +77,8 @@ def main(entities: int, out: Path) -> None:
         [receipt] = [r for r in draw.manifest["receipts"]
                      if (r["uscc"], r["task_id"]) == (first["uscc"], first["task_id"])]  # fmt: skip
         task_seed = f"{SEED}/{first['task_id']}"
-        valid, own_ticket = check_receipt(
-            receipt, seal.commitment["frames_root"], seed=task_seed, opening=opening
-        )
-        assert valid and own_ticket == first["ticket"]
+        assert verify_receipt(receipt, seal.commitment["frames_root"], opening=opening).ok
+        assert opening_ticket(opening, task_seed) == first["ticket"]
         # ... and the ticket is the published recipe over the sealed id (docs/draw-spec.md):
         inner = hashlib.sha256(task_seed.encode()).hexdigest()
         number = int(hashlib.sha256((inner + opening["sealed_id"]).encode()).hexdigest(), 16)
@@ -89,7 +87,7 @@ def main(entities: int, out: Path) -> None:
         # 4. Teams: exact under every recusal rule, a pure function of the seed.
         assignment = run.assign(draw.sample, inspectors, conflicts, SEED, history=history).value
         # the independent checker re-derives every rule and, given the seed, the teams themselves
-        dr.verify_teams(assignment.teams, draw.sample, inspectors, conflicts, campaign,
+        dr.ensure_teams(assignment.teams, draw.sample, inspectors, conflicts, campaign,
                         history=history, seed=SEED)  # fmt: skip
         model = assignment.manifest["model"]
         print(
@@ -106,8 +104,8 @@ def main(entities: int, out: Path) -> None:
             draw.sample, results, classified, bundle, published_on=date(2026, 11, 30),
             draw_manifest=draw.manifest, teams=assignment.teams, inspectors=inspectors,
         )  # fmt: skip
-        assert dr.verify_bundle(bundle) == []
-        assert dr.verify_against_ledger(bundle, ledger) == []  # the bundle names the ledger head
+        dr.ensure_bundle(bundle)
+        dr.ensure_against_ledger(bundle, ledger)  # the bundle names the ledger head
         print(f"published {bundle / 'index.html'}; ledger holds {len(ledger.records())} records")
 
 

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import optimize, sparse, stats
 
-from dualrandom.assign import Explanation, assign_teams, verify_teams
+from dualrandom.assign import Explanation, assign_teams, ensure_teams
 from dualrandom.assign.flow import solve_network
 from dualrandom.assign.marginals import ONE, dependent_round
 from dualrandom.errors import InfeasibleAssignmentError, InputError, SolverError, VerificationError
@@ -305,11 +305,11 @@ def test_random_instances_never_break_a_rule(case: tuple, mode: str) -> None:
         )
         skipped = {(s.uscc, s.task_id) for s in partial.unassigned}
         assert skipped and check_teams(partial.teams, sample, roster, conflicts, rules, skipped, banned) == []
-        verify_teams(partial.teams, sample, roster, conflicts, rules, history=history, allow_partial=True)
+        ensure_teams(partial.teams, sample, roster, conflicts, rules, history=history, allow_partial=True)
         return
     assert feasible
     assert check_teams(result.teams, sample, roster, conflicts, rules, banned=banned) == []
-    verify_teams(result.teams, sample, roster, conflicts, rules, history=history)
+    ensure_teams(result.teams, sample, roster, conflicts, rules, history=history)
 
 
 def test_benchmark_instance_passes_the_independent_checker() -> None:
@@ -320,7 +320,7 @@ def test_benchmark_instance_passes_the_independent_checker() -> None:
     rules = TeamRules(rotation_campaigns=0)
     result = assign_teams(sample, roster, conflicts, rules, "bench", candidates=12)
     assert check_teams(result.teams, sample, roster.assign(active=True, expert=False), conflicts, rules) == []
-    verify_teams(result.teams, sample, roster, conflicts, rules)
+    ensure_teams(result.teams, sample, roster, conflicts, rules)
     assert result.manifest["pools"][0]["thinned_pairs"] > 0  # thinning was exercised
 
 
@@ -527,7 +527,7 @@ def test_joint_campaign_quorum_qualifications_experts_and_rotation() -> None:
     assert "R1" not in set(by[code(2)].inspector_id)  # inspected it in the last campaign
     assert set(by[code(2)][by[code(2)].department == "FIRE"].inspector_id) & {"R2", "E1"}
     assert result.manifest["rotation_window"] == ["LAST"]
-    verify_teams(teams, sample, roster, None, campaign, history=history, seed="joint")
+    ensure_teams(teams, sample, roster, None, campaign, history=history, seed="joint")
 
 
 def test_unavailable_dates_and_inactive_officers_are_excluded() -> None:
@@ -769,14 +769,14 @@ def test_bad_solver_input_maps_to_solver_error() -> None:
 def test_verify_catches_a_tampered_team() -> None:
     sample, roster, conflicts = _marginal_instance()
     result = assign_teams(sample, roster, conflicts, RULES, "v")
-    verify_teams(result.teams, sample, roster, conflicts, RULES, seed="v")
+    ensure_teams(result.teams, sample, roster, conflicts, RULES, seed="v")
     tampered = result.teams.copy()
     tampered.loc[0, "inspector_id"] = "o0" if tampered.loc[0, "inspector_id"] != "o0" else "o1"
     with pytest.raises(VerificationError) as caught:
-        verify_teams(tampered, sample, roster, conflicts, RULES, seed="v")
-    assert any("recomputed but not published" in d for d in caught.value.differences)
+        ensure_teams(tampered, sample, roster, conflicts, RULES, seed="v")
+    assert any(d.kind == "team.not_published" for d in caught.value.differences)
     swapped = result.teams.copy()
     swapped.loc[swapped.uscc == code(0), "inspector_id"] = ["o0", "o3"]
     with pytest.raises(VerificationError, match="declared conflict"):
-        verify_teams(swapped, sample, roster, conflicts, RULES)
+        ensure_teams(swapped, sample, roster, conflicts, RULES)
     assert date(2026, 1, 1)  # keeps the datetime import honest for readers of the history test

@@ -84,7 +84,7 @@ def test_entities_at_their_cap_leave_the_frame_before_tickets_are_compared() -> 
     counts = capped.counts.set_index(["task_id", "tier"])
     assert counts.loc[("T1", "A"), "capped"] == 1
     assert counts.loc[("T1", "C"), "capped"] == 1
-    assert verify_draw(capped.manifest, CITY, history=history) == []
+    assert verify_draw(capped.manifest, CITY, history=history).ok
     with pytest.raises(DrawError, match="as_of"):
         draw_campaign(CITY, CAMPAIGN, "7", history=history)
 
@@ -120,7 +120,7 @@ def test_fixed_allocation_over_divisions() -> None:
     assert per.loc[("T1", "420602")] == 10
     assert per.loc[("T1", "420606")] == 4
     assert per.loc[("T1", "420607")] == 1
-    assert verify_draw(result.manifest, CITY) == []
+    assert verify_draw(result.manifest, CITY).ok
 
 
 def test_per_capita_allocation_xianning_four_per_thousand() -> None:
@@ -160,7 +160,7 @@ def test_coordination_positive_across_tasks_and_negative_across_cycles() -> None
             if (Fraction(reference_ticket("PRN-2026", i)) - Fraction("0.25")) % 1 < Fraction("0.1")
         )
         assert sorted(one.sample.loc[one.sample["tier"] == tier, "uscc"]) == expected
-    assert verify_draw(two.manifest, roster) == []
+    assert verify_draw(two.manifest, roster).ok
 
 
 def test_verify_says_exactly_what_differs() -> None:
@@ -170,18 +170,18 @@ def test_verify_says_exactly_what_differs() -> None:
         "moved out",
         task_id="T1",
     )
-    assert verify_draw(result.manifest, CITY) == []
-    assert verify_draw(result.manifest, CITY.sample(frac=1.0, random_state=1)) == []
+    assert verify_draw(result.manifest, CITY).ok
+    assert verify_draw(result.manifest, CITY.sample(frac=1.0, random_state=1)).ok
     tampered = dict(result.manifest)
     victim = tampered["sample"][3]
     tampered["sample"] = [r for r in tampered["sample"] if r is not victim] + [
         {**victim, "uscc": "U999999", "ticket": "0.1"}
     ]
-    problems = verify_draw(tampered, CITY)
+    problems = verify_draw(tampered, CITY).lines()
     assert f"task 'T1', tier 'A': missing from the manifest: {victim['uscc']}" in problems
     assert "task 'T1', tier 'A': in the manifest but not drawn: U999999" in problems
     edited = CITY.copy()
     edited.loc[5, "tier"] = "D"
-    problems = verify_draw(result.manifest, edited)
+    problems = verify_draw(result.manifest, edited).lines()
     assert problems[0].startswith("roster digest: manifest ")
-    assert verify_draw({**result.manifest, "seed": "w"}, CITY)[0].startswith("seed digest")
+    assert verify_draw({**result.manifest, "seed": "w"}, CITY).kinds()[0] == "draw.seed_digest"

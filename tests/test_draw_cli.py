@@ -139,8 +139,8 @@ def test_verify_dispatches_a_directory_to_the_bundle_check(tmp_path: Path) -> No
     bundle = tmp_path / "bundle"
     bundle.mkdir()
     code, _, err = run("verify", str(bundle))
-    assert code == 1
-    assert err.startswith("Error: verification failed:\n")
+    assert code == 2  # an empty folder is not a bundle: nothing to verify
+    assert "bundle.json: not a readable bundle index" in err
 
 
 def test_verify_rejects_an_unknown_manifest_kind(tmp_path: Path) -> None:

@@ -101,7 +101,7 @@ def forge(**fields: Any) -> StoredRow:
 
 def integrity_row(ledger: Ledger, anchors: list[LedgerHead] | None = None) -> int | None:
     with pytest.raises(LedgerIntegrityError) as caught:
-        ledger.verify(anchors or [])
+        ledger.ensure_intact(anchors or [])
     return caught.value.row
 
 
@@ -119,12 +119,12 @@ def test_records_chain_from_genesis(ledger: Ledger) -> None:
         assert record.hash == record_hash(
             **{k: v for k, v in record.to_dict().items() if k != "hash"}  # every field but the hash
         )
-    assert ledger.verify() == ledger.head() == LedgerHead(6, records[-1].hash)
+    assert ledger.ensure_intact() == ledger.head() == LedgerHead(6, records[-1].hash)
     assert records[1].payload == {"seed": "31415926", "source": "骰子 (dice), witnessed"}
 
 
 def test_empty_ledger_verifies(ledger: Ledger) -> None:
-    assert ledger.verify() == LedgerHead(0, GENESIS_HASH)
+    assert ledger.ensure_intact() == LedgerHead(0, GENESIS_HASH)
     assert ledger.records() == []
 
 
@@ -160,7 +160,7 @@ def test_triggers_refuse_update_and_delete(raw: Raw, ledger: Ledger) -> None:
         raw.execute("UPDATE ledger_records SET reason = 'x' WHERE seq = 2")
     with pytest.raises(Exception, match="append-only"):
         raw.execute("DELETE FROM ledger_records WHERE seq = 5")
-    assert ledger.verify().seq == 5
+    assert ledger.ensure_intact().seq == 5
 
 
 @pytest.mark.parametrize("seq", [1, 3, 5])
@@ -179,7 +179,7 @@ def test_whitespace_in_a_payload_is_an_edit(raw: Raw, ledger: Ledger) -> None:
     raw.drop_guards()
     raw.execute("UPDATE ledger_records SET payload = replace(payload, ':', ': ') WHERE seq = 2")
     with pytest.raises(LedgerIntegrityError, match="record 2 has a payload that is not canonical JSON"):
-        ledger.verify()
+        ledger.ensure_intact()
 
 
 def test_a_byte_that_breaks_utf8_names_the_row(tmp_path: Any) -> None:
@@ -193,7 +193,7 @@ def test_a_byte_that_breaks_utf8_names_the_row(tmp_path: Any) -> None:
         )
         raw.close()
         with pytest.raises(LedgerIntegrityError, match="record 2 holds bytes that are not UTF-8") as caught:
-            ledger.verify()
+            ledger.ensure_intact()
     assert caught.value.row == 2
 
 
@@ -209,7 +209,7 @@ def test_deleted_row_is_named(raw: Raw, ledger: Ledger) -> None:
     raw.drop_guards()
     raw.execute("DELETE FROM ledger_records WHERE seq = 3")
     with pytest.raises(LedgerIntegrityError, match=r"record 3 is missing \(record 4 follows 2\)") as caught:
-        ledger.verify()
+        ledger.ensure_intact()
     assert caught.value.row == 3
 
 
@@ -218,7 +218,7 @@ def test_deleted_last_row_is_caught_by_the_head(raw: Raw, ledger: Ledger) -> Non
     raw.drop_guards()
     raw.execute("DELETE FROM ledger_records WHERE seq = 6")
     with pytest.raises(LedgerIntegrityError, match="the ledger head names record 6") as caught:
-        ledger.verify()
+        ledger.ensure_intact()
     assert caught.value.row == 6
 
 
@@ -232,7 +232,7 @@ def test_swapped_rows_are_named(raw: Raw, ledger: Ledger) -> None:
     raw.execute("UPDATE ledger_records SET seq = 4 WHERE seq = 1000")
     assert (raw.row(2).hash, raw.row(4).hash) == (four.hash, two.hash)
     with pytest.raises(LedgerIntegrityError, match="record 2 does not chain to record 1") as caught:
-        ledger.verify()
+        ledger.ensure_intact()
     assert caught.value.row == 2
 
 
@@ -255,7 +255,7 @@ def test_inserted_row_is_named(raw: Raw, ledger: Ledger) -> None:
     raw.execute("UPDATE ledger_records SET prev_hash = ? WHERE seq = 4", forged.hash)
     raw.insert(forged)
     with pytest.raises(LedgerIntegrityError, match="record 4 does not match its hash") as caught:
-        ledger.verify()
+        ledger.ensure_intact()
     assert caught.value.row == 4
 
 
@@ -273,7 +273,7 @@ def test_deleted_head_row_is_reported(raw: Raw, ledger: Ledger) -> None:
     fill(ledger)
     raw.execute("DELETE FROM ledger_head")
     with pytest.raises(LedgerIntegrityError, match="the ledger head row is missing"):
-        ledger.verify()
+        ledger.ensure_intact()
     with pytest.raises(LedgerIntegrityError, match="the ledger head row is missing"):
         ledger.append(CAMPAIGN, "results", {})
 
@@ -287,7 +287,7 @@ def test_forged_second_draw_breaks_the_supersede_rule(raw: Raw, ledger: Ledger) 
     raw.insert(forged)
     raw.execute("UPDATE ledger_head SET seq = 5, hash = ? WHERE id = 1", forged.hash)
     with pytest.raises(LedgerIntegrityError, match="record 5 breaks the supersede rules") as caught:
-        ledger.verify()
+        ledger.ensure_intact()
     assert caught.value.row == 5
 
 
@@ -308,7 +308,7 @@ def test_rewritten_chain_fails_against_a_published_anchor(raw: Raw, ledger: Ledg
         raw.execute("UPDATE ledger_records SET payload = ?, prev_hash = ?, hash = ? WHERE seq = ?",
                     text, fields["prev_hash"], previous, seq)  # fmt: skip
     raw.execute("UPDATE ledger_head SET hash = ? WHERE id = 1", previous)
-    assert ledger.verify().seq == 5  # self-consistent ...
+    assert ledger.ensure_intact().seq == 5  # self-consistent ...
     assert integrity_row(ledger, [anchor]) == 5  # ... but not the ledger that was published
 
 
@@ -357,7 +357,7 @@ def test_superseded_record_cannot_be_superseded_again(ledger: Ledger) -> None:
     with pytest.raises(LedgerConflictError, match=superseded):
         ledger.append(CAMPAIGN, "draw", {"n": 4}, supersedes=3, reason="fork")
     assert [r.seq for r in ledger.current(CAMPAIGN, "draw")] == [5]
-    assert ledger.verify().seq == 5
+    assert ledger.ensure_intact().seq == 5
 
 
 def test_repeatable_kinds_append_freely(ledger: Ledger) -> None:
@@ -367,7 +367,7 @@ def test_repeatable_kinds_append_freely(ledger: Ledger) -> None:
     fixed = ledger.append(CAMPAIGN, "results", {"n": 3}, supersedes=8, reason="typo in result")
     assert fixed.supersedes == 8
     assert [r.seq for r in ledger.current(CAMPAIGN, "results")] == [7, 11]
-    assert ledger.verify().seq == 11
+    assert ledger.ensure_intact().seq == 11
 
 
 def test_append_many_is_one_chain_and_all_or_nothing(ledger: Ledger) -> None:
@@ -384,7 +384,7 @@ def test_append_many_is_one_chain_and_all_or_nothing(ledger: Ledger) -> None:
     assert ledger.head().seq == 103
     assert ledger.records(campaign_id="NEW") == []
     assert ledger.append_many(CAMPAIGN, "results", []) == []
-    assert ledger.verify().seq == 103
+    assert ledger.ensure_intact().seq == 103
 
 
 # --- concurrent writers --------------------------------------------------------------------------
@@ -423,7 +423,7 @@ def test_of_two_concurrent_draws_exactly_one_wins(url: str, ledger: Ledger) -> N
         assert [kind for kind, _ in results] == ["conflict", "won"]
         assert f"campaign '{campaign}' already has draw record" in str(results[0][1])
         assert len(ledger.records(campaign_id=campaign)) == 1
-    assert ledger.verify().seq == 3
+    assert ledger.ensure_intact().seq == 3
 
 
 def test_concurrent_appends_serialise_into_one_chain(url: str, ledger: Ledger) -> None:
@@ -440,7 +440,7 @@ def test_concurrent_appends_serialise_into_one_chain(url: str, ledger: Ledger) -
     assert sorted((r.payload["writer"], r.payload["index"]) for r in records) == [
         (w, i) for w in range(2) for i in range(25)
     ]
-    assert ledger.verify().seq == 50
+    assert ledger.ensure_intact().seq == 50
 
 
 def _compare_and_append(url: str, seen: int, barrier: Any, outcomes: Any) -> None:
@@ -494,7 +494,7 @@ def test_stale_writer_hits_the_unique_constraints(ledger: Ledger) -> None:
         ledger.backend.writing() as transaction,
     ):
         transaction.insert([stale])
-    assert ledger.verify().seq == 3
+    assert ledger.ensure_intact().seq == 3
 
 
 # --- opening -------------------------------------------------------------------------------------
@@ -566,6 +566,6 @@ def test_a_writer_killed_inside_its_transaction_leaves_the_ledger_whole(url: str
     writer.kill()
     writer.join(timeout=30)
     assert writer.exitcode == -signal.SIGKILL
-    assert ledger.verify().seq == 3
+    assert ledger.ensure_intact().seq == 3
     assert ledger.append(CAMPAIGN, "publication", {"after": "kill"}).seq == 4
-    assert ledger.verify().seq == 4
+    assert ledger.ensure_intact().seq == 4

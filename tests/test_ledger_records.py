@@ -22,8 +22,8 @@ from dualrandom.ledger import (
     LedgerHead,
     StoredRow,
     canonical_json,
+    ensure_rows,
     record_hash,
-    verify_rows,
 )
 
 SEED_PAYLOAD = {"source": "骰子", "seed": "31415926", "witnesses": ["张三", "李四"]}
@@ -162,7 +162,7 @@ def test_any_changed_character_names_its_row(
     recipe: list[tuple[str, str, dict[str, Any], str | None]], data: st.DataObject
 ) -> None:
     rows, head = _chain(recipe)
-    assert verify_rows(rows, head) == head
+    assert ensure_rows(rows, head) == head
     index = data.draw(st.integers(0, len(rows) - 1), label="row")
     field = data.draw(
         st.sampled_from([f for f in MUTABLE if getattr(rows[index], f) is not None]), label="field"
@@ -173,7 +173,7 @@ def test_any_changed_character_names_its_row(
     changed: dict[str, Any] = {field: text[:position] + replacement + text[position + 1 :]}
     rows[index] = rows[index]._replace(**changed)
     with pytest.raises(LedgerIntegrityError) as caught:
-        verify_rows(rows, head)
+        ensure_rows(rows, head)
     assert caught.value.row == rows[index].seq
 
 
@@ -193,20 +193,20 @@ def test_any_dropped_or_swapped_row_is_caught(
             rows[first]._replace(seq=rows[second].seq),
         )
     with pytest.raises(LedgerIntegrityError) as caught:
-        verify_rows(rows, head)
+        ensure_rows(rows, head)
     assert caught.value.row == first + 1
 
 
 def test_anchor_must_match() -> None:
     rows, head = _chain([("C", "results", {"n": 1}, None), ("C", "results", {"n": 2}, None)])
-    assert verify_rows(rows, head, [LedgerHead(1, rows[0].hash)]) == head
+    assert ensure_rows(rows, head, [LedgerHead(1, rows[0].hash)]) == head
     with pytest.raises(
         LedgerIntegrityError, match=r"record 1 has hash .* but the published anchor says 0+$"
     ) as caught:
-        verify_rows(rows, head, [LedgerHead(1, "0" * 64)])
+        ensure_rows(rows, head, [LedgerHead(1, "0" * 64)])
     assert caught.value.row == 1
     with pytest.raises(LedgerIntegrityError, match="record 7 is missing, but the published anchor"):
-        verify_rows(rows, head, [LedgerHead(7, rows[0].hash)])
+        ensure_rows(rows, head, [LedgerHead(7, rows[0].hash)])
 
 
 @given(

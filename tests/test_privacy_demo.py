@@ -25,7 +25,7 @@ def test_demo_names_and_leaves_the_auditors_material(tmp_path: Path) -> None:
     manifest = json.loads(summary.paths["draw manifest"].read_text(encoding="utf-8"))
     roster = read_table(roster_path)
     history = read_table(tmp_path / "demo" / "input" / "history.csv")
-    assert verify_draw(manifest, roster, history=history, seal=seal) == []
-    assert verify_bundle(bundle, commitment_digest=seal.digest) == []
+    assert verify_draw(manifest, roster, history=history, seal=seal).ok
+    assert verify_bundle(bundle, commitment_digest=seal.digest).ok
     commitment = json.loads((tmp_path / "demo" / "output" / "commitment.json").read_text(encoding="utf-8"))
     assert commitment["sealed"]["commitment_digest"] == seal.digest

@@ -15,17 +15,18 @@ import pytest
 import _publish_data as data
 from dualrandom.draw import draw_campaign, substitute
 from dualrandom.draw.sealed import (
-    check_receipt,
     disclosure_of,
     draw_sealed,
     entity_opening,
     load_seal,
+    opening_ticket,
     receipt_commitment,
     receipt_leaf,
     seal_campaign,
     seal_json,
+    verify_receipt,
 )
-from dualrandom.errors import DrawError
+from dualrandom.errors import DrawError, InputError
 from dualrandom.models import Campaign, load_campaign
 from dualrandom.publish import publish_campaign, verify_bundle
 from dualrandom.publish.bundle import file_digests
@@ -87,22 +88,21 @@ def test_a_seal_for_another_roster_is_refused() -> None:
 
 def test_auditor_reproduces_the_sealed_draw_bit_for_bit() -> None:
     material = load_seal(json.loads(seal_json(SEAL)))
-    assert verify_draw(DRAW.manifest, ROSTER, seal=material) == []
-    assert verify_draw(DRAW.manifest, ROSTER)[0].startswith(
-        "a sealed draw is recomputed with its sealed material"
-    )
+    assert verify_draw(DRAW.manifest, ROSTER, seal=material).ok
+    with pytest.raises(InputError, match="a sealed draw is recomputed with its sealed material"):
+        verify_draw(DRAW.manifest, ROSTER)
     wrong = load_seal({**json.loads(seal_json(seal_campaign(ROSTER, CAMPAIGN, key=b"x" * 32)))})
-    assert any("not the key the draw committed" in p for p in verify_draw(DRAW.manifest, ROSTER, seal=wrong))
+    assert verify_draw(DRAW.manifest, ROSTER, seal=wrong).kinds() == ["sealed.key"]
     swapped = substitute(
         DRAW, DRAW.sample["uscc"].iloc[0], "deregistered", task_id=DRAW.sample["task_id"].iloc[0]
     )
-    assert verify_draw(swapped.manifest, ROSTER, seal=material) == []
+    assert verify_draw(swapped.manifest, ROSTER, seal=material).ok
 
 
 def test_auditor_catches_an_edited_sealed_manifest() -> None:
     forged = copy.deepcopy(DRAW.manifest)
     forged["sample"].pop(0)
-    problems = verify_draw(forged, ROSTER, seal=SEAL)
+    problems = verify_draw(forged, ROSTER, seal=SEAL).lines()
     assert any("missing from the manifest" in p for p in problems)
 
 
@@ -111,18 +111,17 @@ def test_an_entity_checks_its_own_receipt() -> None:
     root = SEAL.commitment["frames_root"]
     for row in DRAW.sample.head(20).itertuples():
         receipt = receipts[(row.task_id, row.uscc)]
-        valid, own = check_receipt(
-            receipt, root, seed=f"{data.SEED}/{row.task_id}", opening=entity_opening(SEAL, row.uscc)
-        )
-        assert valid and own == row.ticket
+        opening = entity_opening(SEAL, row.uscc)
+        assert verify_receipt(receipt, root, opening=opening).ok
+        assert opening_ticket(opening, f"{data.SEED}/{row.task_id}") == row.ticket
         other = entity_opening(SEAL, DRAW.sample["uscc"].iloc[-1])
         if other["uscc"] != row.uscc:
-            assert check_receipt(receipt, root, opening=other) == (False, None)
+            assert verify_receipt(receipt, root, opening=other).kinds() == ["receipt.opening"]
     bad = {
         **receipts[(DRAW.sample["task_id"].iloc[0], DRAW.sample["uscc"].iloc[0])],
         "uscc": "91420602MA0000000X",
     }
-    assert check_receipt(bad, root) == (False, None)
+    assert verify_receipt(bad, root).kinds() == ["receipt.path"]
 
 
 # --- the bundle: public check, and forgeries -------------------------------------------------
@@ -160,8 +159,8 @@ def _forge(bundle: Path, tmp_path: Path, edit: Any) -> Path:
 
 
 def test_sealed_bundle_verifies_and_holds_no_ticket(bundle: Path) -> None:
-    assert verify_bundle(bundle, commitment_digest=SEAL.digest) == []
-    assert verify_bundle(bundle, ROSTER, draw_manifest=DRAW.manifest, seal=SEAL) == []
+    assert verify_bundle(bundle, commitment_digest=SEAL.digest).ok
+    assert verify_bundle(bundle, ROSTER, draw_manifest=DRAW.manifest, seal=SEAL).ok
     text = "".join(
         p.read_text(encoding="utf-8") for p in bundle.iterdir() if p.suffix in (".json", ".html", ".csv")
     )
@@ -172,7 +171,9 @@ def test_sealed_bundle_verifies_and_holds_no_ticket(bundle: Path) -> None:
 
 
 def test_public_check_catches_a_commitment_other_than_the_announced_one(bundle: Path) -> None:
-    assert any("announced before the seed" in p for p in verify_bundle(bundle, commitment_digest="0" * 64))
+    assert any(
+        "announced before the seed" in p for p in verify_bundle(bundle, commitment_digest="0" * 64).lines()
+    )
 
 
 def _first(manifest: dict[str, Any]) -> dict[str, Any]:
@@ -185,7 +186,7 @@ def test_forgery_drop_a_drawn_entity_and_its_count(bundle: Path, tmp_path: Path)
         task = next(t for t in manifest["tasks"] if t["task_id"] == gone["task_id"])
         task["drawn"] -= 1
 
-    problems = verify_bundle(_forge(bundle, tmp_path, drop))
+    problems = verify_bundle(_forge(bundle, tmp_path, drop)).lines()
     assert any("were committed before the seed" in p for p in problems)
 
 
@@ -201,7 +202,7 @@ def test_forgery_add_an_entity(bundle: Path, tmp_path: Path) -> None:
         )
         next(t for t in manifest["tasks"] if t["task_id"] == task_id)["drawn"] += 1
 
-    problems = verify_bundle(_forge(bundle, tmp_path, add))
+    problems = verify_bundle(_forge(bundle, tmp_path, add)).lines()
     assert any("committed before the seed" in p for p in problems)
     assert any(outsider in p and "receipt" in p for p in problems)
 
@@ -216,7 +217,7 @@ def test_forgery_swap_for_an_entity_outside_the_frame(bundle: Path, tmp_path: Pa
         entry = next(d for d in manifest["drawn"] if d["task_id"] == task.id)
         entry["uscc"] = outside
 
-    problems = verify_bundle(_forge(bundle, tmp_path, swap))
+    problems = verify_bundle(_forge(bundle, tmp_path, swap)).lines()
     assert any(outside in p and "receipt does not lead" in p for p in problems)
 
 
@@ -229,7 +230,7 @@ def test_forgery_swap_inside_the_frame_is_caught_by_the_auditor(bundle: Path, tm
     forged_draw = copy.deepcopy(DRAW.manifest)
     gone = next(r for r in forged_draw["sample"] if r["task_id"] == task_id)
     gone["uscc"] = insider
-    problems = verify_draw(forged_draw, frame, seal=SEAL)
+    problems = verify_draw(forged_draw, frame, seal=SEAL).lines()
     assert any("in the manifest but not drawn" in p and insider in p for p in problems)
 
 
@@ -238,7 +239,7 @@ def test_forgery_change_a_count(bundle: Path, tmp_path: Path) -> None:
         manifest["tasks"][0]["drawn"] += 1
         manifest["sealed"]["commitment"]["tasks"][0]["quota"] += 1
 
-    problems = verify_bundle(_forge(bundle, tmp_path, recount))
+    problems = verify_bundle(_forge(bundle, tmp_path, recount)).lines()
     assert any("hashes to" in p and "not its recorded digest" in p for p in problems)
 
 
@@ -247,7 +248,7 @@ def test_open_draw_keeps_public_recomputation(tmp_path: Path) -> None:
     chosen = CAMPAIGN.model_copy(update={"publication": publication})  # the campaign chose open tickets
     opened = draw_campaign(ROSTER, chosen, data.SEED)
     directory = _publish(tmp_path / "open", opened, chosen)
-    assert verify_bundle(directory) == []
+    assert verify_bundle(directory).ok
     manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
     assert all("ticket" in d for d in manifest["drawn"])
 

@@ -82,7 +82,7 @@ def test_draw_must_match_committed_roster_and_recorded_seed(
         assert rerun.already_recorded and rerun.records[0].seq == 3
         assert "already recorded as record 3" in rerun.describe()
         assert [r.kind for r in ledger.records()] == ["roster_commitment", "seed", "draw"]
-        ledger.verify()
+        ledger.ensure_intact()
 
 
 def test_cli_commit_then_draw_records_the_protocol(

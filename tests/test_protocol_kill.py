@@ -84,7 +84,7 @@ def agrees(files: CampaignFiles) -> list[str]:
     if not started(files):
         return problems
     with Ledger.open(files.ledger, create=False, read_only=True) as ledger:
-        ledger.verify()
+        ledger.ensure_intact()
         records = {r.kind: r for r in ledger.records()}
         campaign = next(iter(records.values())).campaign_id if records else ""
         recorded_substitutions = [r.payload for r in ledger.records(campaign, "substitution")]

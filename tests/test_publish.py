@@ -173,7 +173,7 @@ def test_bundle_is_deterministic_and_independent_of_row_order(tmp_path: Path) ->
 
 
 def test_verify_fresh_bundle(bundle: Path) -> None:
-    assert verify_bundle(bundle) == []
+    assert verify_bundle(bundle).ok
 
 
 def _rehash(directory: Path) -> None:
@@ -191,7 +191,7 @@ def test_verify_names_an_edited_file(tmp_path: Path) -> None:
     raw[-3] ^= 1
     path.write_bytes(bytes(raw))
     (tmp_path / "b" / "extra.txt").write_text("x")
-    problems = verify_bundle(tmp_path / "b")
+    problems = verify_bundle(tmp_path / "b").lines()
     assert len(problems) == 2
     assert problems[0].startswith("results.csv: SHA-256 ")
     assert problems[1] == "extra.txt: present but not listed in bundle.json"
@@ -212,7 +212,7 @@ def test_verify_catches_a_forged_draw(tmp_path: Path) -> None:
     manifest["drawn"][1]["ticket"] = "0.5"
     path.write_text(json.dumps(manifest), encoding="utf-8")
     _rehash(tmp_path / "b")
-    problems = verify_bundle(tmp_path / "b")
+    problems = verify_bundle(tmp_path / "b").lines()
     second = manifest["drawn"][1]["uscc"]
     assert any(
         p.startswith(f"task {victim['task_id']}, entity {second}: published ticket 0.5 differs")
@@ -232,7 +232,7 @@ def test_verify_catches_a_lowered_threshold(tmp_path: Path) -> None:
     stratum["threshold"] = "0.0"
     path.write_text(json.dumps(manifest), encoding="utf-8")
     _rehash(tmp_path / "b")
-    problems = verify_bundle(tmp_path / "b")
+    problems = verify_bundle(tmp_path / "b").lines()
     assert any("is above every threshold" in p or "drawn ticket(s) lie under" in p for p in problems)
 
 
@@ -274,6 +274,6 @@ def test_kill_during_publish_keeps_the_previous_bundle(tmp_path: Path) -> None:
         process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL
     assert texts(target) == before
-    assert verify_bundle(target) == []
+    assert verify_bundle(target).ok
     write_bundle(build(), target)  # the next publish still works
-    assert verify_bundle(target) == []
+    assert verify_bundle(target).ok

@@ -130,7 +130,7 @@ def test_results_import_publish_report(files: Path) -> None:
     )
     assert published.exit_code == 0, published.output
     assert published.output.startswith(f"{files / 'bundle'}: 277 published row(s); bundle.json SHA-256 ")
-    assert verify_bundle(files / "bundle") == []
+    assert verify_bundle(files / "bundle").ok
     manifest = json.loads((files / "bundle" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["seed"] == data.SEED and manifest["roster_digest"] == "cd" * 32
     reported = runner.invoke(

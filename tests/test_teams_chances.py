@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from dualrandom.assign import assign_teams, verify_teams
+from dualrandom.assign import assign_teams, ensure_teams
 from dualrandom.assign.marginals import MarginalDraw, draw_from_marginals
 from dualrandom.models import TeamRules
 
@@ -99,7 +99,7 @@ def test_anyone_can_redraw_the_teams_from_the_published_marginals_and_the_seed()
     for k in range(8):
         teams = assign_teams(sample, roster, conflicts, RULES, f"s{k}").teams
         pd.testing.assert_frame_equal(teams, draw_from_marginals(published, f"s{k}"))
-        verify_teams(teams, sample, roster, conflicts, RULES, seed=f"s{k}")
+        ensure_teams(teams, sample, roster, conflicts, RULES, seed=f"s{k}")
 
 
 def test_two_thousand_seeds_realise_every_published_probability() -> None:
@@ -221,7 +221,7 @@ def test_avoiding_repeat_pairs_keeps_loads_and_rules_and_repeats_less() -> None:
         first = assign_teams(sample, roster, conflicts, plain, f"rep{k}")
         second = assign_teams(sample, roster, conflicts, spread, f"rep{k}")
         assert Counter(first.teams.inspector_id) == Counter(second.teams.inspector_id)  # loads unchanged
-        verify_teams(second.teams, sample, roster, conflicts, spread, seed=f"rep{k}")
+        ensure_teams(second.teams, sample, roster, conflicts, spread, seed=f"rep{k}")
         before += first.manifest["fairness"]["officer_pairs_repeated"]
         after += second.manifest["fairness"]["officer_pairs_repeated"]
         assert (

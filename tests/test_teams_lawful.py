@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dualrandom.assign import assign_teams, verify_teams
+from dualrandom.assign import assign_teams, ensure_teams
 from dualrandom.errors import InfeasibleAssignmentError, PolicyError, VerificationError
 from dualrandom.models import TaskTeam, TeamRules, load_campaign
 
@@ -50,7 +50,7 @@ def test_blanked_certificates_never_fill_a_seat() -> None:
         "checked": True,
         "uncertified_officers": ["o1", "o3", "o5"],
     }
-    verify_teams(result.teams, sample(9), people, None, RULES, seed="certs")
+    ensure_teams(result.teams, sample(9), people, None, RULES, seed="certs")
 
 
 def test_all_certificates_blanked_is_infeasible_and_says_why() -> None:
@@ -90,7 +90,7 @@ def test_expired_certificates_are_checked_against_the_visit_date() -> None:
         "o0" if "o0" not in set(late[late.uscc == late.uscc[0]].inspector_id) else "o1"
     )
     with pytest.raises(VerificationError, match="执法证 valid until 2026-06-30"):
-        verify_teams(tampered, sample(3), people, None, RULES, on=date(2026, 12, 1))
+        ensure_teams(tampered, sample(3), people, None, RULES, on=date(2026, 12, 1))
 
 
 def test_per_task_quorum_and_one_officer_from_each_joint_department() -> None:
@@ -115,7 +115,7 @@ def test_per_task_quorum_and_one_officer_from_each_joint_department() -> None:
     teams = assign_teams(targets, people, None, rules, "quorum").teams
     got = {u: Counter(g.department) for u, g in teams.groupby("uscc")}
     assert got == {code(0): {"D": 4}, code(1): {"D": 2, "F": 1}, code(2): {"D": 2}}
-    verify_teams(teams, targets, people, None, rules, seed="quorum")
+    ensure_teams(teams, targets, people, None, rules, seed="quorum")
 
 
 def test_experts_are_matched_to_the_task_fields_counted_per_task_and_never_in_the_quorum() -> None:
@@ -149,11 +149,11 @@ def test_experts_are_matched_to_the_task_fields_counted_per_task_and_never_in_th
     assert list(audit[audit.role == "expert"].inspector_id) == ["E-audit"]
     assert set(audit[audit.role == "officer"].inspector_id) == {"S1", "S2"}
     assert "E-fun" not in set(teams.inspector_id)  # no entertainment expert on a food check
-    verify_teams(teams, targets, people, None, campaign, seed="experts")
+    ensure_teams(teams, targets, people, None, campaign, seed="experts")
     swapped = teams.copy()
     swapped.loc[(swapped.uscc == code(1)) & (swapped.inspector_id == "E-food2"), "inspector_id"] = "E-fun"
     with pytest.raises(VerificationError, match="the expert holds none of \\['food'\\]"):
-        verify_teams(swapped, targets, people, None, campaign)
+        ensure_teams(swapped, targets, people, None, campaign)
 
 
 def test_unknown_task_in_team_rules_is_a_policy_error() -> None:

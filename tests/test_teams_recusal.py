@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dualrandom.assign import assign_teams, verify_teams
+from dualrandom.assign import assign_teams, ensure_teams
 from dualrandom.errors import InfeasibleAssignmentError, PolicyError, VerificationError
 from dualrandom.models import TeamRules
 
@@ -50,7 +50,7 @@ def test_rotation_covers_every_campaign_of_the_window_not_only_the_last() -> Non
         assert set(result.marginals.inspector_id) == {"o0", "o1", "o2", "o3", "o4"} - barred
         assert len(result.manifest["rotation_window"]) == window
         assert {r["inspector_id"] for r in result.manifest["recusals"]} == barred
-        verify_teams(result.teams, target, people(5), None, rules, history=past, seed="rot")
+        ensure_teams(result.teams, target, people(5), None, rules, history=past, seed="rot")
     wrong = pd.DataFrame(
         {
             "uscc": [code(0)] * 2,
@@ -61,7 +61,7 @@ def test_rotation_covers_every_campaign_of_the_window_not_only_the_last() -> Non
         }
     )
     with pytest.raises(VerificationError, match="within the last 3 campaign"):
-        verify_teams(
+        ensure_teams(
             wrong, target, people(5), None, BASE.model_copy(update={"rotation_campaigns": 3}), history=past
         )
 
@@ -80,7 +80,7 @@ def test_rotation_in_days_counts_rows_without_a_campaign_id() -> None:
     # assignment date, which is the visit date of a target without scheduled_on
     assert chances == {code(0): {"o1", "o2", "o3"}, code(1): {"o0", "o1", "o3"}}
     teams = result.teams
-    verify_teams(teams, targets, people(4), None, rules, history=past, on=date(2026, 11, 20))
+    ensure_teams(teams, targets, people(4), None, rules, history=past, on=date(2026, 11, 20))
     with pytest.raises(PolicyError, match="rotation within 365 days"):
         assign_teams(targets, people(4), None, rules, "days", history=past)
 
@@ -132,14 +132,14 @@ def test_local_recusal_at_the_chosen_division_level(level: str, eligible: set[st
         target, roster, None, rules.model_copy(update={"mode": "marginals", "pair_cap": 1.0}), "local"
     )
     assert teams.marginals is not None and set(teams.marginals.inspector_id) == eligible
-    verify_teams(teams.teams, target, roster, None, rules)
+    ensure_teams(teams.teams, target, roster, None, rules)
     if level == "township":
         tampered = teams.teams.copy()
         tampered.loc[0, "inspector_id"] = "o0"
         with pytest.raises(
             VerificationError, match="属地 officer of division 420602001005 \\(township level\\)"
         ):
-            verify_teams(tampered, target, roster, None, rules)
+            ensure_teams(tampered, target, roster, None, rules)
 
 
 def test_a_conflict_with_a_person_bars_every_entity_that_person_runs_or_is_related_to() -> None:
@@ -168,11 +168,11 @@ def test_a_conflict_with_a_person_bars_every_entity_that_person_runs_or_is_relat
     assert not seen & barred and len(seen) == 24 - len(barred)
     details = {(r["uscc"], r["inspector_id"]): r["detail"] for r in result.manifest["recusals"]}
     assert details[(code(2), "o1")] == "former business partner (person P-77)"
-    verify_teams(result.teams, targets, people(6), conflicts, rules)
+    ensure_teams(result.teams, targets, people(6), conflicts, rules)
     tampered = result.teams.copy()
     tampered.loc[tampered.uscc == code(0), "inspector_id"] = ["o0", "o5"]
     with pytest.raises(VerificationError, match="declared conflict with 王某 \\(spouse's brother\\)"):
-        verify_teams(tampered, targets, people(6), conflicts, rules)
+        ensure_teams(tampered, targets, people(6), conflicts, rules)
 
 
 def test_results_do_not_depend_on_row_order_with_every_new_rule() -> None:
@@ -310,4 +310,4 @@ def test_random_recusal_cases_publish_exactly_the_pairs_the_rules_allow(case: tu
         return
     assert not short and result.marginals is not None
     assert set(zip(result.marginals.uscc, result.marginals.inspector_id, strict=True)) == expected
-    verify_teams(result.teams, targets, roster, conflicts, rules, history=past, on=date(2026, 11, 20))
+    ensure_teams(result.teams, targets, roster, conflicts, rules, history=past, on=date(2026, 11, 20))

@@ -7,7 +7,7 @@ The public API, one name per step of a campaign::
     draw = dualrandom.draw_campaign(classified, campaign, seed)
     teams = dualrandom.assign_teams(draw.sample, inspectors, conflicts, campaign, seed)
     dualrandom.publish_campaign(campaign, draw.sample, results, classified, "bundle", published_on=day)
-    dualrandom.verify_bundle("bundle")
+    dualrandom.verify_bundle("bundle").raise_if_failed()
 
 Submodules hold the rest: `dualrandom.fairness` (the analyst's toolkit), `dualrandom.engines`
 (Dask), `dualrandom.ledger`, `dualrandom.synth`. See docs/ for the tutorial and specifications.
@@ -24,7 +24,7 @@ import typing as _typing
 from types import ModuleType as _ModuleType
 
 if _typing.TYPE_CHECKING:
-    from .assign import Assignment, assign_teams, verify_teams
+    from .assign import Assignment, assign_teams, ensure_teams, verify_teams
     from .classify import (
         ClassificationPolicy,
         ClassificationSnapshot,
@@ -66,13 +66,14 @@ if _typing.TYPE_CHECKING:
         load_campaign,
         parse_campaign,
     )
-    from .protocol import CampaignProtocol, StepResult, verify_against_ledger
-    from .publish import due_date, publish_campaign, verify_bundle
+    from .protocol import CampaignProtocol, StepResult, ensure_against_ledger, verify_against_ledger
+    from .publish import due_date, ensure_bundle, publish_campaign, verify_bundle
     from .report import annual_report
     from .results import import_results
     from .synth import City, synth_city
     from .tickets import seed_digest, ticket, ticket_keys
-    from .verify import verify_draw
+    from .verification import Difference, Verification, verify_path
+    from .verify import ensure_draw, verify_draw
 
 __version__ = "0.1.0"
 
@@ -85,6 +86,7 @@ __all__ = [
     "ClassificationPolicy",
     "ClassificationSnapshot",
     "Conflict",
+    "Difference",
     "Draw",
     "DrawError",
     "DualrandomError",
@@ -104,6 +106,7 @@ __all__ = [
     "Problem",
     "SolverError",
     "StepResult",
+    "Verification",
     "VerificationError",
     "annual_report",
     "assign_teams",
@@ -116,6 +119,10 @@ __all__ = [
     "draw_sample",
     "due_date",
     "early_warning",
+    "ensure_against_ledger",
+    "ensure_bundle",
+    "ensure_draw",
+    "ensure_teams",
     "explain",
     "fit_weights",
     "import_results",
@@ -141,6 +148,7 @@ __all__ = [
     "verify_against_ledger",
     "verify_bundle",
     "verify_draw",
+    "verify_path",
     "verify_teams",
     "write_table",
 ]
@@ -154,6 +162,7 @@ _EXPORTS: dict[str, str] = {
     "ClassificationPolicy": "classify",
     "ClassificationSnapshot": "classify",
     "Conflict": "models",
+    "Difference": "verification",
     "Draw": "draw",
     "DrawError": "errors",
     "DualrandomError": "errors",
@@ -173,6 +182,7 @@ _EXPORTS: dict[str, str] = {
     "Problem": "errors",
     "SolverError": "errors",
     "StepResult": "protocol",
+    "Verification": "verification",
     "VerificationError": "errors",
     "annual_report": "report",
     "assign_teams": "assign",
@@ -185,6 +195,10 @@ _EXPORTS: dict[str, str] = {
     "draw_sample": "draw",
     "due_date": "publish",
     "early_warning": "classify",
+    "ensure_against_ledger": "protocol",
+    "ensure_bundle": "publish",
+    "ensure_draw": "verify",
+    "ensure_teams": "assign",
     "explain": "classify",
     "fit_weights": "classify",
     "import_results": "results",
@@ -210,6 +224,7 @@ _EXPORTS: dict[str, str] = {
     "verify_against_ledger": "protocol",
     "verify_bundle": "publish",
     "verify_draw": "verify",
+    "verify_path": "verification",
     "verify_teams": "assign",
     "write_table": "io",
 }
@@ -219,7 +234,7 @@ _SUBMODULES = frozenset(
     {
         "assign", "atomic", "cli", "demo", "draw", "engines", "errors", "fairness", "feedback", "ids", "io",
         "jsontext", "kernel", "ledger", "models", "protocol", "publish", "report", "results", "synth",
-        "tickets", "verify", "visits",
+        "tickets", "verification", "verify", "visits",
     }
 )  # fmt: skip
 """Submodules reached as attributes (``dualrandom.ledger.Ledger``) after ``import dualrandom``.

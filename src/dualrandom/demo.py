@@ -20,7 +20,7 @@ import pandas as pd
 from .atomic import atomic_directory
 from .classify import classify, load_policy, save_snapshot
 from .draw.sealed import Seal, disclosure_of, seal_campaign
-from .errors import InputError, Problem, VerificationError
+from .errors import InputError, Problem
 from .io import write_table
 from .ledger import Ledger
 from .models import Campaign, load_campaign
@@ -149,14 +149,12 @@ def run_demo(
             )  # fmt: skip
 
             say("verifying the bundle")
-            differences = verify_bundle(
+            verified = verify_bundle(
                 bundle, roster, draw_manifest=draw.manifest, history=city.history, seal=seal,
                 commitment_digest=seal.digest if seal is not None else None,
             )  # fmt: skip
-            differences += verify_against_ledger(bundle, ledger)
-            if differences:
-                raise VerificationError(differences)
-            ledger.verify()
+            (verified + verify_against_ledger(bundle, ledger)).raise_if_failed()
+            ledger.ensure_intact()
             summary.verified = True
 
             say("writing the annual report")

@@ -13,7 +13,7 @@ Hierarchy::
     ├── LedgerError                      the campaign ledger refused or failed a write
     │   ├── LedgerConflictError          another writer won, or a step would be repeated
     │   │   └── LedgerMismatchError      a step's input is not what the ledger recorded
-    │   └── LedgerIntegrityError         a record was edited, deleted or reordered
+    │   └── LedgerIntegrityError         a record was edited, deleted or reordered (also a VerificationError)
     └── MissingDependencyError (ImportError)   an optional extra is not installed
 """
 
@@ -108,11 +108,23 @@ class DrawError(DualrandomError):
 
 
 class VerificationError(DualrandomError):
-    """A recomputed draw, team or bundle differs from the published one."""
+    """A recomputed draw, team or bundle differs from the published one.
 
-    def __init__(self, differences: Sequence[str]) -> None:
+    ``differences`` holds what was found (`dualrandom.verification.Difference` records; text
+    for older checks); the message lists at most 200 of them, one line each.
+    """
+
+    def __init__(
+        self, differences: Sequence[object], *, subject: str = "", message: str | None = None
+    ) -> None:
         self.differences = tuple(differences)
-        super().__init__("verification failed:\n" + "\n".join(f"  - {d}" for d in differences))
+        self.subject = subject
+        if message is None:
+            lines = [f"  - {d}" for d in self.differences[:200]]
+            if len(self.differences) > 200:
+                lines.append(f"  ... and {len(self.differences) - 200} more")
+            message = "verification failed:\n" + "\n".join(lines)
+        super().__init__(message)
 
 
 class InfeasibleAssignmentError(DualrandomError):
@@ -144,12 +156,15 @@ class LedgerMismatchError(LedgerConflictError):
     exit_code = 2
 
 
-class LedgerIntegrityError(LedgerError):
-    """A ledger record was edited, deleted or reordered; ``row`` names the first bad one."""
+class LedgerIntegrityError(LedgerError, VerificationError):
+    """A ledger record was edited, deleted or reordered; ``row`` names the first bad one.
 
-    def __init__(self, message: str, row: int | None = None) -> None:
+    ``differences`` holds every difference found when the whole chain was checked.
+    """
+
+    def __init__(self, message: str, row: int | None = None, differences: Sequence[object] = ()) -> None:
         self.row = row
-        super().__init__(message)
+        VerificationError.__init__(self, differences, subject="ledger", message=message)
 
 
 class MissingDependencyError(DualrandomError, ImportError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .assigner import ALGORITHM, TEAM_COLUMNS, Assignment, assign_teams
 from .explain import CapacityShortage, Explanation, Shortage
-from .verify import verify_teams
+from .verify import ensure_teams, verify_teams
 
 __all__ = [
     "ALGORITHM",
@@ -14,5 +14,6 @@ __all__ = [
     "Explanation",
     "Shortage",
     "assign_teams",
+    "ensure_teams",
     "verify_teams",
 ]

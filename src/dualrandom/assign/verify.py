@@ -2,7 +2,9 @@
 
 The checks are written afresh from the rules (not through the assigner's eligibility code),
 so a bug in one is not silently shared by the other. With ``seed`` the teams are also
-recomputed and compared row by row.
+recomputed and compared row by row. `verify_teams` returns a
+`dualrandom.verification.Verification` (one ``team.*`` difference per broken rule);
+`ensure_teams` raises `VerificationError` instead.
 """
 
 from __future__ import annotations
@@ -14,33 +16,28 @@ from typing import Literal
 
 import pandas as pd
 
-from ..errors import VerificationError
+from ..errors import InputError, Problem
 from ..models import LOCAL_LEVELS, Campaign, TeamRules
+from ..verification import Difference, Verification
 from .inputs import Sources, normalize_conflicts, normalize_history, normalize_inspectors, normalize_sample
 from .quotas import TeamSpec, team_spec
 
-__all__ = ["team_problems", "verify_teams"]
-
-_LIMIT = 200
+__all__ = ["ensure_teams", "verify_teams"]
 
 
-def team_problems(
+def _rule_differences(
     teams: pd.DataFrame,
     sample: pd.DataFrame,
     inspectors: pd.DataFrame,
     conflicts: pd.DataFrame | None,
     campaign_or_rules: Campaign | TeamRules | None,
     *,
-    history: pd.DataFrame | None = None,
-    sources: Mapping[str, str] | None = None,
-    partial: bool = False,
-    on: date | None = None,
-) -> list[str]:
-    """Every rule the team table breaks, one sentence each (empty when all rules hold).
-
-    With ``partial`` a target without any row counts as deliberately unassigned; ``on`` is the
-    visit date of targets without ``scheduled_on``. Raises `InputError` for bad input rows.
-    """
+    history: pd.DataFrame | None,
+    sources: Mapping[str, str] | None,
+    partial: bool,
+    on: date | None,
+) -> list[Difference]:
+    """Every rule the team table breaks (see `verify_teams`); raises `InputError` for bad input."""
     spec = team_spec(campaign_or_rules)
     names = Sources.of(sources)
     targets = normalize_sample(sample, names.sample, spec.task_departments)
@@ -49,15 +46,16 @@ def team_problems(
     past = normalize_history(history, names.history)
     missing = [c for c in ("uscc", "task_id", "inspector_id", "department", "role") if c not in teams.columns]
     if missing:
-        return [f"the team table lacks column(s) {missing}"]
+        message = f"the team table lacks column(s) {missing}"
+        raise InputError([Problem("teams", None, c, None, "TEAM_COLUMNS", message) for c in missing])
     rows = teams.fillna("").astype(str)
     check = _Checker(spec, targets, roster, declared, past, on, "certificate_no" in inspectors.columns)
-    problems: list[str] = []
+    found: list[Difference] = []
     for u, t, officer, department, role in zip(
         rows.uscc, rows.task_id, rows.inspector_id, rows.department, rows.role, strict=True
     ):
-        problems += check.row(u, t, officer, department, role)
-    return problems + check.totals(partial)
+        found += check.row(u, t, officer, department, role)
+    return found + check.totals(partial)
 
 
 class _Checker:
@@ -99,77 +97,73 @@ class _Checker:
         self.load: Counter[str] = Counter()
         self.counts: Counter[tuple[str, str, str, str]] = Counter()
 
-    def row(self, u: str, t: str, officer: str, department: str, role: str) -> list[str]:
+    def row(self, u: str, t: str, officer: str, department: str, role: str) -> list[Difference]:
         """What one team row breaks: membership, recusal and fitness for the seat."""
         where = f"target {u} task {t or '-'} officer {officer}"
         self.seen[(u, t, officer)] += 1
         if (u, t) not in self.info:
-            return [f"{where}: the target is not in the sample"]
+            return [Difference("team.not_in_sample", where)]
         if officer not in self.roster.index:
-            return [f"{where}: the officer is not in the inspector roster"]
+            return [Difference("team.unknown_officer", where)]
         person: pd.Series = self.roster.loc[officer]  # type: ignore[assignment]
         self.load[officer] += 1
         self.counts[(u, t, role, department if role == "officer" else "*")] += 1
         departments, division, day, parties = self.info[(u, t)]
         day = day or self.on
-        problems = []
+        found = []
         if department != person.department:
-            problems.append(f"{where}: listed under {department!r} but belongs to {person.department!r}")
+            found.append(Difference("team.department", where, repr(person.department), repr(department)))
         if role not in ("officer", "expert") or (role == "expert") != bool(person.expert):
-            problems.append(
-                f"{where}: role {role!r} does not match the roster (expert={bool(person.expert)})"
-            )
+            found.append(Difference("team.role", where, str(bool(person.expert)), repr(role)))
         if role == "officer" and department not in departments:
-            problems.append(f"{where}: department {department} does not take part in this task")
+            found.append(Difference("team.task_department", where, found=department))
         if not person.active:
-            problems.append(f"{where}: the officer is inactive")
-        problems += self._recusal(where, person, u, division, parties, day)
-        return problems + self._fitness(where, person, t, department, role, day)
+            found.append(Difference("team.inactive", where))
+        found += self._recusal(where, person, u, division, parties, day)
+        return found + self._fitness(where, person, t, department, role, day)
 
     def _recusal(
         self, where: str, person: pd.Series, u: str, division: str, parties: frozenset[str], day: date | None
-    ) -> list[str]:
+    ) -> list[Difference]:
         rules, officer = self.rules, str(person.name)
-        problems = []
+        found = []
         if (officer, u) in self.entity_conflicts:
-            problems.append(f"{where}: declared conflict ({self.entity_conflicts[(officer, u)]})")
+            found.append(Difference("team.conflict", where, detail=self.entity_conflicts[(officer, u)]))
         for party in sorted(parties):
             if (officer, party) in self.person_conflicts:
-                problems.append(
-                    f"{where}: declared conflict with {party} ({self.person_conflicts[(officer, party)]})"
-                )
+                reason = self.person_conflicts[(officer, party)]
+                found.append(Difference("team.conflict_party", where, found=party, detail=reason))
         width = LOCAL_LEVELS[rules.local_level]
         local = division.ljust(12, "0")[:width] == person.home_division.ljust(12, "0")[:width]
         if rules.local_recusal and division and person.home_division and local:
-            problems.append(f"{where}: 属地 officer of division {division} ({rules.local_level} level)")
+            found.append(Difference("team.local", where, found=division, detail=rules.local_level))
         if (officer, u) in self.recent:
-            problems.append(
-                f"{where}: inspected this entity within the last {rules.rotation_campaigns} campaign(s)"
-            )
+            found.append(Difference("team.rotation_campaigns", where, str(rules.rotation_campaigns)))
         days, before = rules.rotation_days, self.visits.get((officer, u), [])
         if days is not None and day is not None and any((day - d).days < days for d in before):
-            problems.append(f"{where}: inspected this entity within {days} days of the visit")
-        return problems
+            found.append(Difference("team.rotation_days", where, str(days)))
+        return found
 
     def _fitness(
         self, where: str, person: pd.Series, t: str, department: str, role: str, day: date | None
-    ) -> list[str]:
-        problems = []
+    ) -> list[Difference]:
+        found = []
         if role == "officer":
             need = self.spec.required(t, department)
             if not need <= person.qualifications:
-                problems.append(f"{where}: lacks qualification(s) {sorted(need - person.qualifications)}")
-            problems += _certificate_problems(where, person, self.rules.certificates, self.recorded, day)
+                lacking = str(sorted(need - person.qualifications))
+                found.append(Difference("team.qualification", where, lacking))
+            found += _certificate_problems(where, person, self.rules.certificates, self.recorded, day)
         elif self.spec.expert_fields(t) and not self.spec.expert_fields(t) & person.qualifications:
-            problems.append(f"{where}: the expert holds none of {sorted(self.spec.expert_fields(t))}")
+            found.append(Difference("team.expert_field", where, str(sorted(self.spec.expert_fields(t)))))
         if day is not None and day in person.unavailable:
-            problems.append(f"{where}: unavailable on {day.isoformat()}")
-        return problems
+            found.append(Difference("team.unavailable", where, found=day.isoformat()))
+        return found
 
-    def totals(self, partial: bool) -> list[str]:
+    def totals(self, partial: bool) -> list[Difference]:
         """Duplicates, seats per department and of experts per target, and caps per officer."""
-        problems = [
-            f"target {u} task {t or '-'}: officer {o} appears {n} times"
+        found = [
+            Difference("team.duplicate", f"target {u} task {t or '-'}", found=str(n), detail=o)
             for (u, t, o), n in self.seen.items()
             if n > 1
         ]
@@ -177,25 +171,22 @@ class _Checker:
         for (u, t), (departments, _, _, _) in self.info.items():
             if partial and (u, t) not in staffed:
                 continue  # left unassigned on purpose (listed in the manifest)
+            where = f"target {u} task {t or '-'}"
             for department, seats in self.spec.quotas(t, departments).items():
                 got = self.counts[(u, t, "officer", department)]
                 if got != seats:
-                    problems.append(
-                        f"target {u} task {t or '-'}: department {department} sends {got}, needs {seats}"
-                    )
+                    found.append(Difference("team.seats", where, str(seats), str(got), department))
             experts = self.counts[(u, t, "expert", "*")]
             if experts != self.spec.experts(t):
-                problems.append(
-                    f"target {u} task {t or '-'}: {experts} experts, rules ask for {self.spec.experts(t)}"
-                )
+                found.append(Difference("team.experts", where, str(self.spec.experts(t)), str(experts)))
         cap_all = self.rules.max_targets_per_officer
         for officer, n in sorted(self.load.items()):
             cap = int(self.roster.max_targets[officer])
             if cap >= 0 and n > cap:
-                problems.append(f"officer {officer}: {n} targets exceed max_targets {cap}")
+                found.append(Difference("team.officer_cap", f"officer {officer}", str(cap), str(n)))
             if cap_all is not None and n > cap_all:
-                problems.append(f"officer {officer}: {n} targets exceed the campaign cap {cap_all}")
-        return problems
+                found.append(Difference("team.campaign_cap", f"officer {officer}", str(cap_all), str(n)))
+        return found
 
 
 def _recent_campaign_pairs(past: pd.DataFrame, window: int, current: str) -> set[tuple[str, str]]:
@@ -211,15 +202,15 @@ def _recent_campaign_pairs(past: pd.DataFrame, window: int, current: str) -> set
 
 def _certificate_problems(
     where: str, person: pd.Series, rule: str, recorded: bool, day: date | None
-) -> list[str]:
+) -> list[Difference]:
     """An officer seat needs a 执法证 number, valid on the visit day."""
     if rule == "off" or (rule == "if_recorded" and not recorded):
         return []
     if not person.certificate_no:
-        return [f"{where}: holds no 执法证 (certificate_no empty), so cannot be an enforcement officer"]
+        return [Difference("team.certificate_missing", where)]
     until = person.certificate_valid_until
     if until is not None and day is not None and day > until:
-        return [f"{where}: 执法证 valid until {until.isoformat()}, the visit is on {day.isoformat()}"]
+        return [Difference("team.certificate_expired", where, day.isoformat(), until.isoformat())]
     return []
 
 
@@ -237,42 +228,51 @@ def verify_teams(
     allow_partial: bool = False,
     sources: Mapping[str, str] | None = None,
     on: date | None = None,
-) -> None:
-    """Raise `VerificationError` listing every broken rule (and, with ``seed``, every row that a
-    recomputation does not reproduce); return quietly when the teams are valid."""
-    problems = team_problems(
-        teams,
-        sample,
-        inspectors,
-        conflicts,
-        campaign_or_rules,
-        history=history,
-        sources=sources,
-        partial=allow_partial,
-        on=on,
-    )
+) -> Verification:
+    """Every rule the team table breaks, one ``team.*`` difference each (docs/verification.md).
+
+    With ``seed`` the teams are also recomputed (`assign_teams`) and every row the two do not
+    share is listed. With ``allow_partial`` a target without any row counts as deliberately
+    unassigned; ``on`` is the visit date of targets without ``scheduled_on``. Raises
+    `InputError` for bad input rows or a team table without its columns.
+    """
+    found = _rule_differences(
+        teams, sample, inspectors, conflicts, campaign_or_rules,
+        history=history, sources=sources, partial=allow_partial, on=on,
+    )  # fmt: skip
     if seed is not None:
         from .assigner import TEAM_COLUMNS, assign_teams
 
         again = assign_teams(
-            sample,
-            inspectors,
-            conflicts,
-            campaign_or_rules,
-            seed,
-            history=history,
-            mode=mode,
-            candidates=candidates,
-            allow_partial=allow_partial,
-            sources=sources,
-            on=on,
-        ).teams
+            sample, inspectors, conflicts, campaign_or_rules, seed, history=history, mode=mode,
+            candidates=candidates, allow_partial=allow_partial, sources=sources, on=on,
+        ).teams  # fmt: skip
         published = {tuple(r) for r in teams[TEAM_COLUMNS].fillna("").astype(str).itertuples(index=False)}
         computed = {tuple(r) for r in again[TEAM_COLUMNS].astype(str).itertuples(index=False)}
-        problems += [f"published but not recomputed: {', '.join(r)}" for r in sorted(published - computed)]
-        problems += [f"recomputed but not published: {', '.join(r)}" for r in sorted(computed - published)]
-    if problems:
-        shown = problems[:_LIMIT] + (
-            [f"... and {len(problems) - _LIMIT} more"] if len(problems) > _LIMIT else []
-        )
-        raise VerificationError(shown)
+        found += [Difference("team.not_recomputed", found=", ".join(r)) for r in sorted(published - computed)]
+        found += [
+            Difference("team.not_published", expected=", ".join(r)) for r in sorted(computed - published)
+        ]
+    return Verification("teams", tuple(found))
+
+
+def ensure_teams(
+    teams: pd.DataFrame,
+    sample: pd.DataFrame,
+    inspectors: pd.DataFrame,
+    conflicts: pd.DataFrame | None,
+    campaign_or_rules: Campaign | TeamRules | None,
+    *,
+    history: pd.DataFrame | None = None,
+    seed: str | None = None,
+    mode: Literal["fast", "marginals"] | None = None,
+    candidates: int | None = None,
+    allow_partial: bool = False,
+    sources: Mapping[str, str] | None = None,
+    on: date | None = None,
+) -> None:
+    """Like `verify_teams`, but raise `VerificationError` carrying every difference."""
+    verify_teams(
+        teams, sample, inspectors, conflicts, campaign_or_rules, history=history, seed=seed, mode=mode,
+        candidates=candidates, allow_partial=allow_partial, sources=sources, on=on,
+    ).raise_if_failed()  # fmt: skip

@@ -57,7 +57,7 @@ SUMMARIES: dict[str, str] = {
     ),
     "trigger": "Record a check of USCC triggered outside the random quota (complaint, alert, case lead).",
     "assign": "Draw inspector teams for SAMPLE under SEED; write TEAMS and TEAMS.manifest.json.",
-    "verify": "Recompute MANIFEST (a draw or teams manifest JSON, or a publication bundle directory).",
+    "verify": "Verify TARGET: a publication bundle folder, a draw or teams manifest JSON, or a ledger.",
     "privacy": "Measure how many entities' tier sets BUNDLE narrows, per tier (must be 0 when sealed).",
     "results": "Inspection results: import and validate them (official vocabulary).",
     "publish": "Write the publication bundle (CSV, JSON, static site, public manifest) atomically.",

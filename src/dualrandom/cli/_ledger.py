@@ -50,7 +50,7 @@ def verify(url: str, anchors: list[LedgerHead]) -> None:
     Exits 1 naming the first bad record when the chain is broken.
     """
     with Ledger.open(url, create=False, read_only=True) as opened:
-        head = opened.verify(anchors)
+        head = opened.ensure_intact(anchors)
     click.echo(f"ledger OK: {head.seq} record(s); head {head.seq}:{head.hash}")
 
 

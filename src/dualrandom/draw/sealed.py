@@ -35,6 +35,7 @@ from ..ids import normalize_ids
 from ..jsontext import stable_json
 from ..models import Campaign, Sampling
 from ..tickets import ticket
+from ..verification import Difference, Verification
 from .commitment import commitment_columns, history_digest, roster_digest
 from .draw import Draw, draw_tasks, task_seed
 from .frame import TaskSpec, apply_caps, filter_task, prepare_frame, recent_checks
@@ -45,21 +46,23 @@ __all__ = [
     "Disclosure",
     "Seal",
     "SealMismatchError",
-    "check_receipt",
     "disclosure_of",
     "draw_sealed",
     "draw_tasks_sealed",
+    "ensure_receipt",
     "entity_opening",
     "key_digest",
     "load_seal",
     "merkle_path",
+    "merkle_path_holds",
     "merkle_root",
+    "opening_ticket",
     "receipt_commitment",
     "receipt_leaf",
     "seal_campaign",
     "seal_json",
     "sealed_ids",
-    "verify_path",
+    "verify_receipt",
 ]
 
 SEALED_VERSION = "dualrandom-sealed/1"
@@ -137,7 +140,7 @@ def merkle_path(levels: list[list[bytes]], index: int) -> list[str]:
     return path
 
 
-def verify_path(leaf: bytes, path: Sequence[str], root: str) -> bool:
+def merkle_path_holds(leaf: bytes, path: Sequence[str], root: str) -> bool:
     """True when ``path`` leads from ``leaf`` to ``root`` (malformed steps give False)."""
     node = leaf
     for step in path:
@@ -431,32 +434,42 @@ def entity_opening(seal: Seal, code: str) -> dict[str, str]:
     return {"uscc": normal, "sealed_id": sealed_ids(seal.key, [normal])[0], "version": SEALED_VERSION}
 
 
-def check_receipt(
-    receipt: Mapping[str, Any],
-    frames_root: str,
-    *,
-    seed: str | None = None,
-    opening: Mapping[str, str] | None = None,
-) -> tuple[bool, str | None]:
+def verify_receipt(
+    receipt: Mapping[str, Any], frames_root: str, *, opening: Mapping[str, str] | None = None
+) -> Verification:
     """Check a published receipt against the committed frames root.
 
-    With the entity's ``opening`` (`entity_opening`) and the public task seed, also check that
-    the receipt commits to the entity's sealed id and return the entity's own ticket.
-    Returns (valid, ticket or None); never raises on malformed input.
+    With the entity's ``opening`` (`entity_opening`), also check that the receipt commits to
+    the entity's sealed id (`opening_ticket` then gives the entity's own ticket). Differences:
+    ``receipt.path`` (not in the task's committed frame), ``receipt.opening`` (not this
+    entity's receipt). Never raises on malformed input.
     """
     task, code, commitment = (
         str(receipt.get("task_id")),
         str(receipt.get("uscc")),
         str(receipt.get("commitment")),
     )
+    subject, where = f"receipt of {code} for task {task}", f"task {task}, entity {code}"
     path = receipt.get("path")
-    if not isinstance(path, list) or not verify_path(receipt_leaf(task, code, commitment), path, frames_root):
-        return False, None
-    if opening is None:
-        return True, None
-    if (
+    if not isinstance(path, list) or not merkle_path_holds(
+        receipt_leaf(task, code, commitment), path, frames_root
+    ):
+        return Verification(subject, (Difference("receipt.path", where, frames_root),))
+    if opening is not None and (
         opening.get("uscc") != code
         or receipt_commitment(task, code, str(opening.get("sealed_id"))) != commitment
     ):
-        return False, None
-    return True, ticket(seed, str(opening["sealed_id"])) if seed is not None else None
+        return Verification(subject, (Difference("receipt.opening", where, found=str(opening.get("uscc"))),))
+    return Verification(subject)
+
+
+def ensure_receipt(
+    receipt: Mapping[str, Any], frames_root: str, *, opening: Mapping[str, str] | None = None
+) -> None:
+    """Like `verify_receipt`, but raise `VerificationError` when the receipt does not hold."""
+    verify_receipt(receipt, frames_root, opening=opening).raise_if_failed()
+
+
+def opening_ticket(opening: Mapping[str, str], task_seed: str) -> str:
+    """The entity's own ticket under ``task_seed``, from its opening (check its receipt first)."""
+    return ticket(task_seed, str(opening["sealed_id"]))

@@ -4,7 +4,7 @@ Embedded in a SQLite file by default, or in PostgreSQL through a ``postgresql://
 
     with Ledger.open("campaign.ledger") as ledger:
         ledger.append("XY-2026-Q4", "seed", {"seed": "314159", "source": "dice"})
-        ledger.verify()
+        ledger.ensure_intact()
 
 docs/ledger.md describes the record, the hash recipe and the supersede rules.
 """
@@ -22,7 +22,7 @@ from .records import (
     canonical_json,
     record_hash,
 )
-from .verify import verify_rows
+from .verify import ensure_rows, verify_rows
 
 __all__ = [
     "GENESIS_HASH",
@@ -33,6 +33,7 @@ __all__ = [
     "LedgerRecord",
     "StoredRow",
     "canonical_json",
+    "ensure_rows",
     "open_backend",
     "record_hash",
     "verify_rows",

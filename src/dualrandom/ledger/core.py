@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import LedgerConflictError, LedgerError, LedgerIntegrityError
 from .backend import Backend, WriteTransaction
@@ -25,7 +25,10 @@ from .records import (
     utc_timestamp,
 )
 from .rules import StepHistory, check_request, check_supersede
-from .verify import content_problem, verify_rows
+from .verify import content_problem, ensure_rows, verify_rows
+
+if TYPE_CHECKING:
+    from ..verification import Verification
 
 __all__ = ["Ledger", "open_backend"]
 
@@ -238,16 +241,25 @@ class Ledger:
         with self.backend.snapshot() as snapshot:
             return snapshot.head()
 
-    def verify(self, anchors: Iterable[LedgerHead | tuple[int, str]] = ()) -> LedgerHead:
-        """Check the whole chain and return its head.
+    def verify(self, anchors: Iterable[LedgerHead | tuple[int, str]] = ()) -> Verification:
+        """Check the whole chain; every ``ledger.*`` difference found (none when it is intact).
 
         ``anchors`` are (seq, hash) pairs published earlier (e.g. in a publication bundle); a
-        ledger rewritten from scratch still fails against them. Raises `LedgerIntegrityError`
-        naming the first bad record (``row``) and listing every problem found.
+        ledger rewritten from scratch still fails against them. `ensure_intact` raises instead.
         """
         pinned = [LedgerHead(int(seq), str(digest)) for seq, digest in anchors]
         with self.backend.snapshot() as snapshot:
             return verify_rows(snapshot.rows(), snapshot.head(), pinned)
+
+    def ensure_intact(self, anchors: Iterable[LedgerHead | tuple[int, str]] = ()) -> LedgerHead:
+        """Check the whole chain (as `verify`) and return its head.
+
+        Raises `LedgerIntegrityError` naming the first bad record (``row``) and carrying every
+        difference found.
+        """
+        pinned = [LedgerHead(int(seq), str(digest)) for seq, digest in anchors]
+        with self.backend.snapshot() as snapshot:
+            return ensure_rows(snapshot.rows(), snapshot.head(), pinned)
 
     def close(self) -> None:
         """Close the connection."""

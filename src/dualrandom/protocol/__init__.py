@@ -7,7 +7,7 @@ published bundle against the ledger head it names.
 
 from __future__ import annotations
 
-from .anchor import verify_against_ledger
+from .anchor import ensure_against_ledger, verify_against_ledger
 from .campaign import CampaignProtocol, StepResult
 from .outputs import write_commitment, write_draw, write_history, write_seal, write_teams
 from .recorded import DEPENDENTS, drawn_pairs, recorded_sample, supersede
@@ -17,6 +17,7 @@ __all__ = [
     "CampaignProtocol",
     "StepResult",
     "drawn_pairs",
+    "ensure_against_ledger",
     "recorded_sample",
     "supersede",
     "verify_against_ledger",

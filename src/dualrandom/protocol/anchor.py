@@ -5,18 +5,20 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..errors import LedgerError
+from ..errors import InputError, Problem
 from ..ledger import Ledger
+from ..verification import Difference, Verification
 from .recorded import difference, drawn_pairs, recorded_sample
 
-__all__ = ["verify_against_ledger"]
+__all__ = ["ensure_against_ledger", "verify_against_ledger"]
 
 
-def verify_against_ledger(bundle: str | Path, ledger: Ledger) -> list[str]:
-    """Differences between a publication bundle and the ledger it names (empty when it agrees).
+def verify_against_ledger(bundle: str | Path, ledger: Ledger) -> Verification:
+    """Differences between a publication bundle and the ledger it names (none when it agrees).
 
     Checks that the anchored ledger head is still in the chain, that a publication record of
     the campaign names this very bundle, and that its seed and sample are the recorded ones.
+    Raises `InputError` when ``bundle`` is not a bundle or carries no ledger anchor.
     """
     from ..ledger import LedgerHead
     from ..publish.bundle import read_bundle_index
@@ -25,45 +27,53 @@ def verify_against_ledger(bundle: str | Path, ledger: Ledger) -> list[str]:
     index, digest = read_bundle_index(directory)
     anchor = index.get("ledger")
     if not isinstance(anchor, dict):
-        return ["the bundle carries no ledger anchor: it was published without --ledger"]
-    differences: list[str] = []
+        message = "the bundle carries no ledger anchor: it was published without --ledger"
+        raise InputError([Problem(str(directory), None, "ledger", None, "LEDGER_ANCHOR", message)])
+    found: list[Difference] = []
+    where = f"{anchor.get('seq')}"
     try:
-        ledger.verify([LedgerHead(int(anchor["seq"]), str(anchor["hash"]))])
-    except (LedgerError, KeyError, TypeError, ValueError) as error:
-        differences.append(f"the anchored ledger head {anchor.get('seq')} is not in the chain: {error}")
+        chain = ledger.verify([LedgerHead(int(anchor["seq"]), str(anchor["hash"]))])
+        if not chain.ok:
+            found.append(Difference("ledger.anchor_lost", where, detail="; ".join(chain.lines())))
+    except (KeyError, TypeError, ValueError) as error:
+        found.append(Difference("ledger.anchor_lost", where, detail=f"not a ledger head ({error!r})"))
     campaign_id = str(index.get("plan_id", ""))
     records = ledger.current(campaign_id, "publication")
     if not any(r.payload.get("bundle_digest") == digest for r in records):
-        differences.append(
-            f"no publication record of campaign {campaign_id!r} names this bundle ({digest[:16]}…)"
-        )
-    differences += _bundle_draw_differences(directory, ledger, campaign_id)
-    return differences
+        found.append(Difference("ledger.publication", repr(campaign_id), digest, f"{digest[:16]}…"))
+    found += _bundle_draw_differences(directory, ledger, campaign_id)
+    return Verification(f"bundle {directory.name} against the ledger", tuple(found))
 
 
-def _bundle_draw_differences(directory: Path, ledger: Ledger, campaign_id: str) -> list[str]:
+def ensure_against_ledger(bundle: str | Path, ledger: Ledger) -> None:
+    """Like `verify_against_ledger`, but raise `VerificationError` carrying the differences."""
+    verify_against_ledger(bundle, ledger).raise_if_failed()
+
+
+def _bundle_draw_differences(directory: Path, ledger: Ledger, campaign_id: str) -> list[Difference]:
     seeds = ledger.current(campaign_id, "seed")
     draws = ledger.current(campaign_id, "draw")
     if not seeds or not draws:
-        return [f"the ledger holds no current seed and draw of campaign {campaign_id!r}"]
+        return [Difference("ledger.no_draw", repr(campaign_id))]
     try:
         manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        return [f"manifest.json cannot be read: {error}"]
+    except FileNotFoundError:
+        return [Difference("bundle.file_missing", "manifest.json", detail="missing from the bundle")]
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        return [Difference("bundle.not_json", "manifest.json", detail=str(error))]
     recorded_seed = seeds[-1].payload.get("seed")
     if not isinstance(manifest, dict) or manifest.get("seed") != recorded_seed:
         shown = manifest.get("seed") if isinstance(manifest, dict) else None
-        return [
-            f"the bundle publishes seed {shown!r}, the ledger recorded {recorded_seed!r} "
-            f"(record {seeds[-1].seq})"
-        ]
+        return [Difference("ledger.seed", f"record {seeds[-1].seq}", repr(recorded_seed), repr(shown))]
     entries = manifest.get("drawn", manifest.get("sample"))
     if not isinstance(entries, list):
         return []
     if not all(isinstance(e, dict) and {"uscc", "task_id"} <= set(e) for e in entries):
-        return ["manifest.json lists drawn entities without a code and a task"]
+        detail = "manifest.json lists drawn entities without a code and a task"
+        return [Difference("ledger.sample", "manifest.json", detail=detail)]
     listed = drawn_pairs({"sample": entries})
     recorded = recorded_sample(ledger, campaign_id)
     if listed == recorded:
         return []
-    return [difference(listed, recorded, "the bundle's sample is not the recorded draw")]
+    detail = difference(listed, recorded, "the bundle's sample is not the recorded draw")
+    return [Difference("ledger.sample", "manifest.json", detail=detail)]

@@ -212,7 +212,7 @@ class CampaignProtocol:
         """Verify the chain, write the outputs, then append ``steps(next seq)`` after that head."""
         if self.ledger is None:
             return (), write(None)
-        head = self.ledger.verify()
+        head = self.ledger.ensure_intact()
         outputs = write(head)
         planned = steps(head.seq + 1)
         if not planned:

@@ -14,7 +14,7 @@ from .deadlines import due_date, due_dates, is_working_day, overdue
 from .manifest import results_manifest
 from .privacy import mask_entity_names, mask_person
 from .run import public_draw_manifest, publish_campaign
-from .verify import verify_bundle
+from .verify import ensure_bundle, verify_bundle
 
 __all__ = [
     "PUBLIC_COLUMNS",
@@ -23,6 +23,7 @@ __all__ = [
     "csv_safe",
     "due_date",
     "due_dates",
+    "ensure_bundle",
     "is_working_day",
     "mask_entity_names",
     "mask_person",
