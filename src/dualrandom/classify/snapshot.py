@@ -35,7 +35,9 @@ __all__ = [
     "sidecar_path",
 ]
 
-FORMAT = "dualrandom.classification/1"
+FORMAT = "dualrandom-classification/2"
+"""Version 2 differs from version 1 only in the tag's spelling (one tag format: name-thing/N)."""
+_FORMAT_1 = "dualrandom.classification/1"
 TEXT_COLUMNS = ("uscc", "tier", "score_tier", "override", "reason_1", "reason_2", "reason_3")
 
 
@@ -181,7 +183,8 @@ def load_snapshot(path: str | Path) -> ClassificationSnapshot:
     except FileNotFoundError as error:
         raise InputError([Problem(str(error.filename), None, None, None, "FILE", "file not found")]) from None
     if meta.get("format") != FORMAT:
-        raise PolicyError(f"{sidecar_path(target)}: format {meta.get('format')!r} is not {FORMAT!r}")
+        hint = "; classify the roster again to write it" if meta.get("format") == _FORMAT_1 else ""
+        raise PolicyError(f"{sidecar_path(target)}: format {meta.get('format')!r} is not {FORMAT!r}{hint}")
     policy = parse_policy(meta["policy"], source=f"{sidecar_path(target)} policy")
     table["uscc"] = table["uscc"].astype(str)
     for column, categories in policy.categories().items():
