@@ -21,6 +21,8 @@ __all__ = [
     "DEFAULT_TIERS",
     "ENTITY_TYPES",
     "LOCAL_LEVELS",
+    "MIN_RATIO_RULES",
+    "NO_EXEMPT_SOURCE",
     "Campaign",
     "Conflict",
     "Coordination",
@@ -52,6 +54,21 @@ Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\s;,
 # TOML and JSON give arrays as lists: tuples accept them while their items stay strict.
 Identifiers = Annotated[tuple[Identifier, ...], Field(strict=False)]
 Texts = Annotated[tuple[str, ...], Field(strict=False)]
+
+MIN_RATIO_RULES: dict[str, tuple[float, str]] = {
+    "public_information": (
+        0.03,
+        "《企业公示信息抽查办法》 (SAMR Order 101, 2025; formerly SAIC Order 67): "
+        "at least 3 % of the enterprises are checked each year",
+    ),
+}
+"""Task kinds that carry a statutory minimum ratio: (minimum, source named in refusals)."""
+
+NO_EXEMPT_SOURCE = (
+    "不免抽: no tier is exempt from sampling (国市监信发〔2022〕6号; Shandong 2020 "
+    "企业信用风险分类监督管理办法 \"不评价、不惩戒、不公开、不免抽\")"
+)
+"""The source named when a ratio or frequency cap would exempt a tier."""
 
 
 class StrictModel(BaseModel):
@@ -159,6 +176,28 @@ class Task(StrictModel):
     industries: Texts = Field(default=(), description="industry prefixes; empty = all")
     divisions: Texts = Field(default=(), description="division prefixes; empty = all")
     completion_due: date | None = None
+    # The task's sampling rules (docs/campaign-file.md "Rules per task").
+    ratios: dict[str, Ratio] = Field(
+        default_factory=dict, description="per tier, overriding [sampling].ratios for this task"
+    )
+    kind: Literal["general", "public_information"] = Field(
+        default="general", description="public_information: at least 3 % of the frame (SAMR Order 101)"
+    )
+    min_ratio: Annotated[float, Field(gt=0.0, le=1.0)] | None = Field(
+        default=None, description="least share of the task's frame drawn; default: the kind's minimum"
+    )
+    min_ratio_source: str = Field(default="", description="the rule behind min_ratio, named in refusals")
+
+    def tier_ratios(self, sampling: Sampling) -> dict[str, float]:
+        """The ratio of every tier for this task: its own ``ratios`` over ``sampling.ratios``."""
+        return {tier: self.ratios.get(tier, sampling.ratios[tier]) for tier in sampling.tiers}
+
+    def minimum(self) -> tuple[float, str] | None:
+        """The least share of the frame this task must draw and the rule's source, if any."""
+        if self.min_ratio is not None:
+            source = self.min_ratio_source or f"tasks.{self.id}.min_ratio of the campaign file"
+            return self.min_ratio, source
+        return MIN_RATIO_RULES.get(self.kind)
 
 
 class Plan(StrictModel):
@@ -188,6 +227,11 @@ class Sampling(StrictModel):
         default_factory=dict, description="random or triggered checks allowed per 365 days"
     )
     mode: Literal["fixed", "bernoulli"] = "fixed"
+    rounding: Literal["random", "ceil"] = Field(
+        default="random",
+        description="fixed mode, proportional: r·N rounded up with probability its fraction (keeps "
+        "each tier's design probability) or always up (ceil: 'at least' rules)",
+    )
     min_total: Annotated[int, Field(ge=0)] | None = None
     max_total: Annotated[int, Field(ge=0)] | None = None
     reserve: int = Field(default=5, ge=0, description="reserve entities listed per tier")
@@ -330,7 +374,36 @@ class Campaign(StrictModel):
                         f"task {task.id!r} lists item {item_id!r} of department "
                         f"{items[item_id].department!r}, which is not among its departments"
                     )
+        self._task_rules()
         return self
+
+    def _task_rules(self) -> None:
+        """Per-task ratios name known tiers; no tier exempt; a minimum ratio the ratios can reach."""
+        sampling = self.sampling
+        for task in self.tasks:
+            unknown = sorted(set(task.ratios) - set(sampling.tiers))
+            if unknown:
+                raise ValueError(
+                    f"task {task.id!r}: ratios names unknown tier(s) {unknown}; allowed: {list(sampling.tiers)}"
+                )
+            ratios = task.tier_ratios(sampling)
+            exempt = [tier for tier, ratio in ratios.items() if ratio <= 0]
+            if exempt:
+                raise ValueError(f"task {task.id!r}: ratio 0 for tier(s) {exempt} refused; {NO_EXEMPT_SOURCE}")
+            minimum = task.minimum()
+            if minimum is not None and max(ratios.values()) < minimum[0]:
+                raise ValueError(
+                    f"task {task.id!r}: no tier ratio reaches the minimum {minimum[0]:.2%} "
+                    f"[MIN_RATIO] ({minimum[1]})"
+                )
+
+    def capped(self, task: Task) -> bool:
+        """Whether frequency caps apply to ``task``: yes unless every item is key (重点).
+
+        SAMR 2019: general (一般) items are strictly capped; key items have no upper limit.
+        """
+        kinds = {item.id: item.kind for item in self.items}
+        return any(kinds[item_id] != "key" for item_id in task.items)
 
     def task(self, task_id: str) -> Task:
         """The task with this id (raises `PolicyError` if there is none)."""

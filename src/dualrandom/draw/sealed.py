@@ -35,7 +35,7 @@ from ..ids import normalize_ids
 from ..models import Campaign, Sampling
 from ..tickets import ticket
 from .commitment import commitment_columns, history_digest, roster_digest
-from .draw import Draw, draw_tasks, task_seed
+from .draw import Draw, NoHistory, draw_tasks, resolve_history, task_sampling, task_specs
 from .frame import TaskSpec, apply_caps, filter_task, prepare_frame, recent_checks
 
 __all__ = [
@@ -74,7 +74,8 @@ def disclosure_of(campaign: Campaign) -> Disclosure:
     chosen = campaign.publication.disclosure
     if chosen != "auto":
         return "sealed" if chosen == "sealed" else "open"
-    return "open" if len(set(campaign.sampling.ratios.values())) <= 1 else "sealed"
+    ratios = {r for task in campaign.tasks for r in task.tier_ratios(campaign.sampling).values()}
+    return "open" if len(ratios) <= 1 else "sealed"
 
 
 def key_digest(key: bytes) -> str:
@@ -188,7 +189,8 @@ def _frames(
     for spec in specs:
         covered = filter_task(frame, spec.task) if spec.task is not None else frame
         if checks is not None:
-            covered = covered.loc[~apply_caps(covered, sampling.frequency_caps, checks).to_numpy(dtype=bool)]
+            caps = task_sampling(sampling, spec).frequency_caps
+            covered = covered.loc[~apply_caps(covered, caps, checks).to_numpy(dtype=bool)]
         out[spec.task_id] = sorted(covered["uscc"].tolist())
     return out
 
@@ -205,10 +207,7 @@ def _tree(
 
 
 def _specs(campaign: Campaign, seed: str) -> list[TaskSpec]:
-    return [
-        TaskSpec(task.id, task_seed(seed, task.id, campaign.sampling), task.departments, task)
-        for task in campaign.tasks
-    ]
+    return task_specs(campaign, seed)
 
 
 def seal_campaign(
@@ -216,16 +215,19 @@ def seal_campaign(
     campaign: Campaign,
     *,
     key: bytes | None = None,
-    history: pd.DataFrame | None = None,
+    history: pd.DataFrame | NoHistory | None = None,
     as_of: date | None = None,
     residents: Mapping[str, int] | None = None,
 ) -> Seal:
     """Generate (or take) the campaign key and the commitment to publish **before** the seed.
 
     The commitment holds the key digest, the roster and history digests, the Merkle root of the
-    task frames and, in fixed mode, each task's quota total (quotas do not depend on the seed).
-    Raises `InputError` for a bad roster or history and `PolicyError` for a bad policy.
+    task frames and, in fixed mode with ``rounding = "ceil"``, each task's quota total (then
+    quotas do not depend on the seed; random rounding decides them from the seed: ``null``).
+    Raises `InputError` for a bad roster or history and `PolicyError` for a bad policy or
+    a capped campaign sealed without history (pass `NO_HISTORY` to waive the caps).
     """
+    history, _ = resolve_history(campaign, history)
     key = key if key is not None else secrets.token_bytes(32)
     if len(key) < 16:
         raise PolicyError(f"a sealed draw needs a key of at least 16 bytes, got {len(key)}")
@@ -236,12 +238,12 @@ def seal_campaign(
     checks = recent_checks(history, as_of) if history is not None and as_of is not None else None
     frames = _frames(frame, sampling, _specs(campaign, PRESEED), checks)
     levels, _ = _tree(key, frames)
+    trial = draw_tasks_sealed(  # the policy is checked before the seed, on a placeholder seed
+        roster, sampling, _specs(campaign, PRESEED), PRESEED, key, seed_rule="task",
+        history=history, as_of=as_of, residents=residents, commitment={},
+    )  # fmt: skip
     quotas: dict[str, int | None] = {t: None for t in frames}
-    if sampling.mode == "fixed":
-        trial = draw_tasks_sealed(
-            roster, sampling, _specs(campaign, PRESEED), PRESEED, key, seed_rule="task",
-            history=history, as_of=as_of, residents=residents, commitment={},
-        )  # fmt: skip
+    if sampling.mode == "fixed" and (sampling.rounding == "ceil" or sampling.allocation != "proportional"):
         quotas = {str(t): int(g["quota"].sum()) for t, g in trial.counts.groupby("task_id", sort=False)}
     columns = commitment_columns(frame, sampling.strata)
     committed = {
@@ -290,6 +292,7 @@ def draw_tasks_sealed(
     residents: Mapping[str, int] | None = None,
     snapshot_digest: str | None = None,
     campaign_id: str | None = None,
+    caps_waived: bool = False,
 ) -> Draw:
     """`dualrandom.draw.draw_tasks` on sealed ids; the result names the real codes again.
 
@@ -301,7 +304,7 @@ def draw_tasks_sealed(
     hidden, sealed_history, back = _sealed_inputs(frame, key, history)
     draw = draw_tasks(
         hidden, sampling, specs, seed, seed_rule=seed_rule, history=sealed_history, as_of=as_of,
-        residents=residents, snapshot_digest=snapshot_digest, campaign_id=campaign_id,
+        residents=residents, snapshot_digest=snapshot_digest, campaign_id=campaign_id, caps_waived=caps_waived,
     )  # fmt: skip
     manifest = dict(draw.manifest)
     manifest["sample"] = _unseal_records(manifest["sample"], back)
@@ -351,7 +354,7 @@ def draw_sealed(
     seed: str,
     seal: Seal,
     *,
-    history: pd.DataFrame | None = None,
+    history: pd.DataFrame | NoHistory | None = None,
     as_of: date | None = None,
     residents: Mapping[str, int] | None = None,
     snapshot_digest: str | None = None,
@@ -361,6 +364,7 @@ def draw_sealed(
     Raises `SealMismatchError` (a `DrawError`) when the roster, history or draw date differ
     from what the seal committed (a seal made for other inputs proves nothing), and as `draw_tasks` does.
     """
+    history, waived = resolve_history(campaign, history)
     committed = seal.commitment
     frame = prepare_frame(roster, campaign.sampling.tiers)
     columns = commitment_columns(frame, campaign.sampling.strata)
@@ -379,7 +383,7 @@ def draw_sealed(
     return draw_tasks_sealed(
         roster, campaign.sampling, _specs(campaign, seed), seed, seal.key, seed_rule=rule,
         commitment=committed, history=history, as_of=as_of, residents=residents,
-        snapshot_digest=snapshot_digest, campaign_id=campaign.plan.id,
+        snapshot_digest=snapshot_digest, campaign_id=campaign.plan.id, caps_waived=waived,
     )  # fmt: skip
 
 
