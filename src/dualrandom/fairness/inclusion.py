@@ -19,7 +19,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..draw import TaskSpec, draw_campaign, draw_sample, draw_tasks, filter_task, prepare_frame, recent_checks
+from ..draw import (
+    NO_HISTORY,
+    TaskSpec,
+    draw_campaign,
+    draw_sample,
+    draw_tasks,
+    filter_task,
+    prepare_frame,
+    recent_checks,
+)
 from ..draw.frame import apply_caps
 from ..errors import DrawError
 from ..models import Campaign, Coordination, Sampling, Task
@@ -75,7 +84,8 @@ class CampaignSampler:
             moved = Coordination(permanent_seed=seed, start=coordination.start)
             sampling = campaign.sampling.model_copy(update={"coordination": moved})
             campaign = campaign.model_copy(update={"sampling": sampling})
-        return draw_campaign(self.roster, campaign, seed, history=self.history, as_of=self.as_of).sample
+        past = self.history if self.history is not None else NO_HISTORY
+        return draw_campaign(self.roster, campaign, seed, history=past, as_of=self.as_of).sample
 
 
 def _stratum(frame: pd.DataFrame, column: str | None) -> pd.Series:
