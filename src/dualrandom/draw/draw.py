@@ -377,6 +377,7 @@ def draw_tasks(
     processes: int = 1,
     history_source: str = "history",
     caps_waived: bool = False,
+    rounding_seed: str | None = None,
 ) -> Draw:
     """Draw every task of ``specs`` from ``roster`` (the engine behind both public entry points).
 
@@ -384,6 +385,7 @@ def draw_tasks(
     the C kernel on every core when it is built (`dualrandom.kernel`); otherwise by hashlib,
     in ``processes`` worker processes when > 1. The result is the same on every path.
     ``caps_waived`` records in the manifest that the operator drew without the history.
+    ``rounding_seed`` keys the rounding coins (default ``seed``; a sealed draw uses its key digest).
     Raises `PolicyError` when a ratio or cap exempts a tier or a task misses its minimum ratio,
     `InputError` for bad rows and `DrawError` for history without a draw date.
     """
@@ -402,7 +404,7 @@ def draw_tasks(
     reserves: Columns = {}
     counts: list[dict[str, Any]] = []
     for spec in specs:
-        s, r, c = _draw_task(frame, sampling, spec, checks, residents, source, processes, seed)
+        s, r, c = _draw_task(frame, sampling, spec, checks, residents, source, processes, rounding_seed or seed)
         for parts, more in ((samples, s), (reserves, r)):
             for name, arrays in more.items():
                 parts.setdefault(name, []).extend(arrays)

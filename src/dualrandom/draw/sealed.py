@@ -222,8 +222,8 @@ def seal_campaign(
     """Generate (or take) the campaign key and the commitment to publish **before** the seed.
 
     The commitment holds the key digest, the roster and history digests, the Merkle root of the
-    task frames and, in fixed mode with ``rounding = "ceil"``, each task's quota total (then
-    quotas do not depend on the seed; random rounding decides them from the seed: ``null``).
+    task frames and, in fixed mode, each task's quota total (a sealed draw's rounding coins are
+    keyed on the committed key digest, not on the seed, so quotas are fixed before the seed).
     Raises `InputError` for a bad roster or history and `PolicyError` for a bad policy or
     a capped campaign sealed without history (pass `NO_HISTORY` to waive the caps).
     """
@@ -243,7 +243,7 @@ def seal_campaign(
         history=history, as_of=as_of, residents=residents, commitment={},
     )  # fmt: skip
     quotas: dict[str, int | None] = {t: None for t in frames}
-    if sampling.mode == "fixed" and (sampling.rounding == "ceil" or sampling.allocation != "proportional"):
+    if sampling.mode == "fixed":
         quotas = {str(t): int(g["quota"].sum()) for t, g in trial.counts.groupby("task_id", sort=False)}
     columns = commitment_columns(frame, sampling.strata)
     committed = {
@@ -296,7 +296,8 @@ def draw_tasks_sealed(
 ) -> Draw:
     """`dualrandom.draw.draw_tasks` on sealed ids; the result names the real codes again.
 
-    The manifest records the real roster and history digests, ``disclosure = "sealed"``,
+    Rounding coins are keyed on the key digest (committed before the seed, so the committed
+    quotas hold). The manifest records the real roster and history digests, ``disclosure = "sealed"``,
     the commitment and, per drawn and reserve entity, its public receipt. Raises as
     `draw_tasks` does.
     """
@@ -305,6 +306,7 @@ def draw_tasks_sealed(
     draw = draw_tasks(
         hidden, sampling, specs, seed, seed_rule=seed_rule, history=sealed_history, as_of=as_of,
         residents=residents, snapshot_digest=snapshot_digest, campaign_id=campaign_id, caps_waived=caps_waived,
+        rounding_seed=key_digest(key),
     )  # fmt: skip
     manifest = dict(draw.manifest)
     manifest["sample"] = _unseal_records(manifest["sample"], back)
