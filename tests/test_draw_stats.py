@@ -30,7 +30,11 @@ ROSTER = pd.DataFrame(
 def many_draws(mode: str, rounding: str = "random") -> pd.DataFrame:
     """One draw per seed ``stat-k`` (k < 2,000), run as the tasks of one call."""
     sampling = Sampling(
-        tiers=tuple(SIZES), ratios=RATIOS, mode=mode, reserve=0, rounding=rounding  # type: ignore[arg-type]
+        tiers=tuple(SIZES),
+        ratios=RATIOS,
+        mode=mode,
+        reserve=0,
+        rounding=rounding,  # type: ignore[arg-type]
     )
     specs = [TaskSpec(task_id=str(k), seed=f"stat-{k}") for k in range(SEEDS)]
     return draw_tasks(ROSTER, sampling, specs, "stat", seed_rule="plain").sample
@@ -41,7 +45,9 @@ def band(trials: int, p: float, alpha: float) -> tuple[float, float]:
     return float(low), float(high)
 
 
-@pytest.mark.parametrize(("mode", "rounding"), [("fixed", "random"), ("fixed", "ceil"), ("bernoulli", "random")])
+@pytest.mark.parametrize(
+    ("mode", "rounding"), [("fixed", "random"), ("fixed", "ceil"), ("bernoulli", "random")]
+)
 def test_every_entity_is_drawn_at_its_tier_rate(mode: str, rounding: str) -> None:
     """Random rounding keeps the design probability r; ceil gives ceil(r N) / N."""
     sample = many_draws(mode, rounding)

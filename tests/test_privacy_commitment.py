@@ -63,7 +63,9 @@ def test_the_draw_commits_the_canonical_digest(tmp_path: Path) -> None:
     roster.loc[7, "division"] = ""
     roster.to_csv(tmp_path / "r.csv", index=False)
     campaign = data.campaign()
-    from_csv = draw_campaign(pd.read_csv(tmp_path / "r.csv", dtype={"uscc": str}), campaign, data.SEED, history=NO_HISTORY)
+    from_csv = draw_campaign(
+        pd.read_csv(tmp_path / "r.csv", dtype={"uscc": str}), campaign, data.SEED, history=NO_HISTORY
+    )
     direct = draw_campaign(roster, campaign, data.SEED, history=NO_HISTORY)
     assert (
         from_csv.manifest["roster_digest"]

@@ -73,7 +73,13 @@ def test_commitment_fixes_quotas_before_the_seed() -> None:
 
 
 def test_same_inputs_give_the_same_draw() -> None:
-    again = draw_sealed(ROSTER, CAMPAIGN, data.SEED, seal_campaign(ROSTER, CAMPAIGN, key=KEY, history=NO_HISTORY), history=NO_HISTORY)
+    again = draw_sealed(
+        ROSTER,
+        CAMPAIGN,
+        data.SEED,
+        seal_campaign(ROSTER, CAMPAIGN, key=KEY, history=NO_HISTORY),
+        history=NO_HISTORY,
+    )
     assert again.manifest == DRAW.manifest
 
 
@@ -91,7 +97,9 @@ def test_auditor_reproduces_the_sealed_draw_bit_for_bit() -> None:
     assert verify_draw(DRAW.manifest, ROSTER)[0].startswith(
         "a sealed draw is recomputed with its sealed material"
     )
-    wrong = load_seal({**json.loads(seal_json(seal_campaign(ROSTER, CAMPAIGN, key=b"x" * 32, history=NO_HISTORY)))})
+    wrong = load_seal(
+        {**json.loads(seal_json(seal_campaign(ROSTER, CAMPAIGN, key=b"x" * 32, history=NO_HISTORY)))}
+    )
     assert any("not the key the draw committed" in p for p in verify_draw(DRAW.manifest, ROSTER, seal=wrong))
     swapped = substitute(
         DRAW, DRAW.sample["uscc"].iloc[0], "deregistered", task_id=DRAW.sample["task_id"].iloc[0]

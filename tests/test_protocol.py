@@ -237,7 +237,9 @@ def test_a_sealed_campaign_needs_its_seal(tmp_path: Path, roster: pd.DataFrame) 
         with pytest.raises(PolicyError, match="needs a sealed commitment"):
             CampaignProtocol(campaign, ledger).commit(roster)
         assert ledger.records() == []
-    draw = draw_campaign(roster, campaign, "5", history=NO_HISTORY)  # an open draw may be made, but never published
+    draw = draw_campaign(
+        roster, campaign, "5", history=NO_HISTORY
+    )  # an open draw may be made, but never published
     with pytest.raises(PolicyError, match="needs a sealed draw to publish"):
         CampaignProtocol(campaign).publish(
             draw.sample, tmp_path / "none.csv", roster, tmp_path / "b", published_on=date(2026, 11, 30),

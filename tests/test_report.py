@@ -37,7 +37,9 @@ def ledger(tmp_path: Path) -> Iterator[Ledger]:
 def draw(tasks: dict[str, dict[str, float]]) -> dict[str, object]:
     """The policy part of a draw manifest: campaign ratios differ by tier, tasks may override."""
     sampling = {"tiers": ["A", "B", "C", "D"], "ratios": {"A": 0.01, "B": 0.03, "C": 0.1, "D": 0.3}}
-    listed = [{"id": t, "seed": f"s/{t}", "departments": [], "filters": {"ratios": r}} for t, r in tasks.items()]
+    listed = [
+        {"id": t, "seed": f"s/{t}", "departments": [], "filters": {"ratios": r}} for t, r in tasks.items()
+    ]
     return {"kind": "draw", "policy": {"sampling": sampling, "tasks": listed}}
 
 
@@ -156,7 +158,9 @@ def test_joint_share_counts_tasks_as_the_bureaus_do(tmp_path: Path) -> None:
     rows = [[codes[0], f"J{i}", "SAMR", "2026-06-01", "NO_PROBLEM", "B", True] for i in range(3)]
     rows += [[code, "S1", "SAMR", "2026-06-02", "NO_PROBLEM", "B", False] for code in codes]
     with Ledger.open(tmp_path / "hand.db") as ledger:
-        ledger.append("C2", "draw", draw({"J0": {}, "J1": {}, "S1": {"A": 0.1, "B": 0.1, "C": 0.1, "D": 0.1}}))
+        ledger.append(
+            "C2", "draw", draw({"J0": {}, "J1": {}, "S1": {"A": 0.1, "B": 0.1, "C": 0.1, "D": 0.1}})
+        )
         ledger.append("C2", "results", results(rows))
         report = annual_report(ledger, 2026)
     assert (report["random_checks"], report["joint_checks"], report["joint_share"]) == (4, 3, 0.75)

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from dualrandom.draw import NO_HISTORY, draw_campaign, public_manifest
-from dualrandom.draw.quotas import ROUNDING_VERSION, rounded_quota, round_up
+from dualrandom.draw.quotas import ROUNDING_VERSION, round_up, rounded_quota
 from dualrandom.errors import PolicyError
 from dualrandom.models import Campaign, parse_campaign
 from dualrandom.results import result_code
@@ -100,7 +100,9 @@ def test_a_public_information_draw_below_3_percent_is_refused_naming_rule_and_so
 
 
 def test_a_public_information_draw_meeting_3_percent_draws_at_least_ceil_3_percent() -> None:
-    plan = campaign([{"id": "PUB", "kind": "public_information"}], ratios={"A": 0.03, "B": 0.03, "C": 0.03, "D": 0.03})
+    plan = campaign(
+        [{"id": "PUB", "kind": "public_information"}], ratios={"A": 0.03, "B": 0.03, "C": 0.03, "D": 0.03}
+    )
     for seed in ("1", "2", "3", "4", "5"):
         frame = roster(977)  # 3 % of 977 is 29.31: rounding per cell could fall short, the floor cannot
         drawn = len(draw_campaign(frame, plan, seed).sample)

@@ -66,7 +66,7 @@ MIN_RATIO_RULES: dict[str, tuple[float, str]] = {
 
 NO_EXEMPT_SOURCE = (
     "不免抽: no tier is exempt from sampling (国市监信发〔2022〕6号; Shandong 2020 "
-    "企业信用风险分类监督管理办法 \"不评价、不惩戒、不公开、不免抽\")"
+    '企业信用风险分类监督管理办法 "不评价、不惩戒、不公开、不免抽")'
 )
 """The source named when a ratio or frequency cap would exempt a tier."""
 
@@ -384,12 +384,15 @@ class Campaign(StrictModel):
             unknown = sorted(set(task.ratios) - set(sampling.tiers))
             if unknown:
                 raise ValueError(
-                    f"task {task.id!r}: ratios names unknown tier(s) {unknown}; allowed: {list(sampling.tiers)}"
+                    f"task {task.id!r}: ratios names unknown tier(s) {unknown}; "
+                    f"allowed: {list(sampling.tiers)}"
                 )
             ratios = task.tier_ratios(sampling)
             exempt = [tier for tier, ratio in ratios.items() if ratio <= 0]
             if exempt:
-                raise ValueError(f"task {task.id!r}: ratio 0 for tier(s) {exempt} refused; {NO_EXEMPT_SOURCE}")
+                raise ValueError(
+                    f"task {task.id!r}: ratio 0 for tier(s) {exempt} refused; {NO_EXEMPT_SOURCE}"
+                )
             minimum = task.minimum()
             if minimum is not None and max(ratios.values()) < minimum[0]:
                 raise ValueError(

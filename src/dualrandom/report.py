@@ -79,9 +79,9 @@ def _tiered_tasks(ledger: LedgerReader) -> dict[tuple[str, str], bool]:
     return out
 
 
-def _entity_checks(department_checks: dict[tuple[str, str, str, str], dict[str, Any]]) -> dict[
-    tuple[str, str, str], dict[str, Any]
-]:
+def _entity_checks(
+    department_checks: dict[tuple[str, str, str, str], dict[str, Any]],
+) -> dict[tuple[str, str, str], dict[str, Any]]:
     """Per (campaign, uscc, task): tier, joint flag and the union of every department's terms."""
     checks: dict[tuple[str, str, str], dict[str, Any]] = {}
     for (campaign, uscc, task, _department), row in department_checks.items():

@@ -58,9 +58,11 @@ class ResultTerm:
 VOCABULARY: tuple[ResultTerm, ...] = (
     ResultTerm("NO_PROBLEM", "未发现问题", "clear", ("正常（符合信息公示相关规定）",)),
     ResultTerm(
-        "NOT_PUBLISHED_AS_REQUIRED", "未按规定公示应当公示的信息", "problem",
+        "NOT_PUBLISHED_AS_REQUIRED",
+        "未按规定公示应当公示的信息",
+        "problem",
         ("未按规定公示年报信息", "未按规定公示即时信息"),
-    ),  # fmt: skip
+    ),
     ResultTerm(
         "FALSE_PUBLICATION", "公示信息隐瞒真实情况弄虚作假", "problem", ("公示信息隐瞒真实情况、弄虚作假",)
     ),

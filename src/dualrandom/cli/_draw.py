@@ -81,7 +81,11 @@ def commit(
     if campaign_file:
         from ..models import load_campaign
 
-        seal = _seal(table, load_campaign(campaign_file), seal_out, history, as_of, without_history) if seal_out else None
+        seal = (
+            _seal(table, load_campaign(campaign_file), seal_out, history, as_of, without_history)
+            if seal_out
+            else None
+        )
         with campaign_protocol(campaign_file, ledger_url, create=True) as protocol:
             step = protocol.commit(
                 table, output=output, snapshot_digest=snapshot_digest, strata=strata, seal=seal,

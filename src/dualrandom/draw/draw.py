@@ -35,12 +35,16 @@ __all__ = [
     "Draw",
     "NoHistory",
     "TaskSpec",
+    "caps_state",
     "draw_campaign",
     "draw_sample",
     "draw_tasks",
+    "refuse_exempt",
+    "resolve_history",
     "substitute",
     "task_sampling",
     "task_specs",
+    "with_minimum",
 ]
 
 SAMPLE_COLUMNS = ["uscc", "task_id", "tier", "ticket", "rank", "departments", "division"]
@@ -174,7 +178,7 @@ def _design_share(
     return sum((exact_ratio(sampling.ratios[cell[1]]) * n for cell, n in sizes.items()), Fraction(0))
 
 
-def _minimum(
+def with_minimum(
     sampling: Sampling,
     spec: TaskSpec,
     sizes: Mapping[Cell, int],
@@ -261,7 +265,7 @@ def _draw_task(
             raise PolicyError(
                 "Bernoulli mode draws ticket < ratio per tier: allocation must be 'proportional'"
             )
-        sampling = _minimum(sampling, spec, sizes, capped)
+        sampling = with_minimum(sampling, spec, sizes, capped)
         limits = {cell: np.uint64(ratio_key(sampling.ratios[cell[1]])) for cell in cells}
         quotas = {cell: int((keys[members[cell]] < limits[cell]).sum()) for cell in cells}
         adjusted = within_totals(
@@ -278,7 +282,7 @@ def _draw_task(
         if sampling.allocation != "proportional":
             allocated = cell_quotas(sizes, sampling.model_copy(update={"min_total": None}), residents,
                                     task_id=spec.task_id, seed=seed)  # fmt: skip
-        sampling = _minimum(sampling, spec, sizes, capped, allocated)
+        sampling = with_minimum(sampling, spec, sizes, capped, allocated)
         quotas = cell_quotas(sizes, sampling, residents, task_id=spec.task_id, seed=seed)
         bernoulli = False
 
@@ -389,7 +393,7 @@ def draw_tasks(
     Raises `PolicyError` when a ratio or cap exempts a tier or a task misses its minimum ratio,
     `InputError` for bad rows and `DrawError` for history without a draw date.
     """
-    _refuse_exempt(sampling, specs)
+    refuse_exempt(sampling, specs)
     frame = prepare_frame(roster, sampling.tiers, source=source)
     if sampling.strata and sampling.strata not in frame.columns:
         raise PolicyError(f"sampling.strata names the column {sampling.strata!r}, which the roster lacks")
@@ -404,7 +408,9 @@ def draw_tasks(
     reserves: Columns = {}
     counts: list[dict[str, Any]] = []
     for spec in specs:
-        s, r, c = _draw_task(frame, sampling, spec, checks, residents, source, processes, rounding_seed or seed)
+        s, r, c = _draw_task(
+            frame, sampling, spec, checks, residents, source, processes, rounding_seed or seed
+        )
         for parts, more in ((samples, s), (reserves, r)):
             for name, arrays in more.items():
                 parts.setdefault(name, []).extend(arrays)
@@ -430,27 +436,30 @@ def draw_tasks(
         sample=sample,
         reserve=reserve,
         counts=count_table,
-        frequency_caps=_caps_state(sampling, specs, history is not None, caps_waived),
+        frequency_caps=caps_state(sampling, specs, history is not None, caps_waived),
     )
     return Draw(sample=sample[SAMPLE_COLUMNS], reserve=reserve, counts=count_table, manifest=manifest)
 
 
-def _refuse_exempt(sampling: Sampling, specs: Sequence[TaskSpec]) -> None:
+def refuse_exempt(sampling: Sampling, specs: Sequence[TaskSpec]) -> None:
     """Raise `PolicyError` when a ratio of 0 or a frequency cap of 0 would exempt a tier."""
     for spec in specs:
         rules = task_sampling(sampling, spec)
         where = f"task {spec.task_id!r}: " if rules is not sampling and spec.task is not None else ""
         exempt = [tier for tier in rules.tiers if rules.ratios[tier] <= 0]
         if exempt:
-            raise PolicyError(f"{where}ratio 0 for tier(s) {exempt}: no tier is exempt from sampling ({NO_EXEMPT_SOURCE})")
+            raise PolicyError(
+                f"{where}ratio 0 for tier(s) {exempt}: no tier is exempt from sampling ({NO_EXEMPT_SOURCE})"
+            )
         for tier, cap in rules.frequency_caps.items():
             if cap == 0 and rules.ratios[tier] > 0:
                 raise PolicyError(
-                    f"{where}frequency cap 0 for tier {tier!r} would exempt it from sampling ({NO_EXEMPT_SOURCE})"
+                    f"{where}frequency cap 0 for tier {tier!r} would exempt it from sampling "
+                    f"({NO_EXEMPT_SOURCE})"
                 )
 
 
-def _caps_state(sampling: Sampling, specs: Sequence[TaskSpec], history: bool, waived: bool) -> str:
+def caps_state(sampling: Sampling, specs: Sequence[TaskSpec], history: bool, waived: bool) -> str:
     """``applied``, ``waived`` (the operator drew without the history) or ``none`` (no task is capped)."""
     if not sampling.frequency_caps or not any(spec.capped for spec in specs):
         return "none"
@@ -516,9 +525,12 @@ def task_specs(campaign: Campaign, seed: str) -> list[TaskSpec]:
     """The task specs of ``campaign`` under ``seed``: ticket seed, departments, filters, caps."""
     return [
         TaskSpec(
-            task_id=task.id, seed=task_seed(seed, task.id, campaign.sampling), departments=task.departments,
-            task=task, capped=campaign.capped(task),
-        )  # fmt: skip
+            task_id=task.id,
+            seed=task_seed(seed, task.id, campaign.sampling),
+            departments=task.departments,
+            task=task,
+            capped=campaign.capped(task),
+        )
         for task in campaign.tasks
     ]
 
@@ -533,7 +545,11 @@ def resolve_history(
     """
     if isinstance(history, NoHistory):
         return None, True
-    if history is None and campaign.sampling.frequency_caps and any(campaign.capped(t) for t in campaign.tasks):
+    if (
+        history is None
+        and campaign.sampling.frequency_caps
+        and any(campaign.capped(t) for t in campaign.tasks)
+    ):
         raise PolicyError(
             f"campaign {campaign.plan.id!r} has frequency caps {dict(campaign.sampling.frequency_caps)}: "
             "draw it with its inspection history (CLI: --history FILE --as-of DATE), or say that the caps "

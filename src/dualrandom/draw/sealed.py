@@ -305,8 +305,8 @@ def draw_tasks_sealed(
     hidden, sealed_history, back = _sealed_inputs(frame, key, history)
     draw = draw_tasks(
         hidden, sampling, specs, seed, seed_rule=seed_rule, history=sealed_history, as_of=as_of,
-        residents=residents, snapshot_digest=snapshot_digest, campaign_id=campaign_id, caps_waived=caps_waived,
-        rounding_seed=key_digest(key),
+        residents=residents, snapshot_digest=snapshot_digest, campaign_id=campaign_id,
+        caps_waived=caps_waived, rounding_seed=key_digest(key),
     )  # fmt: skip
     manifest = dict(draw.manifest)
     manifest["sample"] = _unseal_records(manifest["sample"], back)
