@@ -219,3 +219,49 @@ def test_each_entity_keeps_its_design_probability_across_seeds() -> None:
 )
 def test_older_result_terms_read_as_their_current_equivalents(older: str, current: str) -> None:
     assert result_code(older) == current
+
+
+# -- the same rules on every path: sealed tickets, the Dask engine ----------------------------
+
+
+RULES = [
+    {"id": "PUB", "kind": "public_information", "ratios": {"A": 0.03, "B": 0.03}},
+    {"id": "KEYONLY", "items": ["KEY"], "ratios": {"D": 1.0}},
+]
+CAPS = {"A": 1, "B": 1, "C": 2, "D": 2}
+
+
+def test_a_sealed_draw_follows_the_task_rules_and_its_committed_quotas_hold() -> None:
+    from dualrandom.draw.sealed import draw_sealed, seal_campaign
+
+    plan = campaign(RULES, frequency_caps=CAPS)
+    history = pd.DataFrame({"uscc": CITY["uscc"][:300], "inspected_on": "2026-03-01"})
+    day = date(2026, 11, 2)
+    seal = seal_campaign(CITY, plan, key=b"k" * 32, history=history, as_of=day)
+    sealed = draw_sealed(CITY, plan, SEED, seal, history=history, as_of=day)
+    drawn = sealed.sample.groupby("task_id").size().to_dict()
+    assert drawn == {t["task_id"]: t["quota"] for t in seal.commitment["tasks"]}
+    assert drawn["PUB"] >= math.ceil(0.03 * len(CITY) - 300)  # the capped leave; 3 % of the rest at least
+    assert set(CITY.loc[CITY["tier"] == "D", "uscc"]) <= set(
+        sealed.sample.query("task_id == 'KEYONLY'")["uscc"]
+    )
+    assert verify_draw(sealed.manifest, CITY, history=history, seal=seal) == []
+    with pytest.raises(PolicyError, match="has frequency caps"):
+        seal_campaign(CITY, plan, key=b"k" * 32)
+
+
+@pytest.mark.parametrize("mode", ["fixed", "bernoulli"])
+def test_the_dask_engine_draws_the_task_rules_as_the_memory_draw_does(mode: str) -> None:
+    pytest.importorskip("distributed")
+    from dualrandom.engines.dask import draw_dask
+
+    plan = campaign(RULES, frequency_caps=CAPS, mode=mode)
+    history = pd.DataFrame({"uscc": CITY["uscc"][:300], "inspected_on": "2026-03-01"})
+    day = date(2026, 11, 2)
+    expected = draw_campaign(CITY, plan, SEED, history=history, as_of=day)
+    got = draw_dask(CITY, plan, SEED, history=history, as_of=day, scheduler="threads")
+    pd.testing.assert_frame_equal(got.sample, expected.sample)
+    pd.testing.assert_frame_equal(got.counts, expected.counts)
+    assert got.manifest == expected.manifest
+    waived = draw_dask(CITY, plan, SEED, history=NO_HISTORY, scheduler="threads")
+    assert waived.manifest == draw_campaign(CITY, plan, SEED, history=NO_HISTORY).manifest
