@@ -265,3 +265,101 @@ def test_the_dask_engine_draws_the_task_rules_as_the_memory_draw_does(mode: str)
     assert got.manifest == expected.manifest
     waived = draw_dask(CITY, plan, SEED, history=NO_HISTORY, scheduler="threads")
     assert waived.manifest == draw_campaign(CITY, plan, SEED, history=NO_HISTORY).manifest
+
+
+# -- 6. sampling units without a credit code, quotas in sampling batches ----------------------
+
+
+def stalls(n: int, division: str = "420602") -> pd.DataFrame:
+    """Market stalls and small farmers: no credit code, a stable unit id instead."""
+    return pd.DataFrame(
+        {
+            "uscc": [f"U{division}-{i:04d}" for i in range(n)],
+            "name": [f"摊位{i}" for i in range(n)],
+            "entity_type": "individual",
+            "division": division,
+            "industry": "F52",
+            "registered_on": "2020-01-01",
+            "tier": "B",
+        }
+    )
+
+
+def test_stalls_without_a_credit_code_are_checked_drawn_and_their_results_accepted() -> None:
+    from dualrandom.io.rosters import validate_roster
+    from dualrandom.results import import_results
+
+    frame = stalls(40)
+    assert not validate_roster(frame.drop(columns="tier"), "entities").errors
+    plan = campaign([{"id": "FARM"}], ratios={"A": 0.1, "B": 0.1, "C": 0.1, "D": 0.1})
+    drawn = draw_campaign(frame, plan, SEED).sample
+    assert len(drawn) == 4
+    results = pd.DataFrame(
+        {
+            "uscc": drawn["uscc"].str.lower(),  # typed in lower case by the clerk: normalised
+            "task_id": "FARM",
+            "department": "SAMR",
+            "completed_on": "2026-11-20",
+            "result": ["未发现问题", "查无下落", "未按规定公示年报信息", "未发现问题"],
+        }
+    )
+    imported = import_results(results, plan, drawn)
+    assert imported["result_code"].tolist() == [
+        "NO_PROBLEM",
+        "UNREACHABLE_AT_ADDRESS",
+        "NOT_PUBLISHED_AS_REQUIRED",
+        "NO_PROBLEM",
+    ]
+    assert (
+        imported["result"].tolist()[1] == "通过登记的住所（经营场所）无法联系"
+    )  # published in today's words
+
+
+def test_a_malformed_unit_id_is_still_refused() -> None:
+    from dualrandom.ids import validate_ids
+
+    check = validate_ids(["U42060-1", "U420602-", "U420602-0001", "V420602-0001"])
+    assert check.rule.astype(object).where(check.rule.notna(), None).tolist() == [
+        "ID_LENGTH",
+        "ID_LENGTH",
+        None,
+        "ID_LENGTH",
+    ]
+    assert "unit id U<6-digit division>-<serial>" in check.message(0)
+
+
+def per_capita_plan(**rules: Any) -> Campaign:
+    return campaign(
+        [{"id": "FOOD"}, {"id": "FARM", "per_capita": 1.0}],
+        strata="division",
+        allocation="per_capita",
+        per_capita=4.0,
+        **rules,
+    )
+
+
+def test_per_capita_counts_sampling_batches_with_a_least_number_per_division() -> None:
+    # Xianning: at least 4 batches per 1,000 residents, at least 1 of farm produce
+    frame = pd.concat([stalls(300, "420602"), stalls(300, "420606")], ignore_index=True)
+    residents = {"420602": 2_500, "420606": 250}
+    plan = per_capita_plan(per_capita_unit="sampling_batches", batches_per_entity=2, per_capita_min=3)
+    quotas = draw_campaign(frame, plan, SEED, residents=residents).counts.groupby(["task_id", "stratum"])[
+        "quota"
+    ]
+    # FOOD: 10 batches -> 5 stalls; 1 batch, raised to the least 3 -> 2 stalls
+    # FARM: 2.5 -> 3 batches -> 2 stalls; 0.25 -> 1, raised to 3 -> 2 stalls
+    assert quotas.sum().to_dict() == {
+        ("FARM", "420602"): 2,
+        ("FARM", "420606"): 2,
+        ("FOOD", "420602"): 5,
+        ("FOOD", "420606"): 2,
+    }
+    entities = draw_campaign(frame, per_capita_plan(), SEED, residents=residents).counts
+    assert entities.groupby(["task_id", "stratum"])["quota"].sum().to_dict()[("FOOD", "420602")] == 10
+
+
+def test_batch_counting_needs_the_per_capita_allocation() -> None:
+    with pytest.raises(PolicyError, match="go with allocation 'per_capita'"):
+        campaign([{"id": "T1"}], per_capita_unit="sampling_batches")
+    with pytest.raises(PolicyError, match="task 'T1': per_capita needs"):
+        campaign([{"id": "T1", "per_capita": 1.0}])

@@ -187,6 +187,9 @@ class Task(StrictModel):
         default=None, description="least share of the task's frame drawn; default: the kind's minimum"
     )
     min_ratio_source: str = Field(default="", description="the rule behind min_ratio, named in refusals")
+    per_capita: float | None = Field(
+        default=None, gt=0, description="per 1,000 residents, overriding [sampling].per_capita for this task"
+    )
 
     def tier_ratios(self, sampling: Sampling) -> dict[str, float]:
         """The ratio of every tier for this task: its own ``ratios`` over ``sampling.ratios``."""
@@ -238,6 +241,13 @@ class Sampling(StrictModel):
     strata: str | None = Field(default=None, description="roster column to allocate quotas over")
     allocation: Literal["proportional", "per_capita", "fixed"] = "proportional"
     per_capita: float | None = Field(default=None, gt=0, description="targets per 1,000 residents")
+    per_capita_unit: Literal["entities", "sampling_batches"] = Field(
+        default="entities", description="what per_capita counts: entities, or sampling batches (抽检批次)"
+    )
+    batches_per_entity: int = Field(
+        default=1, ge=1, description="sampling batches taken at each drawn entity"
+    )
+    per_capita_min: int = Field(default=0, ge=0, description="least targets (in per_capita_unit) per stratum")
     fixed_quotas: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
     coordination: Coordination | None = None
 
@@ -256,6 +266,12 @@ class Sampling(StrictModel):
             raise ValueError(f"min_total ({self.min_total}) exceeds max_total ({self.max_total})")
         if self.allocation == "per_capita" and self.per_capita is None:
             raise ValueError("allocation 'per_capita' needs per_capita (targets per 1,000 residents)")
+        if self.allocation != "per_capita" and (
+            self.per_capita_unit != "entities" or self.batches_per_entity != 1 or self.per_capita_min
+        ):
+            raise ValueError(
+                "per_capita_unit, batches_per_entity and per_capita_min go with allocation 'per_capita'"
+            )
         if self.allocation != "proportional" and self.strata is None:
             raise ValueError(f"allocation {self.allocation!r} needs strata (a roster column)")
         return self
@@ -393,6 +409,8 @@ class Campaign(StrictModel):
                 raise ValueError(
                     f"task {task.id!r}: ratio 0 for tier(s) {exempt} refused; {NO_EXEMPT_SOURCE}"
                 )
+            if task.per_capita is not None and sampling.allocation != "per_capita":
+                raise ValueError(f"task {task.id!r}: per_capita needs [sampling] allocation = 'per_capita'")
             minimum = task.minimum()
             if minimum is not None and max(ratios.values()) < minimum[0]:
                 raise ValueError(

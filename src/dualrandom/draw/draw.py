@@ -164,6 +164,8 @@ def task_sampling(sampling: Sampling, spec: TaskSpec) -> Sampling:
     update: dict[str, Any] = {}
     if spec.task is not None and spec.task.ratios:
         update["ratios"] = spec.task.tier_ratios(sampling)
+    if spec.task is not None and spec.task.per_capita is not None:
+        update["per_capita"] = spec.task.per_capita
     if not spec.capped and sampling.frequency_caps:
         update["frequency_caps"] = {}
     return sampling.model_copy(update=update) if update else sampling

@@ -177,9 +177,14 @@ def within_totals(
     return dict(quotas)
 
 
-def per_capita_total(per_thousand: float, residents: int) -> int:
-    """Targets for a stratum of ``residents`` at ``per_thousand`` per 1,000 residents (ceil)."""
-    return math.ceil(exact_ratio(per_thousand) * residents / 1000)
+def per_capita_total(per_thousand: float, residents: int, *, minimum: int = 0, per_entity: int = 1) -> int:
+    """Entities for a stratum of ``residents`` at ``per_thousand`` targets per 1,000 residents.
+
+    Targets are ``max(minimum, ceil(per_thousand * residents / 1000))``; when each drawn entity
+    yields ``per_entity`` sampling batches (抽检批次), the entities are ``ceil(targets / per_entity)``.
+    """
+    targets = max(minimum, math.ceil(exact_ratio(per_thousand) * residents / 1000))
+    return -(-targets // per_entity)
 
 
 def cell_quotas(
@@ -193,7 +198,8 @@ def cell_quotas(
     """Fixed-mode quotas of every (stratum, tier) cell under ``sampling``.
 
     Proportional: ``r * N`` per cell, rounded as ``sampling.rounding`` says (`tier_quotas`;
-    random rounding needs ``seed``, the draw's published seed). Per capita / fixed: each stratum's total
+    random rounding needs ``seed``, the draw's published seed). Per capita (`per_capita_total`:
+    entities or sampling batches, with a least number per stratum) / fixed: each stratum's total
     (``ceil(per_capita * residents / 1000)`` or ``fixed_quotas``) split over its tiers by
     `allocate` with weights ``r * N``. Then the task total is brought within min/max.
     """
@@ -210,7 +216,10 @@ def cell_quotas(
             else:
                 if residents is None or stratum not in residents:
                     raise PolicyError(f"task {task_id!r}: no resident count for stratum {stratum!r}")
-                total = per_capita_total(float(sampling.per_capita or 0), residents[stratum])
+                total = per_capita_total(
+                    float(sampling.per_capita or 0), residents[stratum],
+                    minimum=sampling.per_capita_min, per_entity=sampling.batches_per_entity,
+                )  # fmt: skip
             mine = {cell: weights[cell] for cell in sizes if cell[0] == stratum}
             quotas.update(allocate(total, mine, {cell: sizes[cell] for cell in mine}))
     return within_totals(quotas, weights, sizes, min_total=sampling.min_total, max_total=sampling.max_total)
