@@ -217,6 +217,45 @@ def with_minimum(
     return sampling.model_copy(update={"min_total": floor})
 
 
+def _task_quotas(
+    sampling: Sampling,
+    spec: TaskSpec,
+    keys: npt.NDArray[np.uint64],
+    members: Mapping[Cell, npt.NDArray[np.intp]],
+    capped: Mapping[Cell, int],
+    residents: Mapping[str, int] | None,
+    seed: str,
+) -> tuple[Sampling, dict[Cell, int], bool]:
+    """The task's rules with its minimum applied, the quota per cell, and whether it is Bernoulli.
+
+    Raises `PolicyError` for a Bernoulli draw with an allocation and as `with_minimum` does.
+    """
+    cells = list(members)
+    sizes = {cell: len(members[cell]) for cell in cells}
+    if sampling.mode == "bernoulli":
+        if sampling.allocation != "proportional":
+            raise PolicyError(
+                "Bernoulli mode draws ticket < ratio per tier: allocation must be 'proportional'"
+            )
+        sampling = with_minimum(sampling, spec, sizes, capped)
+        limits = {cell: np.uint64(ratio_key(sampling.ratios[cell[1]])) for cell in cells}
+        counted = {cell: int((keys[members[cell]] < limits[cell]).sum()) for cell in cells}
+        adjusted = within_totals(
+            counted,
+            {cell: Fraction(int(limits[cell]), 10**16) * sizes[cell] for cell in cells},
+            sizes,
+            min_total=sampling.min_total,
+            max_total=sampling.max_total,
+        )
+        return sampling, adjusted, adjusted == counted
+    allocated = None
+    if sampling.allocation != "proportional":
+        unfloored = sampling.model_copy(update={"min_total": None})
+        allocated = cell_quotas(sizes, unfloored, residents, task_id=spec.task_id, seed=seed)
+    sampling = with_minimum(sampling, spec, sizes, capped, allocated)
+    return sampling, cell_quotas(sizes, sampling, residents, task_id=spec.task_id, seed=seed), False
+
+
 def _draw_task(
     frame: pd.DataFrame,
     sampling: Sampling,
@@ -262,31 +301,7 @@ def _draw_task(
     members = {cell: by_cell[bounds[i] : bounds[i + 1]] for i, cell in enumerate(cells)}
     sizes = {cell: len(members[cell]) for cell in cells}
 
-    if sampling.mode == "bernoulli":
-        if sampling.allocation != "proportional":
-            raise PolicyError(
-                "Bernoulli mode draws ticket < ratio per tier: allocation must be 'proportional'"
-            )
-        sampling = with_minimum(sampling, spec, sizes, capped)
-        limits = {cell: np.uint64(ratio_key(sampling.ratios[cell[1]])) for cell in cells}
-        quotas = {cell: int((keys[members[cell]] < limits[cell]).sum()) for cell in cells}
-        adjusted = within_totals(
-            quotas,
-            {cell: Fraction(int(limits[cell]), 10**16) * sizes[cell] for cell in cells},
-            sizes,
-            min_total=sampling.min_total,
-            max_total=sampling.max_total,
-        )
-        bernoulli = adjusted == quotas
-        quotas = adjusted
-    else:
-        allocated = None
-        if sampling.allocation != "proportional":
-            allocated = cell_quotas(sizes, sampling.model_copy(update={"min_total": None}), residents,
-                                    task_id=spec.task_id, seed=seed)  # fmt: skip
-        sampling = with_minimum(sampling, spec, sizes, capped, allocated)
-        quotas = cell_quotas(sizes, sampling, residents, task_id=spec.task_id, seed=seed)
-        bernoulli = False
+    sampling, quotas, bernoulli = _task_quotas(sampling, spec, keys, members, capped, residents, seed)
 
     departments = ";".join(spec.departments)
     division = covered["division"] if "division" in covered.columns else None
