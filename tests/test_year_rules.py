@@ -363,3 +363,15 @@ def test_batch_counting_needs_the_per_capita_allocation() -> None:
         campaign([{"id": "T1"}], per_capita_unit="sampling_batches")
     with pytest.raises(PolicyError, match="task 'T1': per_capita needs"):
         campaign([{"id": "T1", "per_capita": 1.0}])
+
+
+def test_the_fairness_toolkit_expects_the_design_ratio_under_random_rounding() -> None:
+    from dualrandom.fairness.inclusion import design_probabilities
+
+    plan = campaign(
+        [{"id": "T1"}, {"id": "T2", "ratios": {"A": 0.5}}], ratios={"A": 0.3, "B": 0.3, "C": 0.3, "D": 0.3}
+    )
+    frame = roster(10, tiers="AB")  # five per tier: r * N = 1.5, never a whole quota
+    design = design_probabilities(frame, plan.sampling, plan.tasks)
+    by = design.groupby(["task_id", "tier"])["design"].unique().map(list).to_dict()
+    assert by == {("T1", "A"): [0.3], ("T1", "B"): [0.3], ("T2", "A"): [0.5], ("T2", "B"): [0.3]}
