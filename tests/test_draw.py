@@ -30,12 +30,20 @@ def reference_ticket(seed: str, entity_id: str) -> str:
     return "0." + str(int(hashlib.sha256((inner + entity_id).encode()).hexdigest(), 16)).zfill(64)[::-1]
 
 
+def reference_quota(ratio: float, size: int, seed: str, task_id: str, tier: str) -> int:
+    """floor(r * N), plus one when SHA-256 of the rounding label falls below the fraction."""
+    exact = Fraction(str(ratio)) * size
+    text = "\x1f".join(("dualrandom-round/1", seed, task_id, "", tier))
+    coin = Fraction(int(hashlib.sha256(text.encode()).hexdigest(), 16), 2**256)
+    return math.floor(exact) + int(coin < exact - math.floor(exact))
+
+
 def reference_draw(roster: pd.DataFrame, ratios: dict[str, float], seed: str) -> dict[str, list[str]]:
-    """The published rule in a few lines: per tier, the ceil(r*N) smallest ticket strings."""
+    """The published rule in a few lines: per tier, the r*N (randomly rounded) smallest ticket strings."""
     out = {}
     for tier, ratio in ratios.items():
         ids = roster.loc[roster["tier"] == tier, "uscc"].tolist()
-        n = math.ceil(Fraction(str(ratio)) * len(ids))
+        n = reference_quota(ratio, len(ids), seed, "draw", tier)
         out[tier] = sorted(ids, key=lambda i: reference_ticket(seed, i))[:n]
     return out
 
@@ -55,7 +63,7 @@ def drawn(result: pd.DataFrame) -> dict[str, list[str]]:
 def test_independent_reimplementation_reproduces_the_sample() -> None:
     result = draw_sample(ROSTER, RATIOS, "20261122")
     assert drawn(result.sample) == reference_draw(ROSTER, RATIOS, "20261122")
-    assert result.counts.set_index("tier")["quota"].to_dict() == {"A": 9, "B": 15, "C": 12, "D": 12}
+    assert result.counts.set_index("tier")["quota"].to_dict() == {"A": 9, "B": 15, "C": 12, "D": 11}
     for row in result.sample.itertuples():
         assert row.ticket == reference_ticket("20261122", row.uscc)
     assert list(result.sample.columns) == [

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dualrandom.draw import draw_campaign, draw_sample, next_start, roster_digest, substitute
+from dualrandom.draw import NO_HISTORY, draw_campaign, draw_sample, next_start, roster_digest, substitute
 from dualrandom.errors import DrawError, InputError, PolicyError
 from dualrandom.models import Coordination, load_campaign, parse_campaign
 from dualrandom.verify import verify_draw
@@ -22,6 +22,14 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "campaign.toml"
 def reference_ticket(seed: str, entity_id: str) -> str:
     inner = hashlib.sha256(seed.encode("utf-8")).hexdigest()
     return "0." + str(int(hashlib.sha256((inner + entity_id).encode()).hexdigest(), 16)).zfill(64)[::-1]
+
+
+def reference_quota(ratio: float, size: int, seed: str, task_id: str, tier: str) -> int:
+    """floor(r * N), plus one when SHA-256 of the rounding label falls below the fraction."""
+    exact = Fraction(str(ratio)) * size
+    text = "\x1f".join(("dualrandom-round/1", seed, task_id, "", tier))
+    coin = Fraction(int(hashlib.sha256(text.encode()).hexdigest(), 16), 2**256)
+    return math.floor(exact) + int(coin < exact - math.floor(exact))
 
 
 def city(n: int = 2000) -> pd.DataFrame:
@@ -46,7 +54,7 @@ CAMPAIGN = load_campaign(EXAMPLE)
 
 
 def test_each_task_filters_and_uses_its_own_seed() -> None:
-    result = draw_campaign(CITY, CAMPAIGN, "63454660390103169462")
+    result = draw_campaign(CITY, CAMPAIGN, "63454660390103169462", history=NO_HISTORY)
     t1 = CITY[CITY["entity_type"].isin(["enterprise", "cooperative"])]
     t2 = CITY[CITY["industry"].str.startswith("F52")]
     for task_id, frame in (("T1", t1), ("T2", t2)):
@@ -54,7 +62,7 @@ def test_each_task_filters_and_uses_its_own_seed() -> None:
         mine = result.sample[result.sample["task_id"] == task_id]
         for tier, ratio in CAMPAIGN.sampling.ratios.items():
             ids = frame.loc[frame["tier"] == tier, "uscc"].tolist()
-            n = math.ceil(Fraction(str(ratio)) * len(ids))
+            n = reference_quota(ratio, len(ids), "63454660390103169462", task_id, tier)
             expected = sorted(ids, key=lambda i: reference_ticket(seed, i))[:n]
             assert mine.loc[mine["tier"] == tier].sort_values("rank")["uscc"].tolist() == expected
     assert set(result.sample.loc[result.sample["task_id"] == "T2", "departments"]) == {"FOOD;FIRE"}
@@ -65,7 +73,7 @@ def test_each_task_filters_and_uses_its_own_seed() -> None:
 
 
 def test_entities_at_their_cap_leave_the_frame_before_tickets_are_compared() -> None:
-    base = draw_campaign(CITY, CAMPAIGN, "7")
+    base = draw_campaign(CITY, CAMPAIGN, "7", history=NO_HISTORY)
     drawn_a = base.sample[(base.sample["task_id"] == "T1") & (base.sample["tier"] == "A")]["uscc"].tolist()
     drawn_c = base.sample[(base.sample["task_id"] == "T1") & (base.sample["tier"] == "C")]["uscc"].tolist()
     history = pd.DataFrame(
@@ -115,7 +123,7 @@ def test_fixed_allocation_over_divisions() -> None:
     fixed = campaign_with(
         strata="division", allocation="fixed", fixed_quotas={"420602": 10, "420606": 4, "420607": 1}
     )
-    result = draw_campaign(CITY, fixed, "alloc")
+    result = draw_campaign(CITY, fixed, "alloc", history=NO_HISTORY)
     per = result.counts.groupby(["task_id", "stratum"])["quota"].sum()
     assert per.loc[("T1", "420602")] == 10
     assert per.loc[("T1", "420606")] == 4
@@ -126,11 +134,11 @@ def test_fixed_allocation_over_divisions() -> None:
 def test_per_capita_allocation_xianning_four_per_thousand() -> None:
     plan = campaign_with(strata="division", allocation="per_capita", per_capita=4.0)
     residents = {"420602": 2_500, "420606": 1_000, "420607": 250}
-    result = draw_campaign(CITY, plan, "cap", residents=residents)
+    result = draw_campaign(CITY, plan, "cap", residents=residents, history=NO_HISTORY)
     per = result.counts.groupby(["task_id", "stratum"])["quota"].sum()
     assert [per.loc[("T1", d)] for d in ("420602", "420606", "420607")] == [10, 4, 1]
     with pytest.raises(PolicyError, match="no resident count for stratum '420607'"):
-        draw_campaign(CITY, plan, "cap", residents={"420602": 1, "420606": 1})
+        draw_campaign(CITY, plan, "cap", residents={"420602": 1, "420606": 1}, history=NO_HISTORY)
 
 
 def test_coordination_positive_across_tasks_and_negative_across_cycles() -> None:
@@ -165,8 +173,8 @@ def test_coordination_positive_across_tasks_and_negative_across_cycles() -> None
 
 def test_verify_says_exactly_what_differs() -> None:
     result = substitute(
-        draw_campaign(CITY, CAMPAIGN, "v"),
-        draw_campaign(CITY, CAMPAIGN, "v").sample["uscc"].iloc[0],
+        draw_campaign(CITY, CAMPAIGN, "v", history=NO_HISTORY),
+        draw_campaign(CITY, CAMPAIGN, "v", history=NO_HISTORY).sample["uscc"].iloc[0],
         "moved out",
         task_id="T1",
     )

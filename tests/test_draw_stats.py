@@ -27,9 +27,15 @@ ROSTER = pd.DataFrame(
 
 
 @functools.cache
-def many_draws(mode: str) -> pd.DataFrame:
+def many_draws(mode: str, rounding: str = "random") -> pd.DataFrame:
     """One draw per seed ``stat-k`` (k < 2,000), run as the tasks of one call."""
-    sampling = Sampling(tiers=tuple(SIZES), ratios=RATIOS, mode=mode, reserve=0)  # type: ignore[arg-type]
+    sampling = Sampling(
+        tiers=tuple(SIZES),
+        ratios=RATIOS,
+        mode=mode,
+        reserve=0,
+        rounding=rounding,  # type: ignore[arg-type]
+    )
     specs = [TaskSpec(task_id=str(k), seed=f"stat-{k}") for k in range(SEEDS)]
     return draw_tasks(ROSTER, sampling, specs, "stat", seed_rule="plain").sample
 
@@ -39,13 +45,16 @@ def band(trials: int, p: float, alpha: float) -> tuple[float, float]:
     return float(low), float(high)
 
 
-@pytest.mark.parametrize("mode", ["fixed", "bernoulli"])
-def test_every_entity_is_drawn_at_its_tier_rate(mode: str) -> None:
-    sample = many_draws(mode)
+@pytest.mark.parametrize(
+    ("mode", "rounding"), [("fixed", "random"), ("fixed", "ceil"), ("bernoulli", "random")]
+)
+def test_every_entity_is_drawn_at_its_tier_rate(mode: str, rounding: str) -> None:
+    """Random rounding keeps the design probability r; ceil gives ceil(r N) / N."""
+    sample = many_draws(mode, rounding)
     hits = sample["uscc"].value_counts().reindex(ROSTER["uscc"], fill_value=0)
     alpha = FAMILY_LEVEL / len(ROSTER)
     for code, tier in zip(ROSTER["uscc"], ROSTER["tier"], strict=True):
-        p = (-(-RATIOS[tier] * SIZES[tier] // 1)) / SIZES[tier] if mode == "fixed" else RATIOS[tier]
+        p = (-(-RATIOS[tier] * SIZES[tier] // 1)) / SIZES[tier] if rounding == "ceil" else RATIOS[tier]
         low, high = band(SEEDS, p, alpha)
         assert low <= hits[code] <= high, (code, tier, hits[code], (low, high))
 
@@ -60,8 +69,7 @@ def test_bernoulli_tier_frequencies_lie_in_their_bands() -> None:
 
 
 def test_fixed_mode_draws_exactly_the_quota_every_time() -> None:
-    sample = many_draws("fixed")
-    sizes = sample.groupby(["task_id", "tier"]).size().unstack()
+    sizes = many_draws("fixed", "ceil").groupby(["task_id", "tier"]).size().unstack()
     assert sizes.to_dict(orient="list") == {
         "A": [2] * SEEDS,
         "B": [2] * SEEDS,
@@ -70,13 +78,23 @@ def test_fixed_mode_draws_exactly_the_quota_every_time() -> None:
     }
 
 
-def test_pairs_in_a_tier_are_equally_likely() -> None:
-    """Second order: in tier D (n=3 of 5) each pair is drawn together with probability 3/10."""
-    sample = many_draws("fixed")
+def test_random_rounding_draws_floor_or_floor_plus_one_with_the_fraction() -> None:
+    """Tier D: r N = 2.5, so 2 or 3 entities, 3 in half of the draws (within the band)."""
+    sizes = many_draws("fixed").groupby(["task_id", "tier"]).size().unstack()
+    assert set(sizes["A"]) == {2} and set(sizes["B"]) == {2} and set(sizes["C"]) == {3}
+    assert set(sizes["D"]) == {2, 3}
+    low, high = band(SEEDS, 0.5, FAMILY_LEVEL)
+    assert low <= int((sizes["D"] == 3).sum()) <= high
+
+
+@pytest.mark.parametrize(("rounding", "p"), [("ceil", 3 * 2 / (5 * 4)), ("random", 0.5 * 0.1 + 0.5 * 0.3)])
+def test_pairs_in_a_tier_are_equally_likely(rounding: str, p: float) -> None:
+    """Second order: in tier D (n of 5) each pair is drawn together with probability n(n-1)/20."""
+    sample = many_draws("fixed", rounding)
     d = sample[sample["tier"] == "D"]
     together = d.merge(d, on="task_id").query("uscc_x < uscc_y").groupby(["uscc_x", "uscc_y"]).size()
     assert len(together) == 10
-    low, high = band(SEEDS, 3 * 2 / (5 * 4), FAMILY_LEVEL / 10)
+    low, high = band(SEEDS, p, FAMILY_LEVEL / 10)
     assert together.between(low, high).all(), together.to_dict()
 
 

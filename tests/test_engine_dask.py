@@ -21,7 +21,7 @@ dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 
 from dualrandom.classify import classify, load_policy  # noqa: E402
-from dualrandom.draw import Draw, draw_campaign, draw_sample, roster_digest  # noqa: E402
+from dualrandom.draw import NO_HISTORY, Draw, draw_campaign, draw_sample, roster_digest  # noqa: E402
 from dualrandom.engines._digest import StreamDigest, bucket, cut, sample, sorted_lines, splitters  # noqa: E402
 from dualrandom.engines._partition import DrawPlan, smallest, trim  # noqa: E402
 from dualrandom.engines._runtime import SchedulerError  # noqa: E402
@@ -202,7 +202,7 @@ def test_a_pandas_roster_is_accepted(client: Any) -> None:
 
 def test_policy_errors_come_before_any_work(client: Any) -> None:
     with pytest.raises(PolicyError, match="lacks"):
-        draw_dask(split(ROSTER, [3000]), campaign(strata="county"), "s", scheduler=client)
+        draw_dask(split(ROSTER, [3000]), campaign(strata="county"), "s", scheduler=client, history=NO_HISTORY)
 
 
 def test_missing_dask_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,7 +15,7 @@ import _publish_data as data
 from dualrandom.classify import classify, load_policy
 from dualrandom.cli import main
 from dualrandom.demo import AS_OF, DRAWN_ON, _packaged, demo_campaign
-from dualrandom.draw import draw_campaign
+from dualrandom.draw import NO_HISTORY, draw_campaign
 from dualrandom.draw.sealed import draw_sealed, seal_campaign
 from dualrandom.models import Campaign
 from dualrandom.publish import build_publication, publish_campaign
@@ -96,10 +96,10 @@ def test_attack_never_reads_the_tiers(city: tuple[pd.DataFrame, pd.DataFrame]) -
 def test_every_publication_carries_the_figure() -> None:
     campaign = data.campaign()
     roster = data.roster(3000)
-    seal = seal_campaign(roster, campaign, key=b"k" * 32)
+    seal = seal_campaign(roster, campaign, key=b"k" * 32, history=NO_HISTORY)
     for draw, narrowed in (
-        (draw_sealed(roster, campaign, data.SEED, seal), False),
-        (draw_campaign(roster, campaign, data.SEED), True),
+        (draw_sealed(roster, campaign, data.SEED, seal, history=NO_HISTORY), False),
+        (draw_campaign(roster, campaign, data.SEED, history=NO_HISTORY), True),
     ):
         results = import_results(data.results(draw.sample, campaign), campaign, draw.sample)
         publication = build_publication(
@@ -113,8 +113,8 @@ def test_every_publication_carries_the_figure() -> None:
 def test_privacy_command(tmp_path: Path) -> None:
     campaign: Campaign = data.campaign()
     roster = data.roster(3000)
-    seal = seal_campaign(roster, campaign, key=b"k" * 32)
-    draw = draw_sealed(roster, campaign, data.SEED, seal)
+    seal = seal_campaign(roster, campaign, key=b"k" * 32, history=NO_HISTORY)
+    draw = draw_sealed(roster, campaign, data.SEED, seal, history=NO_HISTORY)
     publish_campaign(
         campaign, draw.sample, data.results(draw.sample, campaign), roster, tmp_path / "bundle",
         published_on=date(2026, 10, 20), draw_manifest=draw.manifest,

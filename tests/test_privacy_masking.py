@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import _publish_data as data
+from dualrandom.draw import NO_HISTORY
 from dualrandom.draw.sealed import draw_sealed, seal_campaign
 from dualrandom.publish import publish_campaign
 from dualrandom.publish.privacy import clean_text, individual_mask, mask_entity_names
@@ -70,7 +71,8 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
             ~individual_mask(roster["entity_type"], roster["uscc"]), "individual"
         )
     )
-    draw = draw_sealed(typed, CAMPAIGN, data.SEED, seal_campaign(typed, CAMPAIGN, key=b"m" * 32))
+    seal = seal_campaign(typed, CAMPAIGN, key=b"m" * 32, history=NO_HISTORY)
+    draw = draw_sealed(typed, CAMPAIGN, data.SEED, seal, history=NO_HISTORY)
     task = CAMPAIGN.tasks[0]
     planted = typed[typed["name"].isin([p[1] for p in PLANTED])]
     extra = planted.assign(task_id=task.id, rank=0, ticket="", departments=";".join(task.departments))

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import _publish_data as data
-from dualrandom.draw import draw_campaign, substitute
+from dualrandom.draw import NO_HISTORY, draw_campaign, substitute
 from dualrandom.draw.sealed import (
     disclosure_of,
     draw_sealed,
@@ -36,8 +36,8 @@ from dualrandom.verify import verify_draw
 CAMPAIGN = load_campaign(data.ROOT / "examples" / "campaign.toml")  # disclosure "auto": sealed
 ROSTER = data.roster(3000)
 KEY = hashlib.sha256(b"test key").digest()
-SEAL = seal_campaign(ROSTER, CAMPAIGN, key=KEY)
-DRAW = draw_sealed(ROSTER, CAMPAIGN, data.SEED, SEAL)
+SEAL = seal_campaign(ROSTER, CAMPAIGN, key=KEY, history=NO_HISTORY)
+DRAW = draw_sealed(ROSTER, CAMPAIGN, data.SEED, SEAL, history=NO_HISTORY)
 
 
 def test_default_disclosure_is_sealed_when_ratios_differ() -> None:
@@ -68,13 +68,19 @@ def test_commitment_fixes_quotas_before_the_seed() -> None:
     quotas = {t["task_id"]: t["quota"] for t in SEAL.commitment["tasks"]}
     drawn = DRAW.sample.groupby("task_id").size().to_dict()
     assert quotas == drawn
-    other = draw_sealed(ROSTER, CAMPAIGN, "another seed", SEAL)
+    other = draw_sealed(ROSTER, CAMPAIGN, "another seed", SEAL, history=NO_HISTORY)
     assert other.sample.groupby("task_id").size().to_dict() == quotas
     assert set(other.sample["uscc"]) != set(DRAW.sample["uscc"])
 
 
 def test_same_inputs_give_the_same_draw() -> None:
-    again = draw_sealed(ROSTER, CAMPAIGN, data.SEED, seal_campaign(ROSTER, CAMPAIGN, key=KEY))
+    again = draw_sealed(
+        ROSTER,
+        CAMPAIGN,
+        data.SEED,
+        seal_campaign(ROSTER, CAMPAIGN, key=KEY, history=NO_HISTORY),
+        history=NO_HISTORY,
+    )
     assert again.manifest == DRAW.manifest
 
 
@@ -83,7 +89,7 @@ def test_a_seal_for_another_roster_is_refused() -> None:
         tier=ROSTER["tier"].where(ROSTER.index != 5, "D" if ROSTER.at[5, "tier"] != "D" else "A")
     )
     with pytest.raises(DrawError, match="not the one the seal committed"):
-        draw_sealed(edited, CAMPAIGN, data.SEED, SEAL)
+        draw_sealed(edited, CAMPAIGN, data.SEED, SEAL, history=NO_HISTORY)
 
 
 def test_auditor_reproduces_the_sealed_draw_bit_for_bit() -> None:
@@ -91,7 +97,8 @@ def test_auditor_reproduces_the_sealed_draw_bit_for_bit() -> None:
     assert verify_draw(DRAW.manifest, ROSTER, seal=material).ok
     with pytest.raises(InputError, match="a sealed draw is recomputed with its sealed material"):
         verify_draw(DRAW.manifest, ROSTER)
-    wrong = load_seal({**json.loads(seal_json(seal_campaign(ROSTER, CAMPAIGN, key=b"x" * 32)))})
+    other_key = seal_campaign(ROSTER, CAMPAIGN, key=b"x" * 32, history=NO_HISTORY)
+    wrong = load_seal({**json.loads(seal_json(other_key))})
     assert verify_draw(DRAW.manifest, ROSTER, seal=wrong).kinds() == ["sealed.key"]
     swapped = substitute(
         DRAW, DRAW.sample["uscc"].iloc[0], "deregistered", task_id=DRAW.sample["task_id"].iloc[0]
@@ -246,7 +253,7 @@ def test_forgery_change_a_count(bundle: Path, tmp_path: Path) -> None:
 def test_open_draw_keeps_public_recomputation(tmp_path: Path) -> None:
     publication = CAMPAIGN.publication.model_copy(update={"disclosure": "open"})
     chosen = CAMPAIGN.model_copy(update={"publication": publication})  # the campaign chose open tickets
-    opened = draw_campaign(ROSTER, chosen, data.SEED)
+    opened = draw_campaign(ROSTER, chosen, data.SEED, history=NO_HISTORY)
     directory = _publish(tmp_path / "open", opened, chosen)
     assert verify_bundle(directory).ok
     manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from dualrandom.cli import main
-from dualrandom.draw import draw_campaign
+from dualrandom.draw import NO_HISTORY, draw_campaign
 from dualrandom.errors import LedgerConflictError, LedgerMismatchError, PolicyError
 from dualrandom.ledger import Ledger
 from dualrandom.models import load_campaign
@@ -45,7 +45,7 @@ def roster() -> pd.DataFrame:
 def test_draw_before_commitment_is_refused(tmp_path: Path, roster: pd.DataFrame, CAMPAIGN: Path) -> None:
     campaign = load_campaign(CAMPAIGN)
     with Ledger.open(tmp_path / "l.sqlite") as ledger, pytest.raises(LedgerConflictError) as caught:
-        CampaignProtocol(campaign, ledger).draw(roster, "123", output=tmp_path / "s.csv")
+        CampaignProtocol(campaign, ledger).draw(roster, "123", output=tmp_path / "s.csv", history=NO_HISTORY)
     assert "record the roster_commitment before the draw" in str(caught.value)
     assert not (tmp_path / "s.csv").exists()
 
@@ -55,7 +55,7 @@ def test_commitment_after_seed_is_refused(tmp_path: Path, roster: pd.DataFrame, 
     with Ledger.open(tmp_path / "l.sqlite") as ledger:
         protocol = CampaignProtocol(campaign, ledger)
         protocol.commit(roster)
-        protocol.draw(roster, "123")
+        protocol.draw(roster, "123", history=NO_HISTORY)
         again = protocol.commit(roster)  # the same commitment: already recorded, nothing appended
         assert again.already_recorded and again.records[0].seq == 1
         with pytest.raises(LedgerConflictError, match="already recorded a different roster_commitment"):
@@ -71,14 +71,14 @@ def test_draw_must_match_committed_roster_and_recorded_seed(
         protocol = CampaignProtocol(campaign, ledger)
         protocol.commit(roster)
         with pytest.raises(LedgerMismatchError, match="committed to"):
-            protocol.draw(roster.iloc[1:], "2468", output=tmp_path / "s.csv")
+            protocol.draw(roster.iloc[1:], "2468", output=tmp_path / "s.csv", history=NO_HISTORY)
         assert [r.kind for r in ledger.records()] == ["roster_commitment"]  # no seed left behind
         assert not (tmp_path / "s.csv").exists()
-        first = protocol.draw(roster, "2468", output=tmp_path / "s.csv")
+        first = protocol.draw(roster, "2468", output=tmp_path / "s.csv", history=NO_HISTORY)
         assert [r.kind for r in first.records] == ["seed", "draw"]
         with pytest.raises(LedgerMismatchError, match="is not the seed recorded"):
-            protocol.draw(roster, "1357")
-        rerun = protocol.draw(roster, "2468", output=tmp_path / "s.csv")
+            protocol.draw(roster, "1357", history=NO_HISTORY)
+        rerun = protocol.draw(roster, "2468", output=tmp_path / "s.csv", history=NO_HISTORY)
         assert rerun.already_recorded and rerun.records[0].seq == 3
         assert "already recorded as record 3" in rerun.describe()
         assert [r.kind for r in ledger.records()] == ["roster_commitment", "seed", "draw"]
@@ -98,7 +98,7 @@ def test_cli_commit_then_draw_records_the_protocol(
     )  # fmt: skip
     assert committed.exit_code == 0, committed.output
     args = ["draw", str(roster_file), "--campaign", str(CAMPAIGN), "--seed", "0042",
-            "-o", str(tmp_path / "sample.csv"), "--ledger", str(ledger)]  # fmt: skip
+            "-o", str(tmp_path / "sample.csv"), "--ledger", str(ledger), "--without-history"]  # fmt: skip
     drawn = runner.invoke(main, args)
     assert drawn.exit_code == 0, drawn.output
     again = runner.invoke(main, args)
@@ -116,7 +116,7 @@ def test_assignment_records_its_recusals(tmp_path: Path, roster: pd.DataFrame, C
 
     city = synth_city(3_000, seed="workflow", n_inspectors=80, n_departments=5)
     campaign = load_campaign(CAMPAIGN)
-    sample = draw_campaign(roster, campaign, "99").sample
+    sample = draw_campaign(roster, campaign, "99", history=NO_HISTORY).sample
     inspectors = city.inspectors.assign(department="SAMR")  # one pool, so every conflict can bite
     drawn = sample["uscc"].iloc[0]
     officer = str(inspectors["inspector_id"].iloc[0])
@@ -128,7 +128,7 @@ def test_assignment_records_its_recusals(tmp_path: Path, roster: pd.DataFrame, C
     with Ledger.open(tmp_path / "l.sqlite") as ledger:
         protocol = CampaignProtocol(campaign, ledger)
         protocol.commit(roster)
-        protocol.draw(roster, "99")
+        protocol.draw(roster, "99", history=NO_HISTORY)
         with pytest.raises(LedgerMismatchError, match="is not the sample of draw record 3"):
             protocol.assign(sample[sample["task_id"] == "T1"], inspectors, conflicts, "99")
         step = protocol.assign(sample, inspectors, conflicts, "99", allow_partial=True)
@@ -173,7 +173,7 @@ def test_cli_substitution_is_recorded_and_still_verifies(
         ["commit", str(roster_file), "-o", str(tmp_path / "c.json"), "--ledger", str(ledger),
          "--campaign", str(CAMPAIGN)],
         ["draw", str(roster_file), "--campaign", str(CAMPAIGN), "--seed", "77", "-o", str(sample),
-         "--ledger", str(ledger)],
+         "--ledger", str(ledger), "--without-history"],
     ):  # fmt: skip
         assert runner.invoke(main, args).exit_code == 0
     drawn = pd.read_csv(sample, encoding="utf-8-sig")
@@ -237,7 +237,9 @@ def test_a_sealed_campaign_needs_its_seal(tmp_path: Path, roster: pd.DataFrame) 
         with pytest.raises(PolicyError, match="needs a sealed commitment"):
             CampaignProtocol(campaign, ledger).commit(roster)
         assert ledger.records() == []
-    draw = draw_campaign(roster, campaign, "5")  # an open draw may be made, but never published
+    draw = draw_campaign(
+        roster, campaign, "5", history=NO_HISTORY
+    )  # an open draw may be made, but never published
     with pytest.raises(PolicyError, match="needs a sealed draw to publish"):
         CampaignProtocol(campaign).publish(
             draw.sample, tmp_path / "none.csv", roster, tmp_path / "b", published_on=date(2026, 11, 30),

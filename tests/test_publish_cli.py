@@ -138,7 +138,7 @@ def test_results_import_publish_report(files: Path) -> None:
     )
     assert reported.exit_code == 0, reported.output
     figures = json.loads((files / "report" / "report.json").read_text(encoding="utf-8"))
-    assert figures["random_checks"] == len(pd.read_csv(files / "sample.csv"))
+    assert figures["entity_checks"] == len(pd.read_csv(files / "sample.csv"))
     # completed 2026-09-20..29, due 2026-10-23..11-02: all overdue on 2026-11-30
     assert figures["publication"]["overdue"] == 277 and figures["publication"]["on_time_rate"] == 0.0
     with Ledger.open(ledger) as opened:

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 import _publish_data as data
 from dualrandom.cli import main
-from dualrandom.draw import draw_campaign
+from dualrandom.draw import NO_HISTORY, draw_campaign
 from dualrandom.draw.sealed import draw_sealed, seal_campaign
 from dualrandom.errors import InputError, VerificationError
 from dualrandom.models import load_campaign
@@ -26,7 +26,7 @@ from dualrandom.verification import KINDS
 
 CAMPAIGN = data.campaign()
 ROSTER = data.roster(3000)
-DRAW = draw_campaign(ROSTER, CAMPAIGN, data.SEED)
+DRAW = draw_campaign(ROSTER, CAMPAIGN, data.SEED, history=NO_HISTORY)
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +79,7 @@ def test_auditor_check_catches_an_edited_roster(bundle: Path) -> None:
 
 
 def test_auditor_check_catches_a_bundle_of_another_draw(bundle: Path) -> None:
-    other = draw_campaign(ROSTER, CAMPAIGN, data.SEED + "0")
+    other = draw_campaign(ROSTER, CAMPAIGN, data.SEED + "0", history=NO_HISTORY)
     differences = verify_bundle(bundle, ROSTER, draw_manifest=other.manifest).lines()
     assert "the full draw manifest's seed differs from the bundle's" in differences
     assert "the full draw manifest's sample differs from the entities the bundle publishes" in differences

@@ -34,7 +34,18 @@ def ledger(tmp_path: Path) -> Iterator[Ledger]:
         yield ledger
 
 
+def draw(tasks: dict[str, dict[str, float]]) -> dict[str, object]:
+    """The policy part of a draw manifest: campaign ratios differ by tier, tasks may override."""
+    sampling = {"tiers": ["A", "B", "C", "D"], "ratios": {"A": 0.01, "B": 0.03, "C": 0.1, "D": 0.3}}
+    listed = [
+        {"id": t, "seed": f"s/{t}", "departments": [], "filters": {"ratios": r}} for t, r in tasks.items()
+    ]
+    return {"kind": "draw", "policy": {"sampling": sampling, "tasks": listed}}
+
+
 def _fill(ledger: Ledger) -> None:
+    # T1 is drawn at 5 % in every tier (not combined with credit tiers); T2 at the tiered ratios
+    ledger.append("C1", "draw", draw({"T1": {"A": 0.05, "B": 0.05, "C": 0.05, "D": 0.05}, "T2": {}}))
     ledger.append(
         "C1",
         "results",
@@ -80,8 +91,12 @@ def _fill(ledger: Ledger) -> None:
 def test_annual_report_known_answers(ledger: Ledger) -> None:
     report = annual_report(ledger, 2026)
     assert report["campaigns"] == ["C1"]
-    assert (report["random_checks"], report["entities_checked"], report["joint_checks"]) == (3, 2, 2)
-    assert report["joint_share"] == 0.6667 and report["tier_combined_share"] == 1.0
+    # 抽查次数 by task: T1 and T2; 户次: (U1, T1), (U2, T2), (U1, T2)
+    assert (report["random_checks"], report["entity_checks"], report["entities_checked"]) == (2, 3, 2)
+    assert (report["joint_checks"], report["joint_share"]) == (1, 0.5)
+    assert (report["joint_entity_checks"], report["joint_entity_share"]) == (2, 0.6667)
+    assert (report["tier_combined_checks"], report["tier_combined_share"]) == (1, 0.5)
+    assert report["tier_combined_unknown"] == 0
     assert (report["problems_found"], report["problem_rate"]) == (1, 0.3333)
     assert report["tiers"] == [
         {"tier": "A", "checks": 2, "problems": 0, "problem_rate": 0.0},
@@ -112,8 +127,8 @@ def test_annual_report_known_answers(ledger: Ledger) -> None:
 
 def test_all_years(ledger: Ledger) -> None:
     report = annual_report(ledger)
-    assert (report["random_checks"], report["entities_checked"]) == (4, 3)
-    assert report["tier_combined_share"] == 0.75
+    assert (report["random_checks"], report["entity_checks"], report["entities_checked"]) == (2, 4, 3)
+    assert report["tier_combined_share"] == 0.5
     assert report["tiers"][0] == {"tier": "(none)", "checks": 1, "problems": 1, "problem_rate": 1.0}
 
 
@@ -131,3 +146,24 @@ def test_empty_ledger(tmp_path: Path) -> None:
         report = annual_report(ledger, 2026)
     assert report["random_checks"] == 0 and report["joint_share"] is None
     assert report["publication"]["on_time_rate"] is None
+
+
+def test_joint_share_counts_tasks_as_the_bureaus_do(tmp_path: Path) -> None:
+    """Hand count: 3 joint tasks of one entity each and 1 single-department task of 5 entities.
+
+    By task (抽查次数) 3 of 4 checks are joint, 75 %; by entity × task (户次) only 3 of 8.
+    A task without a draw record is not counted as combined with credit tiers.
+    """
+    codes = [f"9142060200000{i:04d}X" for i in range(5)]
+    rows = [[codes[0], f"J{i}", "SAMR", "2026-06-01", "NO_PROBLEM", "B", True] for i in range(3)]
+    rows += [[code, "S1", "SAMR", "2026-06-02", "NO_PROBLEM", "B", False] for code in codes]
+    with Ledger.open(tmp_path / "hand.db") as ledger:
+        ledger.append(
+            "C2", "draw", draw({"J0": {}, "J1": {}, "S1": {"A": 0.1, "B": 0.1, "C": 0.1, "D": 0.1}})
+        )
+        ledger.append("C2", "results", results(rows))
+        report = annual_report(ledger, 2026)
+    assert (report["random_checks"], report["joint_checks"], report["joint_share"]) == (4, 3, 0.75)
+    assert (report["entity_checks"], report["joint_entity_share"]) == (8, 0.375)
+    assert (report["tier_combined_checks"], report["tier_combined_unknown"]) == (2, 1)
+    assert report["tier_combined_share"] == 0.5

@@ -16,6 +16,7 @@ from .errors import InputError, Problem
 
 __all__ = [
     "ALPHABET",
+    "UNIT_ID_PATTERN",
     "WEIGHTS",
     "IdCheck",
     "check_character",
@@ -28,6 +29,10 @@ __all__ = [
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 """The 31 characters a USCC may use (no I, O, S, V, Z); a character's value is its index."""
 
+UNIT_ID_PATTERN = r"U[0-9]{6}-[0-9A-Z]{1,20}"
+"""A sampling unit without a credit code (a market stall, a small farmer): ``U`` + the 6-digit
+division code + ``-`` + a serial the bureau keeps stable, e.g. ``U420602-0001``."""
+
 WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
 """Weights of positions 1..17 in the check-character sum: 3**(i-1) mod 31."""
 
@@ -36,7 +41,8 @@ _RULES: tuple[str, ...] = ("", "ID_EMPTY", "ID_LENGTH", "ID_ALPHABET", "ID_LAYOU
 
 _MESSAGES: dict[str, str] = {
     "ID_EMPTY": "the code is empty",
-    "ID_LENGTH": "a code must have 18 characters (USCC) or 15 digits (registration number)",
+    "ID_LENGTH": "a code must have 18 characters (USCC) or 15 digits (registration number), "
+    "or be a unit id U<6-digit division>-<serial> (stall or small farmer without a credit code)",
     "ID_ALPHABET": "a USCC uses only 0-9 and A-Y without I, O, S, V, Z",
     "ID_LAYOUT": "positions 3-8 of a USCC are the 6-digit administrative division code",
     "ID_CHECK": "the check character (position 18) does not match positions 1-17",
@@ -126,7 +132,8 @@ def validate_ids(values: pd.Series | list[str], *, lenient: bool = False) -> IdC
     """Validate a column of entity codes, vectorised.
 
     A code is valid when it is a USCC (18 characters of `ALPHABET`, positions 3-8 digits,
-    correct check character) or a legacy registration number (15 digits). In ``lenient``
+    correct check character), a legacy registration number (15 digits) or a unit id
+    (`UNIT_ID_PATTERN`: a stall or small farmer without a credit code). In ``lenient``
     mode a USCC whose only fault is its check character (pilot-period codes) is accepted
     and reported as a warning.
     """
@@ -135,13 +142,15 @@ def validate_ids(values: pd.Series | list[str], *, lenient: bool = False) -> IdC
     lengths = normalized.str.len().to_numpy(dtype=np.int64)
     ascii_mask = normalized.str.isascii().to_numpy(dtype=bool)
     legacy = (lengths == 15) & normalized.str.fullmatch(r"[0-9]{15}").to_numpy(dtype=bool)
+    unit = normalized.str.fullmatch(UNIT_ID_PATTERN).fillna(False).to_numpy(dtype=bool)
     code = np.zeros(n, dtype=np.int8)  # index into _RULES; 0 = fine
     code[(lengths != 0) & ~legacy & (lengths != 18)] = _RULES.index("ID_LENGTH")
     code[lengths == 0] = _RULES.index("ID_EMPTY")
     code[(lengths == 18) & ~ascii_mask] = _RULES.index("ID_ALPHABET")
+    code[unit] = 0
     expected = np.full(n, -1, dtype=np.int64)
 
-    is18 = np.flatnonzero((lengths == 18) & ascii_mask)
+    is18 = np.flatnonzero((lengths == 18) & ascii_mask & ~unit)
     if len(is18):
         raw = normalized.iloc[is18].to_numpy(dtype="S18")
         grid = raw.view(np.uint8).reshape(len(is18), 18)

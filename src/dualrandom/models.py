@@ -21,6 +21,8 @@ __all__ = [
     "DEFAULT_TIERS",
     "ENTITY_TYPES",
     "LOCAL_LEVELS",
+    "MIN_RATIO_RULES",
+    "NO_EXEMPT_SOURCE",
     "Batch",
     "Campaign",
     "Conflict",
@@ -53,6 +55,21 @@ Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\s;,
 # TOML and JSON give arrays as lists: tuples accept them while their items stay strict.
 Identifiers = Annotated[tuple[Identifier, ...], Field(strict=False)]
 Texts = Annotated[tuple[str, ...], Field(strict=False)]
+
+MIN_RATIO_RULES: dict[str, tuple[float, str]] = {
+    "public_information": (
+        0.03,
+        "《企业公示信息抽查办法》 (SAMR Order 101, 2025; formerly SAIC Order 67): "
+        "at least 3 % of the enterprises are checked each year",
+    ),
+}
+"""Task kinds that carry a statutory minimum ratio: (minimum, source named in refusals)."""
+
+NO_EXEMPT_SOURCE = (
+    "不免抽: no tier is exempt from sampling (国市监信发〔2022〕6号; Shandong 2020 "
+    '企业信用风险分类监督管理办法 "不评价、不惩戒、不公开、不免抽")'
+)
+"""The source named when a ratio or frequency cap would exempt a tier."""
 
 
 class StrictModel(BaseModel):
@@ -164,6 +181,32 @@ class Task(StrictModel):
     batch: Identifier | None = Field(default=None, description="batch id of the plan; empty = every batch")
     starts_on: date | None = Field(default=None, description="first day of the task's visits")
 
+    # The task's sampling rules (docs/campaign-file.md "Rules per task").
+    ratios: dict[str, Ratio] = Field(
+        default_factory=dict, description="per tier, overriding [sampling].ratios for this task"
+    )
+    kind: Literal["general", "public_information"] = Field(
+        default="general", description="public_information: at least 3 % of the frame (SAMR Order 101)"
+    )
+    min_ratio: Annotated[float, Field(gt=0.0, le=1.0)] | None = Field(
+        default=None, description="least share of the task's frame drawn; default: the kind's minimum"
+    )
+    min_ratio_source: str = Field(default="", description="the rule behind min_ratio, named in refusals")
+    per_capita: float | None = Field(
+        default=None, gt=0, description="per 1,000 residents, overriding [sampling].per_capita for this task"
+    )
+
+    def tier_ratios(self, sampling: Sampling) -> dict[str, float]:
+        """The ratio of every tier for this task: its own ``ratios`` over ``sampling.ratios``."""
+        return {tier: self.ratios.get(tier, sampling.ratios[tier]) for tier in sampling.tiers}
+
+    def minimum(self) -> tuple[float, str] | None:
+        """The least share of the frame this task must draw and the rule's source, if any."""
+        if self.min_ratio is not None:
+            source = self.min_ratio_source or f"tasks.{self.id}.min_ratio of the campaign file"
+            return self.min_ratio, source
+        return MIN_RATIO_RULES.get(self.kind)
+
 
 class Batch(StrictModel):
     """One batch of the annual plan: drawn on its own day under its own public seed."""
@@ -228,12 +271,24 @@ class Sampling(StrictModel):
         default_factory=dict, description="random or triggered checks allowed per 365 days"
     )
     mode: Literal["fixed", "bernoulli"] = "fixed"
+    rounding: Literal["random", "ceil"] = Field(
+        default="random",
+        description="fixed mode, proportional: r·N rounded up with probability its fraction (keeps "
+        "each tier's design probability) or always up (ceil: 'at least' rules)",
+    )
     min_total: Annotated[int, Field(ge=0)] | None = None
     max_total: Annotated[int, Field(ge=0)] | None = None
     reserve: int = Field(default=5, ge=0, description="reserve entities listed per tier")
     strata: str | None = Field(default=None, description="roster column to allocate quotas over")
     allocation: Literal["proportional", "per_capita", "fixed"] = "proportional"
     per_capita: float | None = Field(default=None, gt=0, description="targets per 1,000 residents")
+    per_capita_unit: Literal["entities", "sampling_batches"] = Field(
+        default="entities", description="what per_capita counts: entities, or sampling batches (抽检批次)"
+    )
+    batches_per_entity: int = Field(
+        default=1, ge=1, description="sampling batches taken at each drawn entity"
+    )
+    per_capita_min: int = Field(default=0, ge=0, description="least targets (in per_capita_unit) per stratum")
     fixed_quotas: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
     coordination: Coordination | None = None
 
@@ -252,6 +307,12 @@ class Sampling(StrictModel):
             raise ValueError(f"min_total ({self.min_total}) exceeds max_total ({self.max_total})")
         if self.allocation == "per_capita" and self.per_capita is None:
             raise ValueError("allocation 'per_capita' needs per_capita (targets per 1,000 residents)")
+        if self.allocation != "per_capita" and (
+            self.per_capita_unit != "entities" or self.batches_per_entity != 1 or self.per_capita_min
+        ):
+            raise ValueError(
+                "per_capita_unit, batches_per_entity and per_capita_min go with allocation 'per_capita'"
+            )
         if self.allocation != "proportional" and self.strata is None:
             raise ValueError(f"allocation {self.allocation!r} needs strata (a roster column)")
         return self
@@ -374,7 +435,41 @@ class Campaign(StrictModel):
         for task in self.tasks:
             if task.batch is not None and task.batch not in batches:
                 raise ValueError(f"task {task.id!r} names batch {task.batch!r}; allowed: {batches}")
+        self._task_rules()
         return self
+
+    def _task_rules(self) -> None:
+        """Per-task ratios name known tiers; no tier exempt; a minimum ratio the ratios can reach."""
+        sampling = self.sampling
+        for task in self.tasks:
+            unknown = sorted(set(task.ratios) - set(sampling.tiers))
+            if unknown:
+                raise ValueError(
+                    f"task {task.id!r}: ratios names unknown tier(s) {unknown}; "
+                    f"allowed: {list(sampling.tiers)}"
+                )
+            ratios = task.tier_ratios(sampling)
+            exempt = [tier for tier, ratio in ratios.items() if ratio <= 0]
+            if exempt:
+                raise ValueError(
+                    f"task {task.id!r}: ratio 0 for tier(s) {exempt} refused; {NO_EXEMPT_SOURCE}"
+                )
+            if task.per_capita is not None and sampling.allocation != "per_capita":
+                raise ValueError(f"task {task.id!r}: per_capita needs [sampling] allocation = 'per_capita'")
+            minimum = task.minimum()
+            if minimum is not None and max(ratios.values()) < minimum[0]:
+                raise ValueError(
+                    f"task {task.id!r}: no tier ratio reaches the minimum {minimum[0]:.2%} "
+                    f"[MIN_RATIO] ({minimum[1]})"
+                )
+
+    def capped(self, task: Task) -> bool:
+        """Whether frequency caps apply to ``task``: yes unless every item is key (重点).
+
+        SAMR 2019: general (一般) items are strictly capped; key items have no upper limit.
+        """
+        kinds = {item.id: item.kind for item in self.items}
+        return any(kinds[item_id] != "key" for item_id in task.items)
 
     def task(self, task_id: str) -> Task:
         """The task with this id (raises `PolicyError` if there is none)."""

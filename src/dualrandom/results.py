@@ -57,11 +57,16 @@ class ResultTerm:
 
 VOCABULARY: tuple[ResultTerm, ...] = (
     ResultTerm("NO_PROBLEM", "未发现问题", "clear", ("正常（符合信息公示相关规定）",)),
-    ResultTerm("NOT_PUBLISHED_AS_REQUIRED", "未按规定公示应当公示的信息", "problem"),
+    ResultTerm(
+        "NOT_PUBLISHED_AS_REQUIRED",
+        "未按规定公示应当公示的信息",
+        "problem",
+        ("未按规定公示年报信息", "未按规定公示即时信息"),
+    ),
     ResultTerm(
         "FALSE_PUBLICATION", "公示信息隐瞒真实情况弄虚作假", "problem", ("公示信息隐瞒真实情况、弄虚作假",)
     ),
-    ResultTerm("UNREACHABLE_AT_ADDRESS", "通过登记的住所（经营场所）无法联系", "problem"),
+    ResultTerm("UNREACHABLE_AT_ADDRESS", "通过登记的住所（经营场所）无法联系", "problem", ("查无下落",)),
     ResultTerm("REFUSED_COOPERATION_SERIOUS", "不配合检查情节严重", "problem", ("不予配合情节严重",)),
     ResultTerm("PROBLEM_CORRECTED_AFTER_ORDER", "发现问题经责令已改正", "problem"),
     ResultTerm("PROBLEM_PENDING_FOLLOW_UP", "发现问题待后续处理", "problem"),
@@ -77,7 +82,13 @@ VOCABULARY: tuple[ResultTerm, ...] = (
     ResultTerm("CANCELLED", "被撤销", "status", ("被撤销登记",)),
     ResultTerm("MOVED_OUT", "迁出", "status"),
 )
-"""The official double-random result vocabulary (domain.md §6) with canonical codes."""
+"""The official double-random result vocabulary (domain.md §6) with canonical codes.
+
+Aliases are the older information-publication terms, read as their current equivalents:
+未按规定公示年报信息 and 未按规定公示即时信息 (annual-report or instant information not
+published) are 未按规定公示应当公示的信息; 查无下落 (whereabouts unknown) is 通过登记的住所
+（经营场所）无法联系. Results are stored and published under the current label.
+"""
 
 PROBLEM_CODES: frozenset[str] = frozenset(t.code for t in VOCABULARY if t.kind == "problem")
 RESULT_COLUMNS: tuple[str, ...] = ("uscc", "task_id", "department", "completed_on", "result")

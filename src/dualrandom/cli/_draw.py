@@ -56,10 +56,14 @@ def _ratios(values: tuple[str, ...]) -> dict[str, float]:
     "--history", type=click.Path(dir_okay=False), help="With --seal-out: the history the draw uses."
 )
 @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help="With --seal-out: the draw date.")
+@click.option(
+    "--without-history", is_flag=True, help="With --seal-out: the draw will waive the frequency caps."
+)
 @fail_on_errors
 def commit(
     roster: str, output: str, strata: str | None, snapshot_digest: str | None, ledger_url: str | None,
     campaign_file: str | None, seal_out: str | None, history: str | None, as_of: datetime | None,
+    without_history: bool,
 ) -> None:  # fmt: skip
     """Digest the frozen ROSTER; publish the digest BEFORE the seed is drawn.
 
@@ -77,7 +81,11 @@ def commit(
     if campaign_file:
         from ..models import load_campaign
 
-        seal = _seal(table, load_campaign(campaign_file), seal_out, history, as_of) if seal_out else None
+        seal = (
+            _seal(table, load_campaign(campaign_file), seal_out, history, as_of, without_history)
+            if seal_out
+            else None
+        )
         with campaign_protocol(campaign_file, ledger_url, create=True) as protocol:
             step = protocol.commit(
                 table, output=output, snapshot_digest=snapshot_digest, strata=strata, seal=seal,
@@ -95,19 +103,22 @@ def commit(
     click.echo(record["roster_digest"])
 
 
-def _seal(table: Any, campaign: Any, path: str, history: str | None, as_of: datetime | None) -> Seal:
+def _seal(
+    table: Any, campaign: Any, path: str, history: str | None, as_of: datetime | None, without: bool
+) -> Seal:
     """The sealed material at ``path`` if it exists (a rerun), else a new key sealed now."""
     from ..draw.sealed import read_seal, seal_campaign
-    from ..io import read_table
 
     if Path(path).exists():
         return read_seal(path)
-    if campaign.sampling.frequency_caps and not (history and as_of):
+    if history and without:
+        raise click.UsageError("--history and --without-history exclude each other")
+    if campaign.sampling.frequency_caps and not without and not (history and as_of):
         raise click.UsageError(
             "this campaign has frequency caps, so the seal commits each task's frame after the caps: "
-            "give --history and --as-of, the same the draw will use"
+            "give --history and --as-of, the same the draw will use (or --without-history to waive the caps)"
         )
-    past = read_table(history) if history else None
+    past = _history(history, without)
     return seal_campaign(table, campaign, history=past, as_of=as_of.date() if as_of else None)
 
 
@@ -141,6 +152,10 @@ def tickets(seed: str) -> None:
 )
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="SAMPLE file to write.")
 @click.option("--history", type=click.Path(dir_okay=False), help="Inspection history, for frequency caps.")
+@click.option(
+    "--without-history", is_flag=True,
+    help="Draw a campaign with frequency caps without them, on purpose (the manifest records it).",
+)  # fmt: skip
 @click.option(
     "--as-of", type=click.DateTime(["%Y-%m-%d"]), help="Draw date (YYYY-MM-DD); caps count back 365 days."
 )
@@ -179,6 +194,7 @@ def draw(
     seed: str,
     output: str,
     history: str | None,
+    without_history: bool,
     as_of: datetime | None,
     mode: str | None,
     reserve: int | None,
@@ -213,6 +229,8 @@ def draw(
         raise click.UsageError("--history needs --as-of (the draw date the caps count back from)")
     if batch and not campaign_file:
         raise click.UsageError("--batch needs --campaign (batches are declared in the plan)")
+    if history and without_history:
+        raise click.UsageError("--history and --without-history exclude each other")
     when = as_of.date() if as_of is not None else None
     if scheduler and engine != "dask":
         raise click.UsageError("--scheduler goes with --engine dask")
@@ -225,9 +243,9 @@ def draw(
         campaign_draw = ratio_draw = draw_on_dask(scheduler)
     table = read_table(roster) if engine == "memory" else roster
     if not campaign_file:
-        if history or seal_file:
+        if history or seal_file or without_history:
             raise click.UsageError(
-                "--history and --seal need --campaign (caps and seals are campaign policy)"
+                "--history, --without-history and --seal need --campaign (caps and seals are campaign policy)"
             )
         result = ratio_draw(
             table, _ratios(ratio_values), seed, mode=mode or "fixed",
@@ -239,7 +257,7 @@ def draw(
     with campaign_protocol(campaign_file, ledger_url, batch=batch) as protocol:
         step = protocol.draw(
             table, seed, output=output, seed_source=seed_source, drawer=campaign_draw,
-            history=read_table(history) if history else None, as_of=when,
+            history=_history(history, without_history), as_of=when,
             residents=read_residents(residents) if residents else None, snapshot_digest=snapshot_digest,
             source=roster, history_source=history or "history",
             seal=read_seal(seal_file) if seal_file else None,
@@ -248,6 +266,16 @@ def draw(
     if ledger_url:
         click.echo(step.describe())
         next_step("draw")
+
+
+def _history(path: str | None, without: bool) -> Any:
+    """The history table, `NO_HISTORY` when the operator waives the caps, else None."""
+    from ..draw import NO_HISTORY
+    from ..io import read_table
+
+    if without:
+        return NO_HISTORY
+    return read_table(path) if path else None
 
 
 def _drawn(result: Draw, output: str) -> None:

@@ -235,4 +235,7 @@ def report(ledger_url: str, year: int | None, output: Path) -> None:
     with Ledger.open(ledger_url, create=False, read_only=True) as ledger:
         figures = annual_report(ledger, year)
     write_report(figures, output)
-    click.echo(f"{output}: {figures['random_checks']} check(s), {figures['entities_checked']} entities")
+    click.echo(
+        f"{output}: {figures['random_checks']} check(s) by task (抽查次数), "
+        f"{figures['entity_checks']} entity check(s) (户次), {figures['entities_checked']} entities"
+    )

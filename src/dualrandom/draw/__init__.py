@@ -9,13 +9,23 @@ from __future__ import annotations
 
 from .commitment import commitment, roster_digest, table_digest
 from .coordination import next_start, shift_keys
-from .draw import SAMPLE_COLUMNS, Draw, draw_campaign, draw_sample, draw_tasks, substitute, task_seed
+from .draw import (
+    NO_HISTORY,
+    SAMPLE_COLUMNS,
+    Draw,
+    draw_campaign,
+    draw_sample,
+    draw_tasks,
+    substitute,
+    task_seed,
+)
 from .frame import TaskSpec, filter_task, prepare_frame, recent_checks
 from .manifest import ALGORITHM, manifest_json, public_manifest, specs_from_manifest
 from .quotas import allocate, ceil_quota, cell_quotas, quotas, tier_quotas, within_totals
 
 __all__ = [
     "ALGORITHM",
+    "NO_HISTORY",
     "SAMPLE_COLUMNS",
     "Draw",
     "TaskSpec",

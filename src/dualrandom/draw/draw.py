@@ -8,6 +8,7 @@ not depend on row order, on other cells, or on how many processes hashed the tic
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -19,23 +20,31 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..errors import DrawError, PolicyError
-from ..models import Campaign, Coordination, Sampling
+from ..models import NO_EXEMPT_SOURCE, Campaign, Coordination, Sampling
 from ..tickets import KEY_DIGITS, ticket_keys, tickets
 from .commitment import commitment_columns, roster_digest
 from .commitment import history_digest as history_table_digest
 from .coordination import shift_keys
 from .frame import TaskSpec, apply_caps, filter_task, prepare_frame, recent_checks
 from .manifest import build_manifest, with_substitution
-from .quotas import cell_quotas, ratio_key, within_totals
+from .quotas import cell_quotas, exact_ratio, ratio_key, within_totals
 
 __all__ = [
+    "NO_HISTORY",
     "SAMPLE_COLUMNS",
     "Draw",
+    "NoHistory",
     "TaskSpec",
+    "caps_state",
     "draw_campaign",
     "draw_sample",
     "draw_tasks",
+    "refuse_exempt",
+    "resolve_history",
     "substitute",
+    "task_sampling",
+    "task_specs",
+    "with_minimum",
 ]
 
 SAMPLE_COLUMNS = ["uscc", "task_id", "tier", "ticket", "rank", "departments", "division"]
@@ -43,6 +52,17 @@ RESERVE_COLUMNS = ["uscc", "task_id", "tier", "stratum", "ticket", "order", "div
 COUNT_COLUMNS = ["task_id", "stratum", "tier", "eligible", "capped", "quota", "drawn", "threshold"]
 HISTORY_COLUMNS = ["uscc", "inspected_on", "kind"]
 Cell = tuple[str, str]
+
+
+class NoHistory:
+    """The operator's explicit choice to draw a capped campaign without its history (`NO_HISTORY`)."""
+
+    def __repr__(self) -> str:
+        return "NO_HISTORY"
+
+
+NO_HISTORY = NoHistory()
+"""Pass as ``history`` to draw a campaign with frequency caps without them; the manifest says so."""
 
 
 @dataclass(frozen=True)
@@ -139,6 +159,103 @@ def _position(keys: npt.NDArray[np.uint64], full: str) -> str:
     return f"0.{int(keys):0{KEY_DIGITS}d}{full[2 + KEY_DIGITS :]}"
 
 
+def task_sampling(sampling: Sampling, spec: TaskSpec) -> Sampling:
+    """The rules one task is drawn under: its own ratios over the campaign's, no caps if uncapped."""
+    update: dict[str, Any] = {}
+    if spec.task is not None and spec.task.ratios:
+        update["ratios"] = spec.task.tier_ratios(sampling)
+    if spec.task is not None and spec.task.per_capita is not None:
+        update["per_capita"] = spec.task.per_capita
+    if not spec.capped and sampling.frequency_caps:
+        update["frequency_caps"] = {}
+    return sampling.model_copy(update=update) if update else sampling
+
+
+def _design_share(
+    sampling: Sampling, sizes: Mapping[Cell, int], quotas: Mapping[Cell, int] | None
+) -> Fraction:
+    """Entities the task is designed to draw: ``sum(r * N)``, or the quotas' sum when allocated."""
+    if quotas is not None:
+        return Fraction(sum(quotas.values()))
+    return sum((exact_ratio(sampling.ratios[cell[1]]) * n for cell, n in sizes.items()), Fraction(0))
+
+
+def with_minimum(
+    sampling: Sampling,
+    spec: TaskSpec,
+    sizes: Mapping[Cell, int],
+    capped: Mapping[Cell, int],
+    quotas: Mapping[Cell, int] | None = None,
+) -> Sampling:
+    """Refuse a task designed below its minimum ratio; else floor its total at ``ceil(min * N)``.
+
+    ``N`` counts the task's frame before frequency caps. Raises `PolicyError` naming the
+    rule ``MIN_RATIO`` and its source.
+    """
+    minimum = spec.task.minimum() if spec.task is not None else None
+    if minimum is None:
+        return sampling
+    share, source = minimum
+    frame = sum(sizes.values()) + sum(capped.values())
+    need = exact_ratio(share) * frame
+    design = _design_share(sampling, sizes, quotas)
+    if design < need:
+        shown = float(design / frame) if frame else 0.0
+        raise PolicyError(
+            f"task {spec.task_id!r} is designed to draw {shown:.2%} of its {frame:,} entities "
+            f"({float(design):.1f}), below the minimum {share:.2%} [MIN_RATIO] ({source}); "
+            "raise the task's ratios or [sampling].ratios"
+        )
+    floor = math.ceil(need)
+    if sampling.max_total is not None and sampling.max_total < floor:
+        raise PolicyError(
+            f"task {spec.task_id!r}: max_total {sampling.max_total} is below the {floor} entities "
+            f"the minimum {share:.2%} of {frame:,} requires [MIN_RATIO] ({source})"
+        )
+    if (sampling.min_total or 0) >= floor:
+        return sampling
+    return sampling.model_copy(update={"min_total": floor})
+
+
+def _task_quotas(
+    sampling: Sampling,
+    spec: TaskSpec,
+    keys: npt.NDArray[np.uint64],
+    members: Mapping[Cell, npt.NDArray[np.intp]],
+    capped: Mapping[Cell, int],
+    residents: Mapping[str, int] | None,
+    seed: str,
+) -> tuple[Sampling, dict[Cell, int], bool]:
+    """The task's rules with its minimum applied, the quota per cell, and whether it is Bernoulli.
+
+    Raises `PolicyError` for a Bernoulli draw with an allocation and as `with_minimum` does.
+    """
+    cells = list(members)
+    sizes = {cell: len(members[cell]) for cell in cells}
+    if sampling.mode == "bernoulli":
+        if sampling.allocation != "proportional":
+            raise PolicyError(
+                "Bernoulli mode draws ticket < ratio per tier: allocation must be 'proportional'"
+            )
+        sampling = with_minimum(sampling, spec, sizes, capped)
+        limits = {cell: np.uint64(ratio_key(sampling.ratios[cell[1]])) for cell in cells}
+        counted = {cell: int((keys[members[cell]] < limits[cell]).sum()) for cell in cells}
+        adjusted = within_totals(
+            counted,
+            {cell: Fraction(int(limits[cell]), 10**16) * sizes[cell] for cell in cells},
+            sizes,
+            min_total=sampling.min_total,
+            max_total=sampling.max_total,
+        )
+        return sampling, adjusted, adjusted == counted
+    allocated = None
+    if sampling.allocation != "proportional":
+        unfloored = sampling.model_copy(update={"min_total": None})
+        allocated = cell_quotas(sizes, unfloored, residents, task_id=spec.task_id, seed=seed)
+    sampling = with_minimum(sampling, spec, sizes, capped, allocated)
+    return sampling, cell_quotas(sizes, sampling, residents, task_id=spec.task_id, seed=seed), False
+
+
 def _draw_task(
     frame: pd.DataFrame,
     sampling: Sampling,
@@ -147,7 +264,9 @@ def _draw_task(
     residents: Mapping[str, int] | None,
     source: str,
     processes: int,
+    seed: str,
 ) -> tuple[Columns, Columns, list[dict[str, Any]]]:
+    sampling = task_sampling(sampling, spec)
     covered = filter_task(frame, spec.task, source=source) if spec.task is not None else frame
     capped: dict[Cell, int] = {}
     if checks is not None:
@@ -182,25 +301,7 @@ def _draw_task(
     members = {cell: by_cell[bounds[i] : bounds[i + 1]] for i, cell in enumerate(cells)}
     sizes = {cell: len(members[cell]) for cell in cells}
 
-    if sampling.mode == "bernoulli":
-        if sampling.allocation != "proportional":
-            raise PolicyError(
-                "Bernoulli mode draws ticket < ratio per tier: allocation must be 'proportional'"
-            )
-        limits = {cell: np.uint64(ratio_key(sampling.ratios[cell[1]])) for cell in cells}
-        quotas = {cell: int((keys[members[cell]] < limits[cell]).sum()) for cell in cells}
-        adjusted = within_totals(
-            quotas,
-            {cell: Fraction(int(limits[cell]), 10**16) * sizes[cell] for cell in cells},
-            sizes,
-            min_total=sampling.min_total,
-            max_total=sampling.max_total,
-        )
-        bernoulli = adjusted == quotas
-        quotas = adjusted
-    else:
-        quotas = cell_quotas(sizes, sampling, residents, task_id=spec.task_id)
-        bernoulli = False
+    sampling, quotas, bernoulli = _task_quotas(sampling, spec, keys, members, capped, residents, seed)
 
     departments = ";".join(spec.departments)
     division = covered["division"] if "division" in covered.columns else None
@@ -296,19 +397,20 @@ def draw_tasks(
     source: str = "roster",
     processes: int = 1,
     history_source: str = "history",
+    caps_waived: bool = False,
+    rounding_seed: str | None = None,
 ) -> Draw:
     """Draw every task of ``specs`` from ``roster`` (the engine behind both public entry points).
 
     ``source`` and ``history_source`` name the inputs in error messages. Tickets are hashed by
     the C kernel on every core when it is built (`dualrandom.kernel`); otherwise by hashlib,
     in ``processes`` worker processes when > 1. The result is the same on every path.
+    ``caps_waived`` records in the manifest that the operator drew without the history.
+    ``rounding_seed`` keys the rounding coins (default ``seed``; a sealed draw uses its key digest).
+    Raises `PolicyError` when a ratio or cap exempts a tier or a task misses its minimum ratio,
+    `InputError` for bad rows and `DrawError` for history without a draw date.
     """
-    exempt = [tier for tier in sampling.tiers if sampling.ratios[tier] <= 0]
-    if exempt:
-        raise PolicyError(f"ratio 0 for tier(s) {exempt}: no tier is exempt from sampling (不免抽)")
-    for tier, cap in sampling.frequency_caps.items():
-        if cap == 0 and sampling.ratios[tier] > 0:
-            raise PolicyError(f"frequency cap 0 for tier {tier!r} would exempt it from sampling")
+    refuse_exempt(sampling, specs)
     frame = prepare_frame(roster, sampling.tiers, source=source)
     if sampling.strata and sampling.strata not in frame.columns:
         raise PolicyError(f"sampling.strata names the column {sampling.strata!r}, which the roster lacks")
@@ -323,7 +425,9 @@ def draw_tasks(
     reserves: Columns = {}
     counts: list[dict[str, Any]] = []
     for spec in specs:
-        s, r, c = _draw_task(frame, sampling, spec, checks, residents, source, processes)
+        s, r, c = _draw_task(
+            frame, sampling, spec, checks, residents, source, processes, rounding_seed or seed
+        )
         for parts, more in ((samples, s), (reserves, r)):
             for name, arrays in more.items():
                 parts.setdefault(name, []).extend(arrays)
@@ -349,8 +453,36 @@ def draw_tasks(
         sample=sample,
         reserve=reserve,
         counts=count_table,
+        frequency_caps=caps_state(sampling, specs, history is not None, caps_waived),
     )
     return Draw(sample=sample[SAMPLE_COLUMNS], reserve=reserve, counts=count_table, manifest=manifest)
+
+
+def refuse_exempt(sampling: Sampling, specs: Sequence[TaskSpec]) -> None:
+    """Raise `PolicyError` when a ratio of 0 or a frequency cap of 0 would exempt a tier."""
+    for spec in specs:
+        rules = task_sampling(sampling, spec)
+        where = f"task {spec.task_id!r}: " if rules is not sampling and spec.task is not None else ""
+        exempt = [tier for tier in rules.tiers if rules.ratios[tier] <= 0]
+        if exempt:
+            raise PolicyError(
+                f"{where}ratio 0 for tier(s) {exempt}: no tier is exempt from sampling ({NO_EXEMPT_SOURCE})"
+            )
+        for tier, cap in rules.frequency_caps.items():
+            if cap == 0 and rules.ratios[tier] > 0:
+                raise PolicyError(
+                    f"{where}frequency cap 0 for tier {tier!r} would exempt it from sampling "
+                    f"({NO_EXEMPT_SOURCE})"
+                )
+
+
+def caps_state(sampling: Sampling, specs: Sequence[TaskSpec], history: bool, waived: bool) -> str:
+    """``applied``, ``waived`` (the operator drew without the history) or ``none`` (no task is capped)."""
+    if not sampling.frequency_caps or not any(spec.capped for spec in specs):
+        return "none"
+    if waived:
+        return "waived"
+    return "applied" if history else "not applied"
 
 
 def draw_sample(
@@ -406,12 +538,49 @@ def task_seed(seed: str, task_id: str, sampling: Sampling) -> str:
     return seed_for_task(seed, task_id, coordination.permanent_seed if coordination is not None else None)
 
 
+def task_specs(campaign: Campaign, seed: str) -> list[TaskSpec]:
+    """The task specs of ``campaign`` under ``seed``: ticket seed, departments, filters, caps."""
+    return [
+        TaskSpec(
+            task_id=task.id,
+            seed=task_seed(seed, task.id, campaign.sampling),
+            departments=task.departments,
+            task=task,
+            capped=campaign.capped(task),
+        )
+        for task in campaign.tasks
+    ]
+
+
+def resolve_history(
+    campaign: Campaign, history: pd.DataFrame | NoHistory | None
+) -> tuple[pd.DataFrame | None, bool]:
+    """The history to draw with and whether caps are waived; refuses caps silently skipped.
+
+    Raises `PolicyError` when a task of ``campaign`` is frequency-capped and ``history`` is
+    None: pass the history, or `NO_HISTORY` to draw without the caps on purpose.
+    """
+    if isinstance(history, NoHistory):
+        return None, True
+    if (
+        history is None
+        and campaign.sampling.frequency_caps
+        and any(campaign.capped(t) for t in campaign.tasks)
+    ):
+        raise PolicyError(
+            f"campaign {campaign.plan.id!r} has frequency caps {dict(campaign.sampling.frequency_caps)}: "
+            "draw it with its inspection history (CLI: --history FILE --as-of DATE), or say that the caps "
+            "are waived (CLI: --without-history; Python: history=NO_HISTORY), which the manifest records"
+        )
+    return history, False
+
+
 def draw_campaign(
     roster: pd.DataFrame,
     campaign: Campaign,
     seed: str,
     *,
-    history: pd.DataFrame | None = None,
+    history: pd.DataFrame | NoHistory | None = None,
     as_of: date | None = None,
     residents: Mapping[str, int] | None = None,
     snapshot_digest: str | None = None,
@@ -422,31 +591,18 @@ def draw_campaign(
     """Draw every task of ``campaign``: filters, frequency caps from ``history``, quotas, tickets.
 
     Task ``T`` uses the ticket seed ``f"{seed}/{T}"`` (independent tasks); with
-    ``sampling.coordination`` every task uses the permanent seed shifted by the start.
+    ``sampling.coordination`` every task uses the permanent seed shifted by the start. A task
+    whose items are all key (重点) is not capped. Raises `PolicyError` for a capped campaign
+    drawn without history (pass `NO_HISTORY` to waive the caps) and as `draw_tasks` does.
     """
+    past, waived = resolve_history(campaign, history)
     sampling = campaign.sampling
-    specs = [
-        TaskSpec(
-            task_id=task.id, seed=task_seed(seed, task.id, sampling), departments=task.departments, task=task
-        )
-        for task in campaign.tasks
-    ]
     rule = "coordinated" if sampling.coordination is not None else "task"
     return draw_tasks(
-        roster,
-        sampling,
-        specs,
-        seed,
-        seed_rule=rule,
-        history=history,
-        as_of=as_of,
-        residents=residents,
-        snapshot_digest=snapshot_digest,
-        campaign_id=campaign.plan.id,
-        source=source,
-        history_source=history_source,
-        processes=processes,
-    )
+        roster, sampling, task_specs(campaign, seed), seed, seed_rule=rule, history=past, as_of=as_of,
+        residents=residents, snapshot_digest=snapshot_digest, campaign_id=campaign.plan.id, source=source,
+        history_source=history_source, processes=processes, caps_waived=waived,
+    )  # fmt: skip
 
 
 def restore_draw(manifest: Mapping[str, Any], sample: pd.DataFrame) -> Draw:

@@ -31,6 +31,7 @@ class TaskSpec:
     seed: str
     departments: tuple[str, ...] = ()
     task: Task | None = None
+    capped: bool = True  # False when every item is key (重点): frequency caps do not apply
 
 
 def _column_missing(source: str, column: str, why: str) -> Problem:

@@ -35,7 +35,8 @@ __all__ = [
     "with_substitution",
 ]
 
-ALGORITHM = "dualrandom-draw/1"
+ALGORITHM = "dualrandom-draw/2"
+"""Version 2: per-task ratios, random rounding of r·N (docs/draw-spec.md §4), uncapped key tasks."""
 TICKET_RECIPE = "consistent_sampler first ticket: 0.+reversed decimal of SHA-256(hex SHA-256(seed)+id)"
 
 
@@ -64,14 +65,20 @@ def build_manifest(
     sample: pd.DataFrame,
     reserve: pd.DataFrame,
     counts: pd.DataFrame,
+    frequency_caps: str = "none",
 ) -> dict[str, Any]:
-    """The auditor's manifest of a draw (JSON-ready)."""
+    """The auditor's manifest of a draw (JSON-ready).
+
+    ``frequency_caps`` is ``applied``, ``waived`` (drawn without the history on purpose),
+    ``not applied`` or ``none`` (no capped task).
+    """
     tasks = [
         {
             "id": spec.task_id,
             "seed": spec.seed,
             "departments": list(spec.departments),
             "filters": spec.task.model_dump(mode="json") if spec.task is not None else None,
+            "capped": spec.capped,
         }
         for spec in specs
     ]
@@ -92,6 +99,7 @@ def build_manifest(
         "roster_rows": roster_rows,
         "snapshot_digest": snapshot_digest,
         "history_digest": history_digest,
+        "frequency_caps": frequency_caps,
         "as_of": as_of.isoformat() if as_of is not None else None,
         "residents": dict(residents) if residents is not None else None,
         "policy": {"sampling": sampling.model_dump(mode="json"), "tasks": tasks},
@@ -138,6 +146,7 @@ def specs_from_manifest(manifest: Mapping[str, Any]) -> tuple[Sampling, list[Tas
             task=Task.model_validate_json(json.dumps(task["filters"]))
             if task["filters"] is not None
             else None,
+            capped=bool(task.get("capped", True)),
         )
         for task in policy["tasks"]
     ]
@@ -162,6 +171,7 @@ _KEEP = (
     "roster_rows",
     "snapshot_digest",
     "history_digest",
+    "frequency_caps",
     "as_of",
 )
 

@@ -1,11 +1,17 @@
-"""How many entities each stratum gets: per-tier ceilings, allocation over strata, totals.
+"""How many entities each stratum gets: per-tier rounding, allocation over strata, totals.
 
 All arithmetic is exact: a ratio is read as the decimal it is written as (``0.03`` is 3/100,
 never the binary float slightly above it), so ``ceil(0.03 * 100)`` is 3, not 4.
+
+A cell's ``r * N`` is rounded by a public coin (``rounding = "random"``, the default): up with
+probability equal to its fraction, decided by a SHA-256 ticket of the published seed, so the
+expected quota is exactly ``r * N`` and each entity keeps its tier's design probability ``r``
+however small the cells (docs/draw-spec.md §4). ``rounding = "ceil"`` always rounds up.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Mapping
 from decimal import Decimal
@@ -16,6 +22,7 @@ from ..models import Sampling
 
 __all__ = [
     "RATIO_DECIMALS",
+    "ROUNDING_VERSION",
     "allocate",
     "ceil_quota",
     "cell_quotas",
@@ -23,12 +30,17 @@ __all__ = [
     "per_capita_total",
     "quotas",
     "ratio_key",
+    "round_up",
+    "rounded_quota",
     "tier_quotas",
     "within_totals",
 ]
 
 RATIO_DECIMALS = 16
 """Ratios and coordination starts may have at most this many decimal places."""
+
+ROUNDING_VERSION = "dualrandom-round/1"
+"""The label hashed into every rounding ticket (docs/draw-spec.md §4)."""
 
 Cell = tuple[str, str]  # (stratum, tier)
 
@@ -51,9 +63,44 @@ def ceil_quota(ratio: float, size: int) -> int:
     return min(size, math.ceil(exact_ratio(ratio) * size))
 
 
-def tier_quotas(sizes: Mapping[Cell, int], ratios: Mapping[str, float]) -> dict[Cell, int]:
-    """Proportional allocation: every (stratum, tier) cell gets ``ceil(r_tier * N_cell)``."""
-    return {cell: ceil_quota(ratios[cell[1]], size) for cell, size in sizes.items()}
+def round_up(seed: str, task_id: str, stratum: str, tier: str, fraction: Fraction) -> bool:
+    """The public coin of one cell: True with probability ``fraction`` (in [0, 1)).
+
+    ``h = SHA-256(ROUNDING_VERSION␟seed␟task␟stratum␟tier)`` read as a 256-bit integer; the
+    coin is up when ``h / 2**256 < fraction``, compared exactly as ``h * q < p * 2**256``.
+    """
+    if fraction <= 0:
+        return False
+    text = "\x1f".join((ROUNDING_VERSION, seed, task_id, stratum, tier))
+    value = int(hashlib.sha256(text.encode("utf-8")).hexdigest(), 16)
+    return value * fraction.denominator < fraction.numerator * 2**256
+
+
+def rounded_quota(ratio: float, size: int, seed: str, task_id: str, cell: Cell) -> int:
+    """``floor(r * N)``, plus one when the cell's public coin (`round_up`) says so."""
+    exact = exact_ratio(ratio) * size
+    whole = math.floor(exact)
+    return whole + int(round_up(seed, task_id, cell[0], cell[1], exact - whole))
+
+
+def tier_quotas(
+    sizes: Mapping[Cell, int],
+    ratios: Mapping[str, float],
+    *,
+    rounding: str = "ceil",
+    seed: str | None = None,
+    task_id: str = "",
+) -> dict[Cell, int]:
+    """Proportional allocation: every (stratum, tier) cell gets ``r_tier * N_cell`` rounded.
+
+    ``rounding = "ceil"`` rounds up; ``"random"`` uses `rounded_quota` under ``seed`` (the
+    published seed of the draw). Raises `PolicyError` for random rounding without a seed.
+    """
+    if rounding == "ceil":
+        return {cell: ceil_quota(ratios[cell[1]], size) for cell, size in sizes.items()}
+    if seed is None:
+        raise PolicyError("random rounding needs the published seed of the draw")
+    return {cell: rounded_quota(ratios[cell[1]], size, seed, task_id, cell) for cell, size in sizes.items()}
 
 
 def allocate(total: int, weights: Mapping[Cell, Fraction], caps: Mapping[Cell, int]) -> dict[Cell, int]:
@@ -130,9 +177,14 @@ def within_totals(
     return dict(quotas)
 
 
-def per_capita_total(per_thousand: float, residents: int) -> int:
-    """Targets for a stratum of ``residents`` at ``per_thousand`` per 1,000 residents (ceil)."""
-    return math.ceil(exact_ratio(per_thousand) * residents / 1000)
+def per_capita_total(per_thousand: float, residents: int, *, minimum: int = 0, per_entity: int = 1) -> int:
+    """Entities for a stratum of ``residents`` at ``per_thousand`` targets per 1,000 residents.
+
+    Targets are ``max(minimum, ceil(per_thousand * residents / 1000))``; when each drawn entity
+    yields ``per_entity`` sampling batches (抽检批次), the entities are ``ceil(targets / per_entity)``.
+    """
+    targets = max(minimum, math.ceil(exact_ratio(per_thousand) * residents / 1000))
+    return -(-targets // per_entity)
 
 
 def cell_quotas(
@@ -141,16 +193,19 @@ def cell_quotas(
     residents: Mapping[str, int] | None = None,
     *,
     task_id: str = "",
+    seed: str | None = None,
 ) -> dict[Cell, int]:
     """Fixed-mode quotas of every (stratum, tier) cell under ``sampling``.
 
-    Proportional: ``ceil(r * N)`` per cell. Per capita / fixed: each stratum's total
+    Proportional: ``r * N`` per cell, rounded as ``sampling.rounding`` says (`tier_quotas`;
+    random rounding needs ``seed``, the draw's published seed). Per capita (`per_capita_total`:
+    entities or sampling batches, with a least number per stratum) / fixed: each stratum's total
     (``ceil(per_capita * residents / 1000)`` or ``fixed_quotas``) split over its tiers by
     `allocate` with weights ``r * N``. Then the task total is brought within min/max.
     """
     weights = {cell: exact_ratio(sampling.ratios[cell[1]]) * size for cell, size in sizes.items()}
     if sampling.allocation == "proportional":
-        quotas = tier_quotas(sizes, sampling.ratios)
+        quotas = tier_quotas(sizes, sampling.ratios, rounding=sampling.rounding, seed=seed, task_id=task_id)
     else:
         quotas = dict.fromkeys(sizes, 0)
         for stratum in sorted({cell[0] for cell in sizes}):
@@ -161,7 +216,10 @@ def cell_quotas(
             else:
                 if residents is None or stratum not in residents:
                     raise PolicyError(f"task {task_id!r}: no resident count for stratum {stratum!r}")
-                total = per_capita_total(float(sampling.per_capita or 0), residents[stratum])
+                total = per_capita_total(
+                    float(sampling.per_capita or 0), residents[stratum],
+                    minimum=sampling.per_capita_min, per_entity=sampling.batches_per_entity,
+                )  # fmt: skip
             mine = {cell: weights[cell] for cell in sizes if cell[0] == stratum}
             quotas.update(allocate(total, mine, {cell: sizes[cell] for cell in mine}))
     return within_totals(quotas, weights, sizes, min_total=sampling.min_total, max_total=sampling.max_total)

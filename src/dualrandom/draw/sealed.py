@@ -37,7 +37,7 @@ from ..models import Campaign, Sampling
 from ..tickets import ticket
 from ..verification import Difference, Verification
 from .commitment import commitment_columns, history_digest, roster_digest
-from .draw import Draw, draw_tasks, task_seed
+from .draw import Draw, NoHistory, draw_tasks, resolve_history, task_sampling, task_specs
 from .frame import TaskSpec, apply_caps, filter_task, prepare_frame, recent_checks
 
 __all__ = [
@@ -78,7 +78,8 @@ def disclosure_of(campaign: Campaign) -> Disclosure:
     chosen = campaign.publication.disclosure
     if chosen != "auto":
         return "sealed" if chosen == "sealed" else "open"
-    return "open" if len(set(campaign.sampling.ratios.values())) <= 1 else "sealed"
+    ratios = {r for task in campaign.tasks for r in task.tier_ratios(campaign.sampling).values()}
+    return "open" if len(ratios) <= 1 else "sealed"
 
 
 def key_digest(key: bytes) -> str:
@@ -192,7 +193,8 @@ def _frames(
     for spec in specs:
         covered = filter_task(frame, spec.task) if spec.task is not None else frame
         if checks is not None:
-            covered = covered.loc[~apply_caps(covered, sampling.frequency_caps, checks).to_numpy(dtype=bool)]
+            caps = task_sampling(sampling, spec).frequency_caps
+            covered = covered.loc[~apply_caps(covered, caps, checks).to_numpy(dtype=bool)]
         out[spec.task_id] = sorted(covered["uscc"].tolist())
     return out
 
@@ -209,10 +211,7 @@ def _tree(
 
 
 def _specs(campaign: Campaign, seed: str) -> list[TaskSpec]:
-    return [
-        TaskSpec(task.id, task_seed(seed, task.id, campaign.sampling), task.departments, task)
-        for task in campaign.tasks
-    ]
+    return task_specs(campaign, seed)
 
 
 def seal_campaign(
@@ -220,16 +219,19 @@ def seal_campaign(
     campaign: Campaign,
     *,
     key: bytes | None = None,
-    history: pd.DataFrame | None = None,
+    history: pd.DataFrame | NoHistory | None = None,
     as_of: date | None = None,
     residents: Mapping[str, int] | None = None,
 ) -> Seal:
     """Generate (or take) the campaign key and the commitment to publish **before** the seed.
 
     The commitment holds the key digest, the roster and history digests, the Merkle root of the
-    task frames and, in fixed mode, each task's quota total (quotas do not depend on the seed).
-    Raises `InputError` for a bad roster or history and `PolicyError` for a bad policy.
+    task frames and, in fixed mode, each task's quota total (a sealed draw's rounding coins are
+    keyed on the committed key digest, not on the seed, so quotas are fixed before the seed).
+    Raises `InputError` for a bad roster or history and `PolicyError` for a bad policy or
+    a capped campaign sealed without history (pass `NO_HISTORY` to waive the caps).
     """
+    history, _ = resolve_history(campaign, history)
     key = key if key is not None else secrets.token_bytes(32)
     if len(key) < 16:
         raise PolicyError(f"a sealed draw needs a key of at least 16 bytes, got {len(key)}")
@@ -240,12 +242,12 @@ def seal_campaign(
     checks = recent_checks(history, as_of) if history is not None and as_of is not None else None
     frames = _frames(frame, sampling, _specs(campaign, PRESEED), checks)
     levels, _ = _tree(key, frames)
+    trial = draw_tasks_sealed(  # the policy is checked before the seed, on a placeholder seed
+        roster, sampling, _specs(campaign, PRESEED), PRESEED, key, seed_rule="task",
+        history=history, as_of=as_of, residents=residents, commitment={},
+    )  # fmt: skip
     quotas: dict[str, int | None] = {t: None for t in frames}
     if sampling.mode == "fixed":
-        trial = draw_tasks_sealed(
-            roster, sampling, _specs(campaign, PRESEED), PRESEED, key, seed_rule="task",
-            history=history, as_of=as_of, residents=residents, commitment={},
-        )  # fmt: skip
         quotas = {str(t): int(g["quota"].sum()) for t, g in trial.counts.groupby("task_id", sort=False)}
     columns = commitment_columns(frame, sampling.strata)
     committed = {
@@ -294,10 +296,12 @@ def draw_tasks_sealed(
     residents: Mapping[str, int] | None = None,
     snapshot_digest: str | None = None,
     campaign_id: str | None = None,
+    caps_waived: bool = False,
 ) -> Draw:
     """`dualrandom.draw.draw_tasks` on sealed ids; the result names the real codes again.
 
-    The manifest records the real roster and history digests, ``disclosure = "sealed"``,
+    Rounding coins are keyed on the key digest (committed before the seed, so the committed
+    quotas hold). The manifest records the real roster and history digests, ``disclosure = "sealed"``,
     the commitment and, per drawn and reserve entity, its public receipt. Raises as
     `draw_tasks` does.
     """
@@ -306,6 +310,7 @@ def draw_tasks_sealed(
     draw = draw_tasks(
         hidden, sampling, specs, seed, seed_rule=seed_rule, history=sealed_history, as_of=as_of,
         residents=residents, snapshot_digest=snapshot_digest, campaign_id=campaign_id,
+        caps_waived=caps_waived, rounding_seed=key_digest(key),
     )  # fmt: skip
     manifest = dict(draw.manifest)
     manifest["sample"] = _unseal_records(manifest["sample"], back)
@@ -355,7 +360,7 @@ def draw_sealed(
     seed: str,
     seal: Seal,
     *,
-    history: pd.DataFrame | None = None,
+    history: pd.DataFrame | NoHistory | None = None,
     as_of: date | None = None,
     residents: Mapping[str, int] | None = None,
     snapshot_digest: str | None = None,
@@ -365,6 +370,7 @@ def draw_sealed(
     Raises `SealMismatchError` (a `DrawError`) when the roster, history or draw date differ
     from what the seal committed (a seal made for other inputs proves nothing), and as `draw_tasks` does.
     """
+    history, waived = resolve_history(campaign, history)
     committed = seal.commitment
     frame = prepare_frame(roster, campaign.sampling.tiers)
     columns = commitment_columns(frame, campaign.sampling.strata)
@@ -383,7 +389,7 @@ def draw_sealed(
     return draw_tasks_sealed(
         roster, campaign.sampling, _specs(campaign, seed), seed, seal.key, seed_rule=rule,
         commitment=committed, history=history, as_of=as_of, residents=residents,
-        snapshot_digest=snapshot_digest, campaign_id=campaign.plan.id,
+        snapshot_digest=snapshot_digest, campaign_id=campaign.plan.id, caps_waived=waived,
     )  # fmt: skip
 
 

@@ -23,6 +23,8 @@ from ..draw.draw import (
     columns_table,
     extend_columns,
     rank_sample,
+    task_sampling,
+    with_minimum,
 )
 from ..draw.frame import TaskSpec
 from ..draw.quotas import cell_quotas, ratio_key, within_totals
@@ -51,13 +53,19 @@ def task_cells(
     below: Mapping[Cell, int],
     sampling: Sampling,
     residents: Mapping[str, int] | None,
-    task_id: str,
+    spec: TaskSpec,
+    seed: str,
 ) -> TaskCells:
-    """A task's cells and quotas from the reduced counts (``below``: Bernoulli keys under r)."""
+    """A task's cells and quotas from the reduced counts (``below``: Bernoulli keys under r).
+
+    ``sampling`` is the task's own (`dualrandom.draw.draw.task_sampling`); ``seed`` keys the rounding.
+    """
+    task_id = spec.task_id
     defaults = {("", t) for t in sampling.tiers} if not sampling.strata else set()
     cells = tuple(sorted(set(seen) | set(capped) | defaults))
     sizes = {cell: seen.get(cell, 0) for cell in cells}
     if sampling.mode == "bernoulli":
+        sampling = with_minimum(sampling, spec, sizes, capped)
         limits = {cell: ratio_key(sampling.ratios[cell[1]]) for cell in cells}
         counted = {cell: below.get(cell, 0) for cell in cells}
         adjusted = within_totals(
@@ -68,9 +76,13 @@ def task_cells(
             max_total=sampling.max_total,
         )
         return TaskCells(cells, sizes, dict(capped), adjusted, adjusted == counted)
-    return TaskCells(
-        cells, sizes, dict(capped), cell_quotas(sizes, sampling, residents, task_id=task_id), False
-    )
+    allocated = None
+    if sampling.allocation != "proportional":
+        unfloored = sampling.model_copy(update={"min_total": None})
+        allocated = cell_quotas(sizes, unfloored, residents, task_id=task_id, seed=seed)
+    sampling = with_minimum(sampling, spec, sizes, capped, allocated)
+    quotas = cell_quotas(sizes, sampling, residents, task_id=task_id, seed=seed)
+    return TaskCells(cells, sizes, dict(capped), quotas, False)
 
 
 def _ordered(
@@ -115,7 +127,7 @@ def assemble(
             quota = plan.quotas[cell]
             drawn, spare = picked[:quota], picked[quota:]
             if plan.bernoulli:
-                threshold = repr(float(sampling.ratios[tier]))
+                threshold = repr(float(task_sampling(sampling, spec).ratios[tier]))
             elif len(drawn):
                 threshold = (
                     f"0.{int(keys_all[drawn[-1]]):0{KEY_DIGITS}d}{full[len(drawn) - 1][2 + KEY_DIGITS :]}"

@@ -16,6 +16,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..draw.coordination import shift_keys
+from ..draw.draw import task_sampling
 from ..draw.frame import TaskSpec, apply_caps, filter_task
 from ..errors import Problem
 from ..ids import normalize_ids
@@ -113,7 +114,8 @@ def _covered(
     covered = filter_task(frame, spec.task, source=plan.source) if spec.task is not None else frame
     capped: dict[tuple[str, str], int] = {}
     if plan.checks is not None:
-        over = apply_caps(covered, plan.sampling.frequency_caps, plan.checks).to_numpy(dtype=bool)
+        caps = task_sampling(plan.sampling, spec).frequency_caps
+        over = apply_caps(covered, caps, plan.checks).to_numpy(dtype=bool)
         if over.any():
             gone = covered.loc[over]
             strata = _strata(gone, plan.sampling.strata)
@@ -130,10 +132,10 @@ def _keys(covered: pd.DataFrame, spec: TaskSpec, sampling: Sampling) -> npt.NDAr
     return keys
 
 
-def scan(part: pd.DataFrame, plan: DrawPlan, limits: Mapping[str, int]) -> Scan:
+def scan(part: pd.DataFrame, plan: DrawPlan, limits: Mapping[tuple[int, str], int]) -> Scan:
     """Check one partition and count, per task and cell, the eligible and capped entities.
 
-    With Bernoulli ``limits`` (ticket-key limit per tier) also count the keys below them.
+    With Bernoulli ``limits`` (ticket-key limit per (task position, tier)) also count the keys below them.
     """
     frame = clean(part)
     problems = _problems(frame, plan.sampling.tiers, plan.source)
@@ -151,7 +153,7 @@ def scan(part: pd.DataFrame, plan: DrawPlan, limits: Mapping[str, int]) -> Scan:
         if limits:
             keys = _keys(covered, spec, plan.sampling)
             for cell, rows in members.items():
-                below[(index, *cell)] = int((keys[rows] < np.uint64(limits[cell[1]])).sum())
+                below[(index, *cell)] = int((keys[rows] < np.uint64(limits[(index, cell[1])])).sum())
     return Scan(len(frame), (), sizes, capped, below)
 
 

@@ -27,7 +27,17 @@ from typing import Any
 import pandas as pd
 
 from ..draw.commitment import commitment_columns, table_digest
-from ..draw.draw import HISTORY_COLUMNS, SAMPLE_COLUMNS, Draw, task_seed
+from ..draw.draw import (
+    HISTORY_COLUMNS,
+    SAMPLE_COLUMNS,
+    Draw,
+    NoHistory,
+    caps_state,
+    refuse_exempt,
+    resolve_history,
+    task_sampling,
+    task_specs,
+)
 from ..draw.frame import TaskSpec, filter_task, prepare_frame, recent_checks
 from ..draw.manifest import build_manifest
 from ..draw.quotas import ratio_key
@@ -72,10 +82,7 @@ def _policy(
     """(sampling, task specs, seed rule, campaign id) exactly as the in-memory entry points."""
     if isinstance(policy, Campaign):
         sampling = policy.sampling
-        specs = [
-            TaskSpec(task.id, task_seed(seed, task.id, sampling), task.departments, task)
-            for task in policy.tasks
-        ]
+        specs = task_specs(policy, seed)
         return sampling, specs, "coordinated" if sampling.coordination is not None else "task", policy.plan.id
     coordination: Coordination | None = options.get("coordination")
     sampling = Sampling.model_validate(
@@ -95,10 +102,8 @@ def _policy(
     return sampling, [spec], "coordinated" if coordination is not None else "plain", None
 
 
-def _check_policy(sampling: Sampling) -> None:
-    for tier, cap in sampling.frequency_caps.items():
-        if cap == 0 and sampling.ratios[tier] > 0:
-            raise PolicyError(f"frequency cap 0 for tier {tier!r} would exempt it from sampling")
+def _check_policy(sampling: Sampling, specs: Sequence[TaskSpec]) -> None:
+    refuse_exempt(sampling, specs)
     if sampling.mode == "bernoulli" and sampling.allocation != "proportional":
         raise PolicyError("Bernoulli mode draws ticket < ratio per tier: allocation must be 'proportional'")
 
@@ -141,7 +146,7 @@ def draw_dask(
     coordination: Coordination | None = None,
     task_id: str = "draw",
     departments: Sequence[str] = (),
-    history: pd.DataFrame | None = None,
+    history: pd.DataFrame | NoHistory | None = None,
     as_of: date | None = None,
     residents: Mapping[str, int] | None = None,
     snapshot_digest: str | None = None,
@@ -163,7 +168,12 @@ def draw_dask(
     options = {"mode": mode, "reserve": reserve, "min_total": min_total, "max_total": max_total,
                "coordination": coordination, "task_id": task_id, "departments": departments}  # fmt: skip
     sampling, specs, seed_rule, campaign_id = _policy(policy, seed, options)
-    _check_policy(sampling)
+    waived = False
+    if isinstance(policy, Campaign):
+        history, waived = resolve_history(policy, history)
+    elif isinstance(history, NoHistory):
+        history = None
+    _check_policy(sampling, specs)
     frame, name = read_roster(roster)
     name = source or name
     meta = frame._meta
@@ -187,7 +197,15 @@ def draw_dask(
     for spec in specs:  # a task filtering on a missing column fails before any work
         if spec.task is not None:
             filter_task(clean(meta), spec.task, source=name)
-    limits = {t: ratio_key(r) for t, r in sampling.ratios.items()} if sampling.mode == "bernoulli" else {}
+    limits = (
+        {
+            (i, t): ratio_key(r)
+            for i, spec in enumerate(specs)
+            for t, r in task_sampling(sampling, spec).ratios.items()
+        }
+        if sampling.mode == "bernoulli"
+        else {}
+    )
     plan = DrawPlan(sampling, tuple(specs), name, checks)
     with dask_client(scheduler) as client:
         parts = frame.to_delayed()
@@ -202,14 +220,14 @@ def draw_dask(
             raise InputError(sorted(problems, key=lambda p: (p.row or 0, p.column or "")))
         if history_error is not None:
             raise history_error
-        plans = _task_cells(scans, specs, sampling, residents)
+        plans = _task_cells(scans, specs, sampling, residents, seed)
         keep: dict[CellKey, int] = {}
         cut: dict[CellKey, int] = {}
         for index, cells in enumerate(plans):
             for cell in cells.cells:
                 keep[(index, *cell)] = cells.quotas[cell] + sampling.reserve
                 if cells.bernoulli:
-                    cut[(index, *cell)] = limits[cell[1]]
+                    cut[(index, *cell)] = limits[(index, cell[1])]
         selecting = replace(plan, keep=keep, limits=cut)
         select_future = client.scatter(selecting, broadcast=True)
         leaves = client.compute([delayed(candidates)(p, select_future) for p in parts])
@@ -228,12 +246,17 @@ def draw_dask(
         roster_columns=columns, roster_rows=offsets[-1], snapshot_digest=snapshot_digest,
         history_digest=history_digest, as_of=as_of, residents=residents, campaign_id=campaign_id,
         sample=sample, reserve=reserve_table, counts=counts,
+        frequency_caps=caps_state(sampling, specs, history is not None, waived),
     )  # fmt: skip
     return Draw(sample=sample[SAMPLE_COLUMNS], reserve=reserve_table, counts=counts, manifest=manifest)
 
 
 def _task_cells(
-    scans: Sequence[Scan], specs: Sequence[TaskSpec], sampling: Sampling, residents: Mapping[str, int] | None
+    scans: Sequence[Scan],
+    specs: Sequence[TaskSpec],
+    sampling: Sampling,
+    residents: Mapping[str, int] | None,
+    seed: str,
 ) -> list[TaskCells]:
     """Sum the partitions' cell counts per task and compute each task's quotas."""
     out = []
@@ -246,5 +269,5 @@ def _task_cells(
                 for (task, stratum, tier), n in counted.items():
                     if task == index:
                         target[(stratum, tier)] = target.get((stratum, tier), 0) + n
-        out.append(task_cells(seen, capped, below, sampling, residents, spec.task_id))
+        out.append(task_cells(seen, capped, below, task_sampling(sampling, spec), residents, spec, seed))
     return out

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from ..draw import draw_campaign
+from ..draw import NO_HISTORY, draw_campaign
 from ..errors import InputError, Problem
 from ..ids import normalize_ids
 from ..models import Campaign
@@ -187,7 +187,9 @@ def _simulate(
     done: list[tuple[date, pd.DataFrame]] = []
     for cycle in range(cycles):
         day = start + timedelta(days=cycle * cycle_days)
-        history = history_from_samples(done) if done else None  # nothing to count before the first cycle
+        history = (
+            history_from_samples(done) if done else NO_HISTORY
+        )  # nothing to count before the first cycle
         sample = draw_campaign(roster, campaign, f"{seed}/cycle/{cycle}", history=history, as_of=day).sample
         done.append((day, sample))
     counts = history_from_samples(done)["uscc"].value_counts()

@@ -19,7 +19,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..draw import TaskSpec, draw_campaign, draw_sample, draw_tasks, filter_task, prepare_frame, recent_checks
+from ..draw import (
+    NO_HISTORY,
+    TaskSpec,
+    draw_campaign,
+    draw_sample,
+    draw_tasks,
+    filter_task,
+    prepare_frame,
+    recent_checks,
+)
+from ..draw.draw import task_sampling
 from ..draw.frame import apply_caps
 from ..errors import DrawError
 from ..models import Campaign, Coordination, Sampling, Task
@@ -75,7 +85,8 @@ class CampaignSampler:
             moved = Coordination(permanent_seed=seed, start=coordination.start)
             sampling = campaign.sampling.model_copy(update={"coordination": moved})
             campaign = campaign.model_copy(update={"sampling": sampling})
-        return draw_campaign(self.roster, campaign, seed, history=self.history, as_of=self.as_of).sample
+        past = self.history if self.history is not None else NO_HISTORY
+        return draw_campaign(self.roster, campaign, seed, history=past, as_of=self.as_of).sample
 
 
 def _stratum(frame: pd.DataFrame, column: str | None) -> pd.Series:
@@ -96,9 +107,10 @@ def design_probabilities(
 ) -> pd.DataFrame:
     """Every (task, entity) the draw may select, with its exact inclusion probability.
 
-    Columns `DESIGN_COLUMNS`: ``design`` is quota/eligible of the entity's cell in fixed mode
-    and the tier's ratio in Bernoulli mode; ``fixed`` tells which. Entities removed by a task's
-    filters or by a frequency cap are not listed (their probability is 0 by design).
+    Columns `DESIGN_COLUMNS`: ``design`` is the tier's ratio (of the task) in Bernoulli mode and
+    in fixed mode with random rounding (no min/max totals), else quota/eligible of the cell;
+    ``fixed`` tells which. Entities removed by a task's filters or by a frequency cap are not
+    listed (their probability is 0 by design).
     """
     if sampling.mode == "bernoulli" and (sampling.min_total is not None or sampling.max_total is not None):
         raise DrawError("Bernoulli draws with min_total/max_total have no exact inclusion probability")
@@ -143,10 +155,15 @@ def design_probabilities(
     ]
     table = table.merge(cells.astype({"task_id": object, "stratum": object, "tier": object}), how="left")
     fixed = sampling.mode == "fixed"
-    if fixed:
+    # random rounding of r·N keeps the design probability r (docs/draw-spec.md §6)
+    coin = sampling.rounding == "random" and sampling.allocation == "proportional"
+    if fixed and not (coin and sampling.min_total is None and sampling.max_total is None):
         table["design"] = table["quota"] / table["cell_size"]
     else:
-        table["design"] = table["tier"].map({t: float(r) for t, r in sampling.ratios.items()})
+        ratio_of = {
+            (s.task_id, t): float(r) for s in specs for t, r in task_sampling(sampling, s).ratios.items()
+        }
+        table["design"] = [ratio_of[key] for key in zip(table["task_id"], table["tier"], strict=True)]
     table["fixed"] = fixed
     table["cell_size"] = table["cell_size"].astype(np.int64)
     return table[DESIGN_COLUMNS].astype({"design": np.float64})

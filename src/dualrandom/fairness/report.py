@@ -19,7 +19,7 @@ import jinja2
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..draw import draw_campaign
+from ..draw import NO_HISTORY, draw_campaign
 from ..errors import InfeasibleAssignmentError, PolicyError
 from ..models import Campaign
 from .burden import CapEffect, burden_by_year, burden_summary, cap_effect, entity_burden
@@ -255,7 +255,8 @@ def fairness_report(
         burden = pd.DataFrame(columns=["group", "inspected", "twice_or_more"])
     load = officers = paired = None
     if inspectors is not None:
-        sample = draw_campaign(roster, campaign, f"{seed}/sample", history=history, as_of=as_of).sample
+        past = history if history is not None else NO_HISTORY
+        sample = draw_campaign(roster, campaign, f"{seed}/sample", history=past, as_of=as_of).sample
         try:
             teams = TeamSampler(sample, inspectors, conflicts, campaign, history)
             one = teams(f"{seed}/teams")

@@ -9,7 +9,8 @@ computes, for every entity of every task frame, the set of tiers consistent with
 * tickets, from the published seed and the public recipe, when the bundle's rule is ticket-based;
 * each published cell (stratum label, eligible and drawn counts, threshold); a label is
   matched to its tier by recomputing the label formula over the policy's tier names, else by
-  the counts (``drawn = ceil(ratio * eligible)``), else left open to every tier;
+  the counts (``drawn`` = the rounded ``ratio * eligible``, its public coin included), else left
+  open to every tier;
 * an entity drawn in a cell has its ticket at or under the cell's threshold; an undrawn one
   lies above it (Bernoulli: ``ticket < ratio`` exactly when drawn).
 
@@ -37,6 +38,7 @@ import pandas as pd
 from ..draw.draw import seed_for_task
 from ..draw.frame import filter_task
 from ..draw.manifest import stratum_label
+from ..draw.quotas import rounded_quota
 from ..errors import InputError
 from ..ids import normalize_ids
 from ..models import Campaign
@@ -81,7 +83,10 @@ class _Cell:
     drawn_only: bool = False
 
 
-def _quota(ratio: float, eligible: int) -> int:
+def _quota(rounding: str, ratio: float, eligible: int, coin: tuple[str, str, str, str]) -> int:
+    """The count a cell of ``eligible`` draws at ``ratio``; ``coin`` = (seed, task, stratum, tier)."""
+    if rounding == "random":  # the public rounding coin (docs/draw-spec.md §6)
+        return rounded_quota(ratio, eligible, coin[0], coin[1], (coin[2], coin[3]))
     return min(math.ceil(Fraction(str(ratio)) * eligible), eligible)
 
 
@@ -116,7 +121,11 @@ def _cells(
             candidates = {found[1]} if found else set(tiers)
             eligible, drawn = int(cell["eligible"]), int(cell["drawn"])
             if found is None and counts_pin:
-                candidates = {t for t in tiers if _quota(sampling.ratios[t], eligible) == drawn}
+                ratios, seed = campaign.task(task_id).tier_ratios(sampling), str(draw_public["seed"])
+                candidates = {
+                    t for t in tiers for s in (strata or [""])
+                    if _quota(sampling.rounding, ratios[t], eligible, (seed, task_id, s, t)) == drawn
+                }  # fmt: skip
             threshold = str(cell["threshold"]) or None
             out.append(_Cell(candidates, found[0] if found else None, drawn, eligible, threshold))
         return out
