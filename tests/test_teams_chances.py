@@ -193,7 +193,7 @@ def test_fast_mode_balancing_chances_gives_each_eligible_officer_k_over_e() -> N
         {"inspector_id": [o for o, _ in banned], "uscc": [u for _, u in banned], "reason": "r"}
     )
     for balance, fair, seeds in (("chances", True, 250), ("loads", False, 60)):
-        rules = TeamRules(rotation_campaigns=0, local_recusal=False, balance=balance)  # type: ignore[arg-type]
+        rules = TeamRules(rotation_campaigns=0, local_recusal=False, balance=balance, avoid_repeat_pairs=False)  # type: ignore[arg-type]
         seen: Counter[tuple[str, str]] = Counter()
         for k in range(seeds):
             teams = assign_teams(sample, roster, conflicts, rules, f"b{k}").teams
@@ -214,8 +214,9 @@ def test_avoiding_repeat_pairs_keeps_loads_and_rules_and_repeats_less() -> None:
     conflicts = pd.DataFrame(
         {"inspector_id": ["o0", "o1", "o2"], "uscc": [code(0), code(0), code(5)], "reason": "r"}
     )
-    plain = TeamRules(rotation_campaigns=0, local_recusal=False)
-    spread = plain.model_copy(update={"avoid_repeat_pairs": True})
+    spread = TeamRules(rotation_campaigns=0, local_recusal=False)  # avoid_repeat_pairs is the default
+    assert spread.avoid_repeat_pairs and spread.balance == "chances"
+    plain = spread.model_copy(update={"avoid_repeat_pairs": False})
     before, after = 0, 0
     for k in range(5):
         first = assign_teams(sample, roster, conflicts, plain, f"rep{k}")

@@ -5,8 +5,11 @@ With ``teams.avoid_repeat_pairs`` each repeat is broken where a cheap swap exist
 of a repeated pair (a, b) on target t trades places with officer c of a later target t' (then
 an earlier one), when b may inspect t', c may inspect t, neither is already in the other team,
 and the swap forms no pair that already exists. Both officers keep their loads, every team
-keeps its size and every arc used is an eligible pair, so all hard rules still hold. The swaps
-follow slot and member order only, so the result stays a pure function of seed and inputs.
+keeps its size and every arc used is an eligible pair, so all hard rules still hold.
+
+"Later", "earlier" and which officer of a pair moves follow a keyed random order of targets and
+officers (the order of their pair-cost keys K_t and K_o), not their ids: no officer is moved
+more often because of its id, and the result stays a pure function of seed and inputs.
 """
 
 from __future__ import annotations
@@ -24,9 +27,21 @@ SEARCH = 64
 
 
 def spread_pairs(
-    arc_slot: npt.NDArray[np.int32], arc_member: npt.NDArray[np.int32], chosen: npt.NDArray[np.bool_]
+    arc_slot: npt.NDArray[np.int32],
+    arc_member: npt.NDArray[np.int32],
+    chosen: npt.NDArray[np.bool_],
+    slot_rank: npt.NDArray[np.int64] | None = None,
+    member_rank: npt.NDArray[np.int64] | None = None,
 ) -> npt.NDArray[np.bool_]:
-    """Chosen arcs after swaps that break repeated pairs; loads and team sizes are unchanged."""
+    """Chosen arcs after swaps that break repeated pairs; loads and team sizes are unchanged.
+
+    ``slot_rank`` and ``member_rank`` (permutations) set the order in which targets are visited
+    and officers compared; by default the order of their indices.
+    """
+    if slot_rank is not None:
+        arc_slot = slot_rank[arc_slot].astype(np.int32)
+    if member_rank is not None:
+        arc_member = member_rank[arc_member].astype(np.int32)
     index = {(s, m): k for k, (s, m) in enumerate(zip(arc_slot.tolist(), arc_member.tolist(), strict=True))}
     teams: dict[int, set[int]] = {}
     for k in np.flatnonzero(chosen).tolist():
