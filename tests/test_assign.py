@@ -445,9 +445,8 @@ def test_manifest_counts_repeated_officer_pairs_and_progress_is_reported() -> No
     result = assign_teams(sample, roster, None, RULES, "pairs", progress=lambda *call: calls.append(call))
     assert calls == [("department D", 0, 1), ("done", 1, 1)]
     fairness = result.manifest["fairness"]
-    assert {k: fairness[k] for k in ("officer_pairs", "officer_pairs_repeated", "officer_pair_max_repeats")} == {
-        "officer_pairs": 1, "officer_pairs_repeated": 1, "officer_pair_max_repeats": 3
-    }  # fmt: skip
+    pairs = {k: v for k, v in fairness.items() if k.startswith("officer_pair")}
+    assert pairs == {"officer_pairs": 1, "officer_pairs_repeated": 1, "officer_pair_max_repeats": 3}
     # both officers are eligible for every target: k/E = 2/2, one set of equal chances per target
     assert fairness["chances"].startswith("k/E") and fairness["chance_ratio_max"] == 1.0
     assert fairness["max_probability"] == 1.0 and fairness["entropy"] == 0.0 and fairness["support"] == 6

@@ -193,7 +193,12 @@ def test_fast_mode_balancing_chances_gives_each_eligible_officer_k_over_e() -> N
         {"inspector_id": [o for o, _ in banned], "uscc": [u for _, u in banned], "reason": "r"}
     )
     for balance, fair, seeds in (("chances", True, 250), ("loads", False, 60)):
-        rules = TeamRules(rotation_campaigns=0, local_recusal=False, balance=balance, avoid_repeat_pairs=False)  # type: ignore[arg-type]
+        rules = TeamRules(
+            rotation_campaigns=0,
+            local_recusal=False,
+            balance=balance,  # type: ignore[arg-type]
+            avoid_repeat_pairs=False,
+        )
         seen: Counter[tuple[str, str]] = Counter()
         for k in range(seeds):
             teams = assign_teams(sample, roster, conflicts, rules, f"b{k}").teams

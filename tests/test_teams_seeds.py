@@ -42,7 +42,7 @@ def city() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
             "inspector_id": [f"d{i}" for i in range(8)] + [f"f{i}" for i in range(4)] + ["x0", "x1", "x2"],
             "name": "n",
             "department": ["D"] * 8 + ["F"] * 4 + ["D", "F", "F"],
-            "home_division": d_home + ["420602", "", "", ""] + ["", "", ""],
+            "home_division": [*d_home, "420602", "", "", "", "", "", ""],
             "expert": [False] * 12 + [True] * 3,
         }
     )

@@ -92,7 +92,8 @@ def assign_teams(
     `InfeasibleAssignmentError`. ``on`` is the assignment date: the visit date of targets
     without ``scheduled_on``, against which certificates and rotation in days are checked.
 
-    Raises `PolicyError` (bad mode, seed, candidates, or a date rule without a date),
+    Raises `PolicyError` (bad mode, seed, candidates, a date rule without a date, or experts who
+    must cover several fields in marginals mode),
     `InputError` (bad rows), `InfeasibleAssignmentError` and `SolverError`.
     """
     spec = team_spec(campaign_or_rules)
@@ -297,6 +298,15 @@ def _solve_marginals(eligibility: Eligibility, pool: Pool, seed: str) -> _PoolOu
     Every eligible pair is kept (no thinning), so the marginals do not depend on the seed.
     """
     arcs = eligibility.arcs(pool, seed, None)
+    cover = _cover(eligibility, pool, arcs)
+    if cover is not None:
+        slot = int(np.flatnonzero(cover.covering(pool.demand))[0])
+        task = eligibility.targets.task_id.iat[int(pool.slot_target[slot])]
+        raise PolicyError(
+            f"task {task!s} sends {int(pool.demand[slot])} experts who must together cover the fields "
+            f"{list(cover.slot_fields[slot])}, which marginals mode cannot guarantee; use fast mode "
+            "(--mode fast), or one expert per visit"
+        )
     members = len(pool.members)
     degree = np.bincount(arcs.member, minlength=members).astype(np.int64)
     effective = np.where(pool.usable, np.minimum(pool.capacity, degree), 0).astype(np.int64)
