@@ -78,19 +78,22 @@ def design(sample: pd.DataFrame, roster: pd.DataFrame, conflicts: pd.DataFrame) 
 
 @pytest.mark.slow
 def test_two_thousand_seeds_of_the_default_assignment_realise_k_over_e() -> None:
+    # A pair's count over SEEDS seeds is Binomial(SEEDS, k/E). Its exact Clopper-Pearson band at
+    # level 1 - FAMILY_ALPHA / pairs (Bonferroni) must hold k/E, so the chance that any pair falls
+    # outside by luck is at most 0.1 %; the seeds are fixed, so the test is deterministic.
     sample, roster, conflicts = city()
     p_of = design(sample, roster, conflicts)
-    first = assign_teams(sample, roster, conflicts, RULES, "seed-0").manifest["fairness"]
-    assert first["chances"].startswith("k/E") and first["chance_ratio_max"] == 1.0
-    assert first["max_probability"] == pytest.approx(max(p_of.values()), abs=1e-4)
+    figures = assign_teams(sample, roster, conflicts, RULES, "seed-0").manifest["fairness"]
+    p = np.array(list(p_of.values()))
+    assert figures["chances"].startswith("k/E") and figures["chance_ratio_max"] == 1.0
+    assert figures["targets_unequal"] == 0 and figures["zero_probability_pairs"] == 0
+    assert figures["max_probability"] == pytest.approx(p.max())
+    assert figures["entropy"] == pytest.approx(-(p * np.log(p)).sum())
     seen: Counter[tuple[str, str, str]] = Counter()
-    repeats = 0
     for k in range(SEEDS):
-        result = assign_teams(sample, roster, conflicts, RULES, f"seed-{k}")
-        teams = result.teams
+        teams = assign_teams(sample, roster, conflicts, RULES, f"seed-{k}").teams
         pool = np.where(teams.role == "expert", "*", teams.department)
         seen.update(zip(teams.uscc, pool, teams.inspector_id, strict=True))
-        repeats += result.manifest["fairness"]["officer_pairs_repeated"]
     assert set(seen) <= set(p_of)  # nobody the rules exclude was ever sent
     pairs = sorted(p_of)
     p = np.array([p_of[key] for key in pairs])
@@ -99,12 +102,13 @@ def test_two_thousand_seeds_of_the_default_assignment_realise_k_over_e() -> None
     outside = [(key, p_of[key], seen[key] / SEEDS) for key, a, b, q in zip(pairs, low, high, p, strict=True)
                if not a <= q <= b]  # fmt: skip
     assert not outside, outside
-    # equally eligible officers (the same targets open to them) are equally often sent there
+    # Equally eligible officers (the same targets open to them) get equal chances: their realised
+    # rates (hits over expected hits, pooled over those targets) differ by at most 5 %.
     frame = pd.DataFrame(pairs, columns=["uscc", "pool", "officer"]).assign(hits=hits, p=p)
     opened = frame.groupby("officer").uscc.agg(lambda u: ";".join(sorted(u))).rename("opened")
-    frame = frame.join(opened, on="officer")
-    per = frame.groupby(["pool", "opened", "officer"]).agg(hits=("hits", "sum"), expected=("p", "sum"))
-    rate = per.hits / (per.expected * SEEDS)
-    ratios = rate.groupby(level=[0, 1]).agg(lambda r: r.max() / r.min())
-    print(ratios, repeats / SEEDS)
-    assert ratios.max() <= 1.05, ratios
+    per = frame.join(opened, on="officer").groupby(["pool", "opened", "officer"])[["hits", "p"]].sum()
+    rate = per.hits / (per.p * SEEDS)
+    ratios = rate.groupby(level=["pool", "opened"]).agg(lambda r: r.max() / r.min())
+    assert (ratios.groupby(level="opened").size() >= 1).all() and (ratios >= 1).all()
+    assert ratios.max() <= 1.05, ratios.reset_index(drop=True)
+    assert (rate.groupby(level=["pool", "opened"]).size() >= 2).sum() >= 4  # classes of several officers

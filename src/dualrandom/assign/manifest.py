@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from functools import lru_cache
 from importlib import metadata
 from typing import Any
 
@@ -12,6 +13,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 __all__ = ["frame_digest", "versions"]
+
+_SMALL = 2_000
+"""Tables up to this many rows are sorted in Python; larger ones with Arrow (same order)."""
 
 
 def _cell(value: object) -> str:
@@ -29,15 +33,17 @@ def frame_digest(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> s
     set and list cells are their sorted items joined by ';', missing cells are empty.
     """
     chosen = list(columns) if columns is not None else list(frame.columns)
-    cells = []
+    texts = []
     for column in chosen:
         values = frame[column]
         if values.dtype == object:
-            text = [v if type(v) is str else _cell(v) for v in values.tolist()]
+            texts.append([v if type(v) is str else _cell(v) for v in values.tolist()])
         else:
-            text = values.astype("string").fillna("").tolist()
-        cells.append(pa.array(text, type=pa.large_string()))
-    if chosen and len(frame):
+            texts.append(values.astype("string").fillna("").tolist())
+    if chosen and len(frame) <= _SMALL:  # the same lines, sorted by code point, without Arrow's set-up
+        lines = sorted("\x1f".join(row) for row in zip(*texts, strict=True))
+    elif chosen and len(frame):
+        cells = [pa.array(text, type=pa.large_string()) for text in texts]
         rows = pc.binary_join_element_wise(*cells, pa.scalar("\x1f", type=pa.large_string()))
         lines = rows.take(pc.sort_indices(rows)).to_pylist()
     else:
@@ -48,10 +54,15 @@ def frame_digest(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> s
 
 def versions() -> dict[str, Any]:
     """Versions of dualrandom and OR-Tools that produced the result."""
+    return dict(_versions())
+
+
+@lru_cache(maxsize=1)
+def _versions() -> tuple[tuple[str, str], ...]:
     import ortools
 
     try:
         library = metadata.version("dualrandom")
     except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
         library = "unknown"
-    return {"dualrandom": library, "ortools": ortools.__version__}
+    return (("dualrandom", library), ("ortools", ortools.__version__))
