@@ -234,7 +234,7 @@ def _solve_pool(
     slot_keys = [eligibility.target_keys[t] for t in pool.slot_target.tolist()]
     officer_ids = eligibility.roster.inspector_id.to_numpy(dtype=object)[pool.members].tolist()
     target_key, officer_key = keys.pair_keys(seed, slot_keys, officer_ids)
-    cost = keys.pair_costs(seed, slot_keys, arcs.slot, officer_ids, arcs.member)
+    cost = keys.costs_from_keys(target_key, arcs.slot, officer_key, arcs.member)
     ones = np.ones(len(arcs.slot), dtype=np.int64)
 
     cover = _cover(eligibility, pool, arcs)
@@ -540,12 +540,10 @@ def chance_figures(outcomes: list[_PoolOutcome], tolerance: float = CHANCE_TOLER
         if o.design is None or o.pool.role != "officer" or not len(o.design):
             continue
         x = o.design
-        slot = o.arcs.slot.astype(np.int64)
-        n = len(o.pool.demand)
-        high = np.full(n, -1.0)
-        low = np.full(n, np.inf)
-        np.maximum.at(high, slot, x)
-        np.minimum.at(low, slot, x)
+        starts = np.searchsorted(o.arcs.slot, np.arange(len(o.pool.demand)))
+        has = np.diff(np.append(starts, len(x))) > 0  # arcs are sorted by slot
+        high = np.where(has, np.maximum.reduceat(x, np.minimum(starts, len(x) - 1)), -1.0)
+        low = np.where(has, np.minimum.reduceat(x, np.minimum(starts, len(x) - 1)), np.inf)
         staffed = high > 0
         zeros += int((x == 0).sum())
         floor = np.where(low[staffed] > 0, low[staffed], 1.0)

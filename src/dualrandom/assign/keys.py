@@ -18,7 +18,15 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["candidate_scores", "key64", "pair_costs", "pair_keys", "round_draw", "target_key"]
+__all__ = [
+    "candidate_scores",
+    "costs_from_keys",
+    "key64",
+    "pair_costs",
+    "pair_keys",
+    "round_draw",
+    "target_key",
+]
 
 PAIR = b"dualrandom/assign/pair/v2\x1f"
 CANDIDATE = b"dualrandom/assign/candidate/v1\x1f"
@@ -43,6 +51,16 @@ def pair_costs(
     if len(arc_slot) == 0:
         return np.zeros(0, dtype=np.int64)
     target, officer = pair_keys(seed, slot_keys, officers)
+    return costs_from_keys(target, arc_slot, officer, arc_officer)
+
+
+def costs_from_keys(
+    target: npt.NDArray[np.uint64],
+    arc_slot: npt.NDArray[np.int32],
+    officer: npt.NDArray[np.uint64],
+    arc_officer: npt.NDArray[np.int32],
+) -> npt.NDArray[np.int64]:
+    """The pair costs of `pair_costs` from keys already computed with `pair_keys`."""
     mixed = _splitmix64(target[arc_slot] ^ officer[arc_officer])
     costs: npt.NDArray[np.int64] = (mixed >> np.uint64(64 - COST_BITS)).astype(np.int64)
     return costs
