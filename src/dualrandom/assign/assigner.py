@@ -284,6 +284,20 @@ def _cover(eligibility: Eligibility, pool: Pool, arcs: PoolArcs) -> Cover | None
     return Cover(cover.slot_fields, holds)
 
 
+def _refuse_cover(eligibility: Eligibility, pool: Pool, arcs: PoolArcs) -> None:
+    """Raise `PolicyError` when experts must cover several fields: marginals mode cannot."""
+    cover = _cover(eligibility, pool, arcs)
+    if cover is None:
+        return
+    slot = int(np.flatnonzero(cover.covering(pool.demand))[0])
+    task = eligibility.targets.task_id.iat[int(pool.slot_target[slot])]
+    raise PolicyError(
+        f"task {task!s} sends {int(pool.demand[slot])} experts who must together cover the fields "
+        f"{list(cover.slot_fields[slot])}, which marginals mode cannot guarantee; use fast mode "
+        "(--mode fast), or one expert per visit"
+    )
+
+
 def _ranks(values: npt.NDArray[np.uint64]) -> IntArray:
     """The rank of each value in ascending order (a permutation of 0..n-1)."""
     ranks = np.empty(len(values), dtype=np.int64)
@@ -298,15 +312,7 @@ def _solve_marginals(eligibility: Eligibility, pool: Pool, seed: str) -> _PoolOu
     Every eligible pair is kept (no thinning), so the marginals do not depend on the seed.
     """
     arcs = eligibility.arcs(pool, seed, None)
-    cover = _cover(eligibility, pool, arcs)
-    if cover is not None:
-        slot = int(np.flatnonzero(cover.covering(pool.demand))[0])
-        task = eligibility.targets.task_id.iat[int(pool.slot_target[slot])]
-        raise PolicyError(
-            f"task {task!s} sends {int(pool.demand[slot])} experts who must together cover the fields "
-            f"{list(cover.slot_fields[slot])}, which marginals mode cannot guarantee; use fast mode "
-            "(--mode fast), or one expert per visit"
-        )
+    _refuse_cover(eligibility, pool, arcs)
     members = len(pool.members)
     degree = np.bincount(arcs.member, minlength=members).astype(np.int64)
     effective = np.where(pool.usable, np.minimum(pool.capacity, degree), 0).astype(np.int64)

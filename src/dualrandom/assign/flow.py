@@ -197,7 +197,25 @@ def solve_covering(
     supply = [int(demand.sum() - lo.sum()), *lo.tolist()]
     supply += [0 if c else -int(d) for c, d in zip(covering.tolist(), demand.tolist(), strict=True)]
     supply += [0] * int(through.sum())
-    next_node = first_pair + int(through.sum())
+    field_node = _field_nodes(solver, supply, members, demand, covering, cover)
+    for a in np.flatnonzero(through).tolist():
+        s = int(arc_slot[a])
+        for f in (*cover.holds[a], -1):
+            if (s, f) in field_node:
+                solver.add_arc_with_capacity_and_unit_cost(int(pair_node[a]), field_node[(s, f)], 1, 0)
+    return _finish(solver, supply, members, len(arc_slot), max_flow, lo, hi)
+
+
+def _field_nodes(
+    solver: min_cost_flow.SimpleMinCostFlow,
+    supply: list[int],
+    members: int,
+    demand: IntArray,
+    covering: npt.NDArray[np.bool_],
+    cover: Cover,
+) -> dict[tuple[int, int], int]:
+    """Add the field nodes (and free-seat nodes, field -1) of every covering slot; extends ``supply``."""
+    next_node = len(supply)
     field_node: dict[tuple[int, int], int] = {}
     for s in np.flatnonzero(covering).tolist():
         fields, seats = cover.slot_fields[s], int(demand[s])
@@ -215,9 +233,4 @@ def solve_covering(
             supply.append(len(fields) - seats)
         else:
             supply[s + 1 + members] = -seats
-    for a in np.flatnonzero(through).tolist():
-        s = int(arc_slot[a])
-        for f in (*cover.holds[a], -1):
-            if (s, f) in field_node:
-                solver.add_arc_with_capacity_and_unit_cost(int(pair_node[a]), field_node[(s, f)], 1, 0)
-    return _finish(solver, supply, members, len(arc_slot), max_flow, lo, hi)
+    return field_node
