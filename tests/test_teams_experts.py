@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from itertools import combinations, permutations
+
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dualrandom.assign import assign_teams, verify_teams
 from dualrandom.assign.keys import pair_costs, target_key
@@ -95,3 +99,41 @@ def test_marginals_mode_refuses_experts_who_must_cover_several_fields() -> None:
     # one expert per visit needs no covering: marginals mode still publishes its chances
     single = assign_teams(sample, roster, None, rules(1, ("food", "drug")), "m", mode="marginals")
     assert single.marginals is not None
+
+
+def matched(team: tuple[str, ...], fields: tuple[str, ...], held: dict[str, set[str]]) -> bool:
+    """k >= F: each field has its own holder in the team; k < F: the k experts hold k different fields."""
+    if len(team) >= len(fields):  # a holder for each field, all different
+        return any(
+            all(f in held[x] for f, x in zip(fields, chosen, strict=True))
+            for chosen in permutations(team, len(fields))
+        )
+    return any(  # a different field for each expert
+        all(f in held[x] for x, f in zip(team, chosen, strict=True)) for chosen in permutations(fields, len(team))
+    )
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.sets(st.sampled_from(["a", "b", "c"])), min_size=2, max_size=6),
+    st.integers(2, 3),
+    st.sampled_from([("a", "b"), ("a", "b", "c")]),
+)
+def test_covering_teams_exist_exactly_when_some_experts_can_cover(
+    holdings: list[set[str]], experts: int, fields: tuple[str, ...]
+) -> None:
+    held = {f"x{i}": h for i, h in enumerate(holdings)}
+    sample, _ = city(2)
+    people = [("d0", "D", "", False), ("d1", "D", "", False)]
+    people += [(x, "D", ";".join(sorted(h)), True) for x, h in held.items()]
+    roster = pd.DataFrame(people, columns=["inspector_id", "department", "qualifications", "expert"])
+    eligible = [x for x, h in held.items() if h & set(fields)]
+    possible = any(matched(team, fields, held) for team in combinations(eligible, experts))
+    try:
+        teams = assign_teams(sample, roster.assign(name="n"), None, rules(experts, fields), "h").teams
+    except InfeasibleAssignmentError:
+        assert not possible
+        return
+    assert possible
+    for _, group in teams[teams.role == "expert"].groupby("uscc"):
+        assert len(group) == experts and matched(tuple(group.inspector_id), fields, held)
