@@ -109,7 +109,8 @@ def matched(team: tuple[str, ...], fields: tuple[str, ...], held: dict[str, set[
             for chosen in permutations(team, len(fields))
         )
     return any(  # a different field for each expert
-        all(f in held[x] for x, f in zip(team, chosen, strict=True)) for chosen in permutations(fields, len(team))
+        all(f in held[x] for x, f in zip(team, chosen, strict=True))
+        for chosen in permutations(fields, len(team))
     )
 
 
