@@ -24,7 +24,7 @@ import pandas as pd
 from ortools.graph.python import min_cost_flow
 
 from dualrandom.assign import Assignment, assign_teams
-from dualrandom.assign.manifest import describe_fairness
+from dualrandom.assign.figures import describe_fairness
 from dualrandom.models import TeamRules
 
 

@@ -229,7 +229,8 @@ def test_avoiding_repeat_pairs_keeps_loads_and_rules_and_repeats_less(balance: s
         first = assign_teams(sample, roster, conflicts, plain, f"rep{k}")
         second = assign_teams(sample, roster, conflicts, spread, f"rep{k}")
         assert Counter(first.teams.inspector_id) == Counter(second.teams.inspector_id)  # loads unchanged
-        verify_teams(second.teams, sample, roster, conflicts, spread, seed=f"rep{k}")
+        found = verify_teams(second.teams, sample, roster, conflicts, spread, seed=f"rep{k}")
+        assert not found  # nothing to report: every rule holds and the seed gives the same teams
         before += first.manifest["fairness"]["officer_pairs_repeated"]
         after += second.manifest["fairness"]["officer_pairs_repeated"]
         assert (

@@ -63,7 +63,8 @@ def test_the_experts_of_each_visit_hold_every_field_of_the_task(experts: int) ->
         assert len(by_target) == len(sample)
         for held in by_target.values():
             assert len(held) == experts and {"food", "drug"} <= set().union(*held)
-        verify_teams(result.teams, sample, roster, None, team_rules, seed=f"s{k}")
+        found = verify_teams(result.teams, sample, roster, None, team_rules, seed=f"s{k}")
+        assert not found  # nothing to report: every rule holds and the seed gives the same teams
         # the officers' chances are still exactly k/E; the expert pool's are not published
         fairness = result.manifest["fairness"]
         assert fairness["chance_ratio_max"] == 1.0 and "experts" in fairness["chances"]

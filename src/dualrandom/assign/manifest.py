@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from functools import lru_cache
 from importlib import metadata
 from typing import Any
 
@@ -12,10 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["describe_fairness", "frame_digest", "versions"]
-
-_SMALL = 2_000
-"""Tables up to this many rows are sorted in Python; larger ones with Arrow (same order)."""
+__all__ = ["frame_digest", "versions"]
 
 
 def _cell(value: object) -> str:
@@ -33,17 +29,15 @@ def frame_digest(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> s
     set and list cells are their sorted items joined by ';', missing cells are empty.
     """
     chosen = list(columns) if columns is not None else list(frame.columns)
-    texts = []
+    cells = []
     for column in chosen:
         values = frame[column]
         if values.dtype == object:
-            texts.append([v if type(v) is str else _cell(v) for v in values.tolist()])
+            text = [v if type(v) is str else _cell(v) for v in values.tolist()]
         else:
-            texts.append(values.astype("string").fillna("").tolist())
-    if chosen and len(frame) <= _SMALL:  # the same lines, sorted by code point, without Arrow's set-up
-        lines = sorted("\x1f".join(row) for row in zip(*texts, strict=True))
-    elif chosen and len(frame):
-        cells = [pa.array(text, type=pa.large_string()) for text in texts]
+            text = values.astype("string").fillna("").tolist()
+        cells.append(pa.array(text, type=pa.large_string()))
+    if chosen and len(frame):
         rows = pc.binary_join_element_wise(*cells, pa.scalar("\x1f", type=pa.large_string()))
         lines = rows.take(pc.sort_indices(rows)).to_pylist()
     else:
@@ -54,38 +48,10 @@ def frame_digest(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> s
 
 def versions() -> dict[str, Any]:
     """Versions of dualrandom and OR-Tools that produced the result."""
-    return dict(_versions())
-
-
-@lru_cache(maxsize=1)
-def _versions() -> tuple[tuple[str, str], ...]:
     import ortools
 
     try:
         library = metadata.version("dualrandom")
     except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
         library = "unknown"
-    return (("dualrandom", library), ("ortools", ortools.__version__))
-
-
-def describe_fairness(figures: dict[str, Any]) -> str:
-    """One line for operators from a teams manifest's ``fairness`` block.
-
-    The chances (max/min chance ratio among the officers eligible for one target, the largest
-    pair probability, the entropy of the design) when they are known, else why not; then the
-    repeated officer pairs.
-    """
-    repeated = figures["officer_pairs_repeated"]
-    repeats = f"{repeated} of {figures['officer_pairs']} officer pair(s) repeated"
-    if repeated:
-        repeats += f" (at most {figures['officer_pair_max_repeats']} times)"
-    chances = str(figures.get("chances", ""))
-    if figures.get("max_probability") is None:
-        return f"chances {chances}; {repeats}"
-    ratio = figures["chance_ratio_max"]
-    shown = "inf (an eligible officer has probability 0)" if ratio is None else f"{ratio:.3f}"
-    return (
-        f"chances {chances.split(':')[0]}: max/min chance ratio {shown} on {figures['targets_checked']} "
-        f"(target, department) slot(s), {figures['targets_unequal']} above {figures['chance_tolerance']}; "
-        f"max pair probability {figures['max_probability']:.3f}, entropy {figures['entropy']:.2f}; {repeats}"
-    )
+    return {"dualrandom": library, "ortools": ortools.__version__}

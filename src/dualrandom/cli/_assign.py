@@ -53,7 +53,7 @@ def assign(
     from rich.progress import Progress
 
     from ..assign import assign_teams
-    from ..assign.manifest import describe_fairness
+    from ..assign.figures import describe_fairness
     from ..io import read_table
     from ..io.tables import check_output
     from ..protocol import write_teams

@@ -70,7 +70,7 @@ def fairness(
     ratio, max pair probability, entropy, repeated pairs). Without --roster the studies run
     on a classified synthetic city. The report shows tiers: never publish it.
     """
-    from ..assign.manifest import describe_fairness
+    from ..assign.figures import describe_fairness
     from ..atomic import write_text_atomic
     from ..fairness import fairness_report
     from ..io import read_table
