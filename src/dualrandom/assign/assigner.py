@@ -37,11 +37,12 @@ Mode = Literal["fast", "marginals"]
 Progress = Callable[[str, int, int], None]
 IntArray = npt.NDArray[np.int64]
 REFINE = 2
+"""Refining passes of the convex flow when caps or q keep the even shares out of reach."""
 CHANCE_TOLERANCE = 1.05
+"""Largest max/min chance ratio among the officers eligible for one target counted as equal."""
 FIGURES = ("max_probability", "l2", "entropy", "support", "chance_ratio_max", "zero_probability_pairs",
            "targets_unequal", "targets_checked")  # fmt: skip
-"""Largest max/min chance ratio among the officers eligible for one target counted as equal."""
-"""Refining passes of the convex flow when caps or q keep the even shares out of reach."""
+"""The manifest's fairness figures that need known chances (None when they are unknown)."""
 
 
 @dataclass(frozen=True)
