@@ -13,6 +13,7 @@ size, wall time, peak RSS, and the same pools solved the way a user would otherw
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import time
@@ -22,7 +23,8 @@ import numpy as np
 import pandas as pd
 from ortools.graph.python import min_cost_flow
 
-from dualrandom.assign import assign_teams
+from dualrandom.assign import Assignment, assign_teams
+from dualrandom.assign.figures import describe_fairness
 from dualrandom.models import TeamRules
 
 
@@ -76,12 +78,18 @@ def peak_rss_mb() -> float:
 
 
 def bare(
-    sample: pd.DataFrame, roster: pd.DataFrame, conflicts: pd.DataFrame, seed: int, candidates: int | None
+    sample: pd.DataFrame,
+    roster: pd.DataFrame,
+    conflicts: pd.DataFrame,
+    seed: int,
+    candidates: int | None,
+    balance: str = "chances",
 ) -> tuple[float, int]:
     """The same problem built and solved with bare OR-Tools, as a user would write it from the frames.
 
-    Same eligible arcs (department, declared conflicts, 属地 at county level), the same fair-share
-    load floors and ceilings, one `SimpleMinCostFlow` per department through the array API, and
+    Same eligible arcs (department, declared conflicts, 属地 at county level), the same load bounds
+    (``balance`` "chances": none but the degree; "loads": the fair-share floors and ceilings), one
+    `SimpleMinCostFlow` per department through the array API, and
     40-bit costs from numpy's PCG64 instead of keyed SHA-256, and with ``candidates`` C random
     eligible officers kept per target and department. No input checks, no manifest.
     Returns (CPU seconds, pair arcs).
@@ -115,6 +123,8 @@ def bare(
         while np.minimum(degree, level + 1).sum() <= total:
             level += 1
         lo, hi = np.minimum(degree, level), np.minimum(degree, level + 1)
+        if balance == "chances":
+            lo, hi = np.zeros_like(degree), degree
         flow = min_cost_flow.SimpleMinCostFlow()
         flow.add_arcs_with_capacity_and_unit_cost(
             np.zeros(m, np.int32), np.arange(1, m + 1, dtype=np.int32), hi - lo, np.zeros(m, np.int64)
@@ -197,18 +207,31 @@ def main() -> int:
             "estimating the marginals by Monte Carlo to +-0.01 would need ~2,500 fast runs"
         )
         return 0
-    ours_cpu, ours_wall = timed(
-        lambda: assign_teams(sample, roster, conflicts, rules, "bench-seed", candidates=candidates),
-        args.repeat,
-    )
-    runs = [bare(sample, roster, conflicts, k, candidates) for k in range(args.repeat)]
-    base_cpu, base_arcs = min(r[0] for r in runs), runs[0][1]
-    print(
-        f"best of {args.repeat}, CPU seconds: assign_teams {ours_cpu:.2f} s ({ours_wall:.2f} s wall); "
-        f"bare OR-Tools min-cost flow building and solving the same problem from the same frames "
-        f"({base_arcs:,} pair arcs) {base_cpu:.2f} s; ratio {ours_cpu / base_cpu:.2f}x (goal <= 1.5x)"
-    )
+    print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    for balance, swaps in (("chances", True), ("chances", False), ("loads", False)):
+        variant = rules.model_copy(update={"balance": balance, "avoid_repeat_pairs": swaps})
+        ours_cpu, ours_wall = timed(
+            lambda v=variant: assign_teams(sample, roster, conflicts, v, "bench-seed", candidates=candidates),
+            args.repeat,
+        )
+        runs = [bare(sample, roster, conflicts, k, candidates, balance) for k in range(args.repeat)]
+        base_cpu, base_arcs = min(r[0] for r in runs), runs[0][1]
+        label = f"balance={balance}, avoid_repeat_pairs={swaps}" + (" (the defaults)" if swaps else "")
+        print(
+            f"{label}: best of {args.repeat}, CPU seconds: assign_teams {ours_cpu:.2f} s ({ours_wall:.2f} s "
+            f"wall); bare OR-Tools min-cost flow building and solving the same problem from the same frames "
+            f"({base_arcs:,} pair arcs) {base_cpu:.2f} s; ratio {ours_cpu / base_cpu:.2f}x (goal <= 1.5x)"
+        )
+        once = assign_teams(sample, roster, conflicts, variant, "bench-seed", candidates=candidates)
+        print(f"  {describe(once)}")
     return 0
+
+
+def describe(result: Assignment) -> str:
+    """Loads, repeated pairs and chances of one assignment: what each balance costs."""
+    pools = result.manifest["pools"]
+    low, high = min(p["load_min"] for p in pools), max(p["load_max"] for p in pools)
+    return f"loads {low}-{high} per officer; {describe_fairness(result.manifest['fairness'])}"
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -55,9 +56,11 @@ ARGS = [
 def test_assign_writes_teams_and_manifest_and_verify_accepts_them(files: Path) -> None:
     result = CliRunner().invoke(main, ARGS)
     assert result.exit_code == 0, result.output
-    assert (
-        result.output
-        == "assigned 12 officer(s) to 6 target(s) (fast mode); manifest: teams.csv.manifest.json\n"
+    assert result.output == (
+        "assigned 12 officer(s) to 6 target(s) (fast mode); manifest: teams.csv.manifest.json\n"
+        # every officer eligible for a slot gets k/E: here S2-S4 on target 0 (S1 declared a conflict)
+        "chances k/E: max/min chance ratio 1.000 on 8 (target, department) slot(s), 0 above 1.05; "
+        "max pair probability 1.000, entropy 7.74; 0 of 6 officer pair(s) repeated\n"
     )
     teams = pd.read_csv("teams.csv", dtype=str)
     assert list(teams.columns) == ["uscc", "task_id", "inspector_id", "department", "role"]
@@ -198,3 +201,44 @@ def test_campaign_file_sets_the_rules(files: Path) -> None:
     assert result.exit_code == 0, result.output
     teams = pd.read_csv("teams.csv", dtype=str)
     assert set(teams[teams.department == "FOOD"].inspector_id) == {"D1"}  # FOOD-SALE needs "food"
+
+
+def test_operator_reads_the_fairness_figures_and_a_mistyped_balance_is_refused(files: Path) -> None:
+    root = Path(__file__).resolve().parents[1]
+    example = (root / "examples" / "campaign.toml").read_text(encoding="utf-8")
+    pd.DataFrame({"uscc": [f"{t:015d}" for t in range(4)], "task_id": "T1", "division": "420602"}).to_csv(
+        "sample.csv", index=False
+    )
+    pd.DataFrame({"inspector_id": [f"S{i}" for i in range(5)], "name": "o", "department": "SAMR"}).to_csv(
+        "inspectors.csv", index=False
+    )
+    args = [a for a in ARGS if a not in ("--conflicts", "conflicts.csv")] + ["--campaign", "campaign.toml"]
+
+    def run(balance: str, *extra: str) -> tuple[int, str]:
+        Path("campaign.toml").write_text(
+            example.replace('mode = "fast"', f'mode = "fast"\nbalance = "{balance}"'), encoding="utf-8"
+        )
+        result = CliRunner().invoke(main, [*args, *extra])
+        return result.exit_code, result.output
+
+    code, output = run("chance")  # a typo: refused before anything is written
+    assert code == 1, output
+    assert "teams.balance: Input should be 'chances' or 'loads' (got 'chance')" in output
+    assert not Path("teams.csv").exists()
+    code, output = run("chances")
+    assert code == 0, output
+    assert output.splitlines()[1].startswith(
+        "chances k/E: max/min chance ratio 1.000 on 4 (target, department) slot(s), 0 above 1.05; "
+        "max pair probability 0.400, entropy "
+    )
+    code, output = run("loads")
+    assert code == 0, output
+    assert output.splitlines()[1].startswith(
+        "chances unknown: teams.balance = 'loads' keeps loads even, not chances; "
+    )
+    code, output = run("loads", "--mode", "marginals")
+    assert code == 0, output
+    assert output.splitlines()[1].startswith("chances published marginals: max/min chance ratio 1.000 on 4")
+    manifest = json.loads(Path("teams.csv.manifest.json").read_text(encoding="utf-8"))
+    assert manifest["fairness"]["max_probability"] == pytest.approx(0.4)
+    assert manifest["fairness"]["entropy"] == pytest.approx(-20 * 0.4 * np.log(0.4))

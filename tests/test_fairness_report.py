@@ -61,8 +61,14 @@ def test_small_synthetic_run_writes_a_self_contained_page(tmp_path: Path) -> Non
     args += ["--coordination-seeds", "3", "--city-entities", "400", "--processes", "1", "--seed", "cli"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
-    assert result.output.startswith(f"wrote {out}: inclusion test ")
+    lines = result.output.splitlines()
+    assert lines[0].startswith(f"wrote {out}: inclusion test ")
+    # the fairness figures of one real assignment (default rules: equal chances, k/E on every pair)
+    assert lines[1].startswith("one assignment: chances k/E: max/min chance ratio 1.000 on ")
+    assert "max pair probability " in lines[1] and ", entropy " in lines[1]
+    assert lines[2].startswith("officers' chances over 3 seeds: ")
     page = out.read_text(encoding="utf-8")
+    assert "chance_ratio_max" in page and "entropy" in page
     assert len(re.findall(r'<img alt="[^"]+" src="data:image/png;base64,', page)) == 5
     assert "Internal: this report shows credit-risk tiers" in page
     # no entity is named next to its tier: no roster code appears on the page

@@ -244,6 +244,12 @@ def test_random_rosters_give_lawful_teams_exactly_when_the_rules_allow(
         for pool, seats in needs(row, rules).items()
         if sum(may_serve(p, pool, row.task_id, rules) for _, p in people.iterrows()) < seats
     ]
+    covering = [row.uscc for _, row in targets.iterrows() if len(fields_to_cover(row, rules)) >= 2]
+    if covering and rules.mode == "marginals":
+        with pytest.raises(PolicyError, match="cover"):
+            assign_teams(targets, people, None, rules, "lawful", on=ON)
+        return
+    short += [(u, "fields") for u in covering if not coverable(people, rules, FIELDS)]
     try:
         teams = assign_teams(targets, people, None, rules, "lawful", on=ON).teams
     except InfeasibleAssignmentError:
@@ -259,3 +265,24 @@ def test_random_rosters_give_lawful_teams_exactly_when_the_rules_allow(
             assert may_serve(
                 by_id.loc[r.inspector_id], "*" if r.role == "expert" else r.department, row.task_id, rules
             )
+        held = set().union(*(set(by_id.loc[r.inspector_id, "qualifications"].split(";")) for r in
+                             team[team.role == "expert"].itertuples()))  # fmt: skip
+        assert fields_to_cover(row, rules) <= held
+
+
+FIELDS = ("fire", "food")
+
+
+def fields_to_cover(row: pd.Series, rules: TeamRules) -> set[str]:
+    """The fields the experts of a target must cover together: all of them when seats allow."""
+    task = rules.tasks.get(row.task_id)
+    if task is None or not task.experts or task.experts < 2:
+        return set()
+    return set(task.expert_qualifications)
+
+
+def coverable(people: pd.DataFrame, rules: TeamRules, fields: tuple[str, str]) -> bool:
+    """Two different experts, one holding each field (no caps: every target stands alone)."""
+    experts = people[people.expert.astype(bool)]
+    holders = [set(experts.inspector_id[experts.qualifications.str.contains(f)]) for f in fields]
+    return any(a != b for a in holders[0] for b in holders[1])

@@ -358,14 +358,15 @@ class TeamRules(StrictModel):
     )
     max_targets_per_officer: Annotated[int, Field(ge=1)] | None = None
     mode: Literal["fast", "marginals"] = "fast"
-    balance: Literal["loads", "chances"] = Field(
-        default="loads",
-        description="fast mode: 'loads' keeps loads at the fair share; 'chances' only caps them, so "
-        "each target takes the k lowest keyed costs of its eligible officers (k/E each) unless a cap binds",
+    balance: Literal["chances", "loads"] = Field(
+        default="chances",
+        description="fast mode: 'chances' only caps loads, so each target takes the k lowest keyed costs of "
+        "its E eligible officers (k/E each) unless a cap binds; 'loads' keeps loads at the fair share",
     )
     pair_cap: float = Field(default=0.5, gt=0.0, le=1.0, description="q: max P(officer, target)")
     avoid_repeat_pairs: bool = Field(
-        default=False, description="fast mode: swaps that keep loads break repeated officer pairs"
+        default=True,
+        description="fast mode: swaps that keep loads (in a keyed random order) break repeated officer pairs",
     )
     tasks: dict[str, TaskTeam] = Field(default_factory=dict, description="per-task overrides")
 

@@ -21,7 +21,7 @@ from ..models import Campaign, TeamRules
 from . import keys
 from .eligibility import Eligibility, Pool, PoolArcs
 from .explain import CapacityShortage, Explanation, Shortage, pool_label
-from .flow import Solved, solve_balanced, solve_network
+from .flow import Cover, Solved, solve_balanced, solve_covering, solve_network
 from .inputs import Sources, normalize_conflicts, normalize_history, normalize_inspectors, normalize_sample
 from .manifest import frame_digest, versions
 from .marginals import ONE, dependent_round, even_shares, segments
@@ -38,6 +38,11 @@ Progress = Callable[[str, int, int], None]
 IntArray = npt.NDArray[np.int64]
 REFINE = 2
 """Refining passes of the convex flow when caps or q keep the even shares out of reach."""
+CHANCE_TOLERANCE = 1.05
+"""Largest max/min chance ratio among the officers eligible for one target counted as equal."""
+FIGURES = ("max_probability", "l2", "entropy", "support", "chance_ratio_max", "zero_probability_pairs",
+           "targets_unequal", "targets_checked")  # fmt: skip
+"""The manifest's fairness figures that need known chances (None when they are unknown)."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,8 @@ class _PoolOutcome:
     arcs: PoolArcs
     solved: Solved
     chosen: npt.NDArray[np.bool_]
-    x: IntArray | None = None
+    x: IntArray | None = None  # marginals mode: the published marginals, in units of 1/ONE
+    design: npt.NDArray[np.float64] | None = None  # each pair's exact probability, when known
     shortages: list[Shortage] = field(default_factory=list)
     capacity: CapacityShortage | None = None
     method: str = "keyed-cost flow"
@@ -87,7 +93,8 @@ def assign_teams(
     `InfeasibleAssignmentError`. ``on`` is the assignment date: the visit date of targets
     without ``scheduled_on``, against which certificates and rotation in days are checked.
 
-    Raises `PolicyError` (bad mode, seed, candidates, or a date rule without a date),
+    Raises `PolicyError` (bad mode, seed, candidates, a date rule without a date, or experts who
+    must cover several fields in marginals mode),
     `InputError` (bad rows), `InfeasibleAssignmentError` and `SolverError`.
     """
     spec = team_spec(campaign_or_rules)
@@ -217,24 +224,32 @@ def _solve_pool(
     mode: Mode,
     candidates: int | None,
 ) -> _PoolOutcome:
-    """Solve one pool: fast (keyed costs, even loads) or marginals (equal chances, rounding)."""
+    """Solve one pool: fast (keyed costs; equal chances or even loads) or marginals (rounding)."""
     if mode == "marginals":
         return _solve_marginals(eligibility, pool, seed)
+    rules = eligibility.spec.rules
     arcs = eligibility.arcs(pool, seed, candidates)
     members = len(pool.members)
     degree = np.bincount(arcs.member, minlength=members).astype(np.int64)
     effective = np.where(pool.usable, np.minimum(pool.capacity, degree), 0).astype(np.int64)
     slot_keys = [eligibility.target_keys[t] for t in pool.slot_target.tolist()]
     officer_ids = eligibility.roster.inspector_id.to_numpy(dtype=object)[pool.members].tolist()
-    cost = keys.pair_costs(seed, slot_keys, arcs.slot, officer_ids, arcs.member)
+    target_key, officer_key = keys.pair_keys(seed, slot_keys, officer_ids)
+    cost = keys.costs_from_keys(target_key, arcs.slot, officer_key, arcs.member)
     ones = np.ones(len(arcs.slot), dtype=np.int64)
 
+    cover = _cover(eligibility, pool, arcs)
+
     def solve(lo: IntArray, hi: IntArray, max_flow: bool = False) -> Solved:
+        if cover is not None:
+            return solve_covering(
+                members, pool.demand, arcs.member, arcs.slot, cost, cover, lo, hi, max_flow=max_flow
+            )
         return solve_network(
             members, pool.demand, arcs.member, arcs.slot, ones, cost, lo, hi, max_flow=max_flow
         )
 
-    if eligibility.spec.rules.balance == "chances":
+    if rules.balance == "chances":
         solved = solve(np.zeros_like(effective), effective)
     else:
         solved = solve_balanced(solve, effective, int(pool.demand.sum()))
@@ -243,9 +258,52 @@ def _solve_pool(
     if not solved.ok:
         return _failure(eligibility, pool, arcs, solve, effective, 1, mode)
     chosen = solved.flow == 1
-    if eligibility.spec.rules.avoid_repeat_pairs:
-        chosen = spread_pairs(arcs.slot, arcs.member, chosen)
-    return _PoolOutcome(pool, arcs, solved, chosen)
+    if rules.avoid_repeat_pairs and pool.role == "officer":
+        chosen = spread_pairs(arcs.slot, arcs.member, chosen, _ranks(target_key), _ranks(officer_key))
+    # equal chances are exact when no cap can bind: each target then takes the k lowest keyed
+    # costs of its E eligible officers, a uniformly random k of E
+    free = bool((pool.capacity >= degree)[pool.usable].all())
+    exact = rules.balance == "chances" and not arcs.thinned and free and cover is None
+    design = (pool.demand / np.maximum(arcs.eligible, 1))[arcs.slot] if exact else None
+    return _PoolOutcome(pool, arcs, solved, chosen, design=design)
+
+
+def _cover(eligibility: Eligibility, pool: Pool, arcs: PoolArcs) -> Cover | None:
+    """The fields an expert pool's seats must cover, when a target has several fields and seats."""
+    if pool.role != "expert":
+        return None
+    tasks = eligibility.targets.task_id.to_numpy(dtype=object)[pool.slot_target]
+    fields = {task: tuple(sorted(eligibility.spec.expert_fields(task))) for task in set(tasks.tolist())}
+    cover = Cover([fields[task] for task in tasks.tolist()], [])
+    if not cover.covering(pool.demand).any():
+        return None
+    held = eligibility.roster.qualifications.to_numpy(dtype=object)[pool.members]
+    holds = [
+        tuple(f for f, name in enumerate(cover.slot_fields[s]) if name in held[m])
+        for s, m in zip(arcs.slot.tolist(), arcs.member.tolist(), strict=True)
+    ]
+    return Cover(cover.slot_fields, holds)
+
+
+def _refuse_cover(eligibility: Eligibility, pool: Pool, arcs: PoolArcs) -> None:
+    """Raise `PolicyError` when experts must cover several fields: marginals mode cannot."""
+    cover = _cover(eligibility, pool, arcs)
+    if cover is None:
+        return
+    slot = int(np.flatnonzero(cover.covering(pool.demand))[0])
+    task = eligibility.targets.task_id.iat[int(pool.slot_target[slot])]
+    raise PolicyError(
+        f"task {task!s} sends {int(pool.demand[slot])} experts who must together cover the fields "
+        f"{list(cover.slot_fields[slot])}, which marginals mode cannot guarantee; use fast mode "
+        "(--mode fast), or one expert per visit"
+    )
+
+
+def _ranks(values: npt.NDArray[np.uint64]) -> IntArray:
+    """The rank of each value in ascending order (a permutation of 0..n-1)."""
+    ranks = np.empty(len(values), dtype=np.int64)
+    ranks[np.argsort(values, kind="stable")] = np.arange(len(values))
+    return ranks
 
 
 def _solve_marginals(eligibility: Eligibility, pool: Pool, seed: str) -> _PoolOutcome:
@@ -255,6 +313,7 @@ def _solve_marginals(eligibility: Eligibility, pool: Pool, seed: str) -> _PoolOu
     Every eligible pair is kept (no thinning), so the marginals do not depend on the seed.
     """
     arcs = eligibility.arcs(pool, seed, None)
+    _refuse_cover(eligibility, pool, arcs)
     members = len(pool.members)
     degree = np.bincount(arcs.member, minlength=members).astype(np.int64)
     effective = np.where(pool.usable, np.minimum(pool.capacity, degree), 0).astype(np.int64)
@@ -298,7 +357,7 @@ def _solve_marginals(eligibility: Eligibility, pool: Pool, seed: str) -> _PoolOu
         x = np.bincount(pair, weights=solved.flow, minlength=len(arcs.slot)).astype(np.int64)
     chosen = dependent_round(x, arcs.member, arcs.slot, members, seed, pool.name)
     method = "even shares" if fits else "convex flow"
-    return _PoolOutcome(pool, arcs, solved, chosen, x, method=method)
+    return _PoolOutcome(pool, arcs, solved, chosen, x, x / ONE, method=method)
 
 
 def _failure(
@@ -349,7 +408,8 @@ def _failure(
     seats = int(np.where(pool.usable, pool.capacity, 0).sum())
     capacity = CapacityShortage(pool.name, total, seats, int(pool.usable.sum())) if seats < total else None
     failed = Solved("INFEASIBLE", 0, best.nodes, best.arcs, best.flow, best.lo, best.hi)
-    return _PoolOutcome(pool, arcs, failed, np.zeros(len(arcs.slot), dtype=bool), None, shortages, capacity)
+    nothing = np.zeros(len(arcs.slot), dtype=bool)
+    return _PoolOutcome(pool, arcs, failed, nothing, shortages=shortages, capacity=capacity)
 
 
 def _pairs(eligibility: Eligibility, outcome: _PoolOutcome, mask: npt.NDArray[np.bool_]) -> pd.DataFrame:
@@ -436,44 +496,65 @@ def _pair_counts(teams: pd.DataFrame) -> IntArray:
 
 
 def _fairness(
-    teams: pd.DataFrame, marginals: pd.DataFrame | None, outcomes: list[_PoolOutcome]
+    teams: pd.DataFrame, outcomes: list[_PoolOutcome], mode: Mode, rules: TeamRules
 ) -> dict[str, Any]:
-    """Repeat pairings of officers in this campaign and, in marginals mode, randomness metrics."""
+    """Repeat pairings of officers in this campaign, and the chances of the design when known.
+
+    The chances are known exactly in marginals mode (the published marginals) and in fast mode
+    with ``balance = "chances"`` when no cap can bind (k/E per eligible pair); otherwise the
+    chance figures are None and ``chances`` says why.
+    """
     counts = _pair_counts(teams)
     out: dict[str, Any] = {
         "officer_pairs": len(counts),
         "officer_pairs_repeated": int((counts > 1).sum()),
         "officer_pair_max_repeats": int(counts.max(initial=0)),
     }
-    if marginals is not None and len(marginals):
-        x = marginals.probability.to_numpy(dtype=np.float64)
-        out |= {
-            "max_probability": float(x.max()),
-            "l2": float(np.sqrt((x**2).sum())),
-            "entropy": float(-(x * np.log(x)).sum()),
-            "support": len(x),
-        }
-        out |= chance_figures(outcomes)
-    return out
+    unknown = [o for o in outcomes if o.design is None]
+    names = ", ".join(pool_label(o.pool.name) for o in unknown)
+    if mode == "marginals":
+        out["chances"] = "published marginals"
+    elif rules.balance == "loads":
+        out["chances"] = "unknown: teams.balance = 'loads' keeps loads even, not chances"
+    elif unknown:
+        out["chances"] = (
+            f"k/E, except in {names}: a cap may bind, the pool was thinned or experts cover fields"
+        )
+    else:
+        out["chances"] = "k/E: each target takes a keyed random k of its E eligible officers"
+    known = [o.design for o in outcomes if o.design is not None]
+    if not known or not any(o.design is not None for o in outcomes if o.pool.role == "officer"):
+        out |= dict.fromkeys(FIGURES)
+        out["chance_tolerance"] = CHANCE_TOLERANCE
+        return out
+    every = np.concatenate(known)
+    x = every[every > 0]
+    out |= {
+        "max_probability": float(x.max(initial=0.0)),
+        "l2": float(np.sqrt((x**2).sum())),
+        "entropy": float(-(x * np.log(x)).sum()),
+        "support": len(x),
+    }
+    return out | chance_figures(outcomes)
 
 
-def chance_figures(outcomes: list[_PoolOutcome], tolerance: float = 1.05) -> dict[str, Any]:
+def chance_figures(outcomes: list[_PoolOutcome], tolerance: float = CHANCE_TOLERANCE) -> dict[str, Any]:
     """Equal chances per target: the largest max/min probability ratio among the officers
     eligible for one target (experts apart), the eligible pairs at probability 0, and the
-    targets whose ratio exceeds ``tolerance``."""
+    targets whose ratio exceeds ``tolerance``. Pools without a known design are skipped."""
     worst, zeros, unequal, slots = 1.0, 0, 0, 0
     for o in outcomes:
-        if o.x is None or o.pool.role != "officer" or not len(o.x):
+        if o.design is None or o.pool.role != "officer" or not len(o.design):
             continue
-        slot = o.arcs.slot.astype(np.int64)
-        n = len(o.pool.demand)
-        high = np.full(n, -1, dtype=np.int64)
-        low = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-        np.maximum.at(high, slot, o.x)
-        np.minimum.at(low, slot, o.x)
+        x = o.design
+        starts = np.searchsorted(o.arcs.slot, np.arange(len(o.pool.demand)))
+        has = np.diff(np.append(starts, len(x))) > 0  # arcs are sorted by slot
+        high = np.where(has, np.maximum.reduceat(x, np.minimum(starts, len(x) - 1)), -1.0)
+        low = np.where(has, np.minimum.reduceat(x, np.minimum(starts, len(x) - 1)), np.inf)
         staffed = high > 0
-        zeros += int((o.x == 0).sum())
-        ratio = np.where(low[staffed] > 0, high[staffed] / np.maximum(low[staffed], 1), np.inf)
+        zeros += int((x == 0).sum())
+        floor = np.where(low[staffed] > 0, low[staffed], 1.0)
+        ratio = np.where(low[staffed] > 0, high[staffed] / floor, np.inf)
         worst = max(worst, float(ratio.max(initial=1.0)))
         unequal += int((ratio > tolerance).sum())
         slots += int(staffed.sum())
@@ -552,7 +633,7 @@ def _manifest(
             "rows": len(teams),
             "marginals": None if marginals is None else frame_digest(marginals),
         },
-        "fairness": _fairness(teams, marginals, outcomes),
+        "fairness": _fairness(teams, outcomes, mode, spec.rules),
         "unassigned": [
             {
                 "uscc": s.uscc,

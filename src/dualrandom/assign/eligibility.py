@@ -78,6 +78,16 @@ class PoolArcs:
     thinned: int  # eligible pairs left out by thinning to C candidates
 
 
+@dataclass(frozen=True)
+class _Sparse:
+    """Pairs excluded by one rule: officer ids, target rows, the rule code and each detail."""
+
+    inspector: npt.NDArray[np.object_]
+    target: IntArray
+    rule: int
+    detail: npt.NDArray[np.object_]
+
+
 class Eligibility:
     """The recusal rules applied to normalised targets and roster."""
 
@@ -99,6 +109,11 @@ class Eligibility:
         self.on = on
         self.target_keys = [keys.target_key(u, t) for u, t in zip(targets.uscc, targets.task_id, strict=True)]
         self._uscc = targets.uscc.to_numpy(dtype=object)
+        first = np.ones(len(self._uscc), dtype=bool)
+        first[1:] = self._uscc[1:] != self._uscc[:-1]  # targets are sorted by uscc
+        self._uscc_start = np.flatnonzero(first).astype(np.int64)
+        self._uscc_count = np.diff(np.append(self._uscc_start, len(self._uscc))).astype(np.int64)
+        self._uscc_index = pd.Index(self._uscc[first])
         self._division = _division_codes(targets.division.tolist(), -2)
         self._home = _division_codes(roster.home_division.tolist(), -1)
         visits: list[date | None] = [d or on for d in targets.scheduled_on]
@@ -228,58 +243,81 @@ class Eligibility:
         history: pd.DataFrame,
     ) -> tuple[IntArray, IntArray, npt.NDArray[np.int8], npt.NDArray[np.object_]]:
         """Declared conflicts and rotation as (target row, roster row, rule code, detail) arrays."""
-        rows = pd.DataFrame({"uscc": self._uscc, "target": np.arange(len(self.targets))})
-        officers = pd.DataFrame(
-            {"inspector_id": self.roster.inspector_id, "officer": np.arange(len(self.roster))}
-        )
-        parts = [self._conflict_pairs(conflicts, rows), self._rotation_pairs(history, rows)]
-        pairs = pd.concat(parts, ignore_index=True).astype({"inspector_id": object})
-        pairs = pairs.merge(officers.astype({"inspector_id": object}), on="inspector_id")
+        parts = [*self._conflict_pairs(conflicts), *self._rotation_pairs(history)]
+        ids = np.concatenate([p.inspector for p in parts])
+        officer = pd.Index(self.roster.inspector_id.to_numpy(dtype=object)).get_indexer(ids)
+        keep = officer >= 0
         return (
-            pairs.target.to_numpy(np.int64),
-            pairs.officer.to_numpy(np.int64),
-            pairs.rule.to_numpy(np.int8),
-            pairs.detail.to_numpy(dtype=object),
+            np.concatenate([p.target for p in parts])[keep],
+            officer[keep].astype(np.int64),
+            np.concatenate([np.full(len(p.target), p.rule, dtype=np.int8) for p in parts])[keep],
+            np.concatenate([p.detail for p in parts])[keep],
         )
 
-    def _conflict_pairs(self, conflicts: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    def _expand(self, uscc: npt.NDArray[np.object_]) -> tuple[IntArray, IntArray]:
+        """Every target row of each uscc given: (position in ``uscc``, target row), in order."""
+        position = self._uscc_index.get_indexer(uscc)
+        found = np.flatnonzero(position >= 0)
+        start, count = self._uscc_start[position[found]], self._uscc_count[position[found]]
+        source = np.repeat(found, count)
+        offset = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+        return source.astype(np.int64), (np.repeat(start, count) + offset).astype(np.int64)
+
+    def _conflict_pairs(self, conflicts: pd.DataFrame) -> list[_Sparse]:
         """Conflicts with an entity, and with a person (legal representative or related party)."""
-        columns = ["inspector_id", "target", "rule", "detail"]
-        by_entity = conflicts[conflicts.uscc != ""].astype({"uscc": object})
-        entity = by_entity.merge(rows, on="uscc").assign(rule=_CODE["CONFLICT"], detail=lambda f: f.reason)
+        by_entity = conflicts[conflicts.uscc != ""]
+        source, target = self._expand(by_entity.uscc.to_numpy(dtype=object))
+        entity = _Sparse(
+            by_entity.inspector_id.to_numpy(dtype=object)[source],
+            target,
+            _CODE["CONFLICT"],
+            by_entity.reason.to_numpy(dtype=object)[source],
+        )
         persons = conflicts[conflicts.party != ""]
         if persons.empty:
-            return entity[columns]
+            return [entity]
         behind = pd.DataFrame(
             {"target": np.arange(len(self.targets)), "party": [sorted(p) for p in self.targets.parties]}
         ).explode("party")
         person = persons.merge(behind.dropna().astype({"party": object}), on="party")
-        person = person.assign(
-            rule=_CODE["CONFLICT"],
-            detail=[f"{r} (person {p})" for r, p in zip(person.reason, person.party, strict=True)],
-        )
-        return pd.concat([entity[columns], person[columns]], ignore_index=True)
+        detail = [f"{r} (person {p})" for r, p in zip(person.reason, person.party, strict=True)]
+        return [
+            entity,
+            _Sparse(
+                person.inspector_id.to_numpy(dtype=object),
+                person.target.to_numpy(np.int64),
+                _CODE["CONFLICT"],
+                np.array(detail, dtype=object),
+            ),
+        ]
 
-    def _rotation_pairs(self, history: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    def _rotation_pairs(self, history: pd.DataFrame) -> list[_Sparse]:
         """Past inspections within the campaign window, or within N days of the visit."""
-        columns = ["inspector_id", "target", "rule", "detail"]
-        visits = history[history.inspector_id != ""].astype({"uscc": object})
+        visits = history[history.inspector_id != ""]
+        if visits.empty:
+            return []
         recent = visits[visits.campaign_id.isin(self.rotation_window)]
-        recent = recent.drop_duplicates(["inspector_id", "uscc", "campaign_id"]).merge(rows, on="uscc")
-        recent = recent.assign(
-            rule=_CODE["ROTATION"], detail=[f"inspected it in campaign {c}" for c in recent.campaign_id]
-        )
+        recent = recent.drop_duplicates(["inspector_id", "uscc", "campaign_id"])
+        source, target = self._expand(recent.uscc.to_numpy(dtype=object))
+        campaigns = recent.campaign_id.to_numpy(dtype=object)[source]
+        out = [
+            _Sparse(
+                recent.inspector_id.to_numpy(dtype=object)[source],
+                target,
+                _CODE["ROTATION"],
+                np.array([f"inspected it in campaign {c}" for c in campaigns], dtype=object),
+            )
+        ]
         days = self.spec.rules.rotation_days
-        if days is None or visits.empty:
-            return recent[columns]
-        dated = visits.merge(rows, on="uscc")
-        on = np.array([d.toordinal() for d in dated.inspected_on], dtype=np.int64)
-        close = dated[self._day[dated.target.to_numpy(np.int64)] - on < days]
-        close = close.assign(
-            rule=_CODE["ROTATION"], detail=[f"inspected it on {d.isoformat()}" for d in close.inspected_on]
-        )
-        together: pd.DataFrame = pd.concat([recent[columns], close[columns]], ignore_index=True)
-        return together
+        if days is None:
+            return out
+        source, target = self._expand(visits.uscc.to_numpy(dtype=object))
+        when = visits.inspected_on.to_numpy(dtype=object)[source]
+        on = np.array([d.toordinal() for d in when], dtype=np.int64)
+        close = np.flatnonzero(self._day[target] - on < days)
+        detail = [f"inspected it on {d.isoformat()}" for d in when[close]]
+        ids = visits.inspector_id.to_numpy(dtype=object)[source[close]]
+        return [*out, _Sparse(ids, target[close], _CODE["ROTATION"], np.array(detail, dtype=object))]
 
     def masks(self, pool: Pool, slots: IntArray) -> dict[str, BoolArray]:
         """For each pair rule, which (slot, member) pairs it excludes; ``slots`` ascending."""

@@ -19,7 +19,7 @@ from ortools.graph.python import min_cost_flow
 
 from ..errors import SolverError
 
-__all__ = ["Solved", "fair_bounds", "solve_balanced", "solve_network"]
+__all__ = ["Cover", "Solved", "fair_bounds", "solve_balanced", "solve_covering", "solve_network"]
 
 IntArray = npt.NDArray[np.int64]
 _STATUS = min_cost_flow.SimpleMinCostFlow
@@ -58,7 +58,6 @@ def solve_network(
 ) -> Solved:
     """Solve one pool network; ``max_flow`` sends as much as possible (for explanations)."""
     solver = min_cost_flow.SimpleMinCostFlow()
-    slots = len(demand)
     officer_nodes = np.arange(1, members + 1, dtype=np.int32)
     solver.add_arcs_with_capacity_and_unit_cost(
         np.zeros(members, dtype=np.int32),
@@ -72,22 +71,36 @@ def solve_network(
         capacity.astype(np.int64),
         cost.astype(np.int64),
     )
-    nodes = np.arange(members + slots + 1, dtype=np.int32)
     supplies = np.concatenate(([int(demand.sum() - lo.sum())], lo, -demand)).astype(np.int64)
-    solver.set_nodes_supplies(nodes, supplies)
+    return _finish(solver, supplies.tolist(), members, len(arc_slot), max_flow, lo, hi)
+
+
+def _finish(
+    solver: min_cost_flow.SimpleMinCostFlow,
+    supply: list[int],
+    members: int,
+    pairs: int,
+    max_flow: bool,
+    lo: IntArray,
+    hi: IntArray,
+) -> Solved:
+    """Set the node supplies, solve, and read the flow on the ``pairs`` arcs after the members'.
+
+    Raises `SolverError` on any status other than optimal or infeasible.
+    """
+    nodes = len(supply)
+    solver.set_nodes_supplies(np.arange(nodes, dtype=np.int32), np.asarray(supply, dtype=np.int64))
     status = solver.solve_max_flow_with_min_cost() if max_flow else solver.solve()
     name = str(_STATUS.Status(status).name)
     if status in _INFEASIBLE:
-        return Solved(name, 0, len(nodes), solver.num_arcs(), np.zeros(len(arc_slot), np.int64), lo, hi)
+        return Solved(name, 0, nodes, solver.num_arcs(), np.zeros(pairs, np.int64), lo, hi)
     if status != _STATUS.OPTIMAL:
         raise SolverError(
             f"OR-Tools min-cost flow returned status {name} on a pool of {members} officers, "
-            f"{slots} targets and {len(arc_slot)} pairs"
+            f"{nodes - members - 1} other nodes and {pairs} pairs"
         )
-    flow = np.asarray(
-        solver.flows(np.arange(members, members + len(arc_slot), dtype=np.int32)), dtype=np.int64
-    )
-    return Solved("OPTIMAL", int(solver.optimal_cost()), len(nodes), solver.num_arcs(), flow, lo, hi)
+    flow = np.asarray(solver.flows(np.arange(members, members + pairs, dtype=np.int32)), dtype=np.int64)
+    return Solved("OPTIMAL", int(solver.optimal_cost()), nodes, solver.num_arcs(), flow, lo, hi)
 
 
 def fair_bounds(effective: IntArray, total: int) -> tuple[IntArray, IntArray, int]:
@@ -128,3 +141,96 @@ def solve_balanced(solve: Callable[[IntArray, IntArray], Solved], effective: Int
         else:
             high_f = middle - 1
     return solve(np.minimum(ceiling, low_f), ceiling)
+
+
+@dataclass(frozen=True)
+class Cover:
+    """Expert seats that must cover fields: per covering slot, its fields and who holds which.
+
+    ``slot_fields[s]`` lists the fields of slot s (empty: an ordinary slot); ``holds[a]`` the
+    fields (indices into ``slot_fields`` of the arc's slot) that the member of pair arc a holds.
+    """
+
+    slot_fields: list[tuple[str, ...]]
+    holds: list[tuple[int, ...]]
+
+    def covering(self, demand: IntArray) -> npt.NDArray[np.bool_]:
+        """Slots whose experts must cover several fields (two or more fields and seats)."""
+        return np.array([len(f) >= 2 for f in self.slot_fields], dtype=bool) & (demand >= 2)
+
+
+def solve_covering(
+    members: int,
+    demand: IntArray,
+    arc_member: npt.NDArray[np.int32],
+    arc_slot: npt.NDArray[np.int32],
+    cost: IntArray,
+    cover: Cover,
+    lo: IntArray,
+    hi: IntArray,
+    *,
+    max_flow: bool = False,
+) -> Solved:
+    """Like `solve_network` with unit pair arcs, but a covering slot's experts cover its fields.
+
+    A pair arc of a covering slot ends in its own node, which passes its one unit to a node of
+    a field the member holds. With k seats and F fields, k >= F: every field node needs exactly
+    one expert and a free node takes the other k - F; k < F: each field node passes at most one
+    unit on to the slot, so the k experts hold k different fields.
+    """
+    solver = min_cost_flow.SimpleMinCostFlow()
+    slots = len(demand)
+    covering = cover.covering(demand)
+    through = covering[arc_slot]
+    first_pair = members + slots + 1
+    pair_node = np.full(len(arc_slot), -1, dtype=np.int64)
+    pair_node[through] = first_pair + np.arange(int(through.sum()))
+    heads = np.where(through, pair_node, arc_slot.astype(np.int64) + 1 + members)
+    solver.add_arcs_with_capacity_and_unit_cost(
+        np.zeros(members, dtype=np.int32), np.arange(1, members + 1, dtype=np.int32),
+        (hi - lo).astype(np.int64), np.zeros(members, np.int64),
+    )  # fmt: skip
+    solver.add_arcs_with_capacity_and_unit_cost(
+        (arc_member + 1).astype(np.int32), heads.astype(np.int32),
+        np.ones(len(arc_slot), np.int64), cost.astype(np.int64),
+    )  # fmt: skip
+    supply = [int(demand.sum() - lo.sum()), *lo.tolist()]
+    supply += [0 if c else -int(d) for c, d in zip(covering.tolist(), demand.tolist(), strict=True)]
+    supply += [0] * int(through.sum())
+    field_node = _field_nodes(solver, supply, members, demand, covering, cover)
+    for a in np.flatnonzero(through).tolist():
+        s = int(arc_slot[a])
+        for f in (*cover.holds[a], -1):
+            if (s, f) in field_node:
+                solver.add_arc_with_capacity_and_unit_cost(int(pair_node[a]), field_node[(s, f)], 1, 0)
+    return _finish(solver, supply, members, len(arc_slot), max_flow, lo, hi)
+
+
+def _field_nodes(
+    solver: min_cost_flow.SimpleMinCostFlow,
+    supply: list[int],
+    members: int,
+    demand: IntArray,
+    covering: npt.NDArray[np.bool_],
+    cover: Cover,
+) -> dict[tuple[int, int], int]:
+    """Add the field nodes (and free-seat nodes, field -1) of every covering slot; extends ``supply``."""
+    next_node = len(supply)
+    field_node: dict[tuple[int, int], int] = {}
+    for s in np.flatnonzero(covering).tolist():
+        fields, seats = cover.slot_fields[s], int(demand[s])
+        for f in range(len(fields)):
+            field_node[(s, f)] = next_node
+            next_node += 1
+            if seats >= len(fields):
+                supply.append(-1)
+            else:
+                supply.append(0)
+                solver.add_arc_with_capacity_and_unit_cost(next_node - 1, s + 1 + members, 1, 0)
+        if seats >= len(fields):
+            field_node[(s, -1)] = next_node  # the free seats
+            next_node += 1
+            supply.append(len(fields) - seats)
+        else:
+            supply[s + 1 + members] = -seats
+    return field_node

@@ -18,7 +18,15 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["candidate_scores", "key64", "pair_costs", "round_draw", "target_key"]
+__all__ = [
+    "candidate_scores",
+    "costs_from_keys",
+    "key64",
+    "pair_costs",
+    "pair_keys",
+    "round_draw",
+    "target_key",
+]
 
 PAIR = b"dualrandom/assign/pair/v2\x1f"
 CANDIDATE = b"dualrandom/assign/candidate/v1\x1f"
@@ -42,11 +50,32 @@ def pair_costs(
     """40-bit keyed costs of the arcs: splitmix64 of the XOR of a target key and an officer key."""
     if len(arc_slot) == 0:
         return np.zeros(0, dtype=np.int64)
-    target = _keys(PAIR, seed, [f"target\x1f{k}" for k in slot_keys])
-    officer = _keys(PAIR, seed, [f"officer\x1f{o}" for o in officers])
+    target, officer = pair_keys(seed, slot_keys, officers)
+    return costs_from_keys(target, arc_slot, officer, arc_officer)
+
+
+def costs_from_keys(
+    target: npt.NDArray[np.uint64],
+    arc_slot: npt.NDArray[np.int32],
+    officer: npt.NDArray[np.uint64],
+    arc_officer: npt.NDArray[np.int32],
+) -> npt.NDArray[np.int64]:
+    """The pair costs of `pair_costs` from keys already computed with `pair_keys`."""
     mixed = _splitmix64(target[arc_slot] ^ officer[arc_officer])
     costs: npt.NDArray[np.int64] = (mixed >> np.uint64(64 - COST_BITS)).astype(np.int64)
     return costs
+
+
+def pair_keys(
+    seed: str, slot_keys: Sequence[str], officers: Sequence[str]
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+    """The 64-bit keys K_t of the targets and K_o of the officers behind the pair costs.
+
+    Their order is a random order of targets and of officers, the same for anyone with the seed.
+    """
+    target = _keys(PAIR, seed, [f"target\x1f{k}" for k in slot_keys])
+    officer = _keys(PAIR, seed, [f"officer\x1f{o}" for o in officers])
+    return target, officer
 
 
 def _keys(domain: bytes, seed: str, parts: Sequence[str]) -> npt.NDArray[np.uint64]:

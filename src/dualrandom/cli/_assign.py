@@ -54,6 +54,7 @@ def assign(
     from rich.progress import Progress
 
     from ..assign import assign_teams
+    from ..assign.figures import describe_fairness
     from ..io import read_table
     from ..io.tables import check_output
     from ..protocol import write_teams
@@ -90,6 +91,7 @@ def assign(
         f"assigned {len(result.teams)} officer(s) to {targets} target(s) ({result.manifest['mode']} mode); "
         f"manifest: {Path(output).name}.manifest.json"
     )
+    click.echo(describe_fairness(result.manifest["fairness"]))
     if ledger_url:
         click.echo(step.describe())
         next_step("assign")

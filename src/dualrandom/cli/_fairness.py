@@ -66,9 +66,11 @@ def fairness(
 
     Runs the real draw on --seeds seeds (inclusion, disparity), permanent-random-number
     coordination, burden and frequency caps, and the real team assignment (officers'
-    chances, workload). Without --roster the studies run on a classified synthetic city.
-    The report shows tiers: never publish it.
+    chances, workload). Prints the fairness figures of one assignment (max/min chance
+    ratio, max pair probability, entropy, repeated pairs). Without --roster the studies run
+    on a classified synthetic city. The report shows tiers: never publish it.
     """
+    from ..assign.figures import describe_fairness
     from ..atomic import write_text_atomic
     from ..fairness import fairness_report
     from ..io import read_table
@@ -93,3 +95,9 @@ def fairness(
     write_text_atomic(output, report.html())
     verdict = "passed" if report.inclusion.passed else "FAILED"
     click.echo(f"wrote {output}: inclusion test {verdict} (p = {report.inclusion.p_value:.3g})")
+    if report.chances is not None:
+        click.echo(f"one assignment: {describe_fairness(report.chances)}")
+    if report.officers is not None:
+        study = report.officers
+        verdict = "passed" if study.passed else f"FAILED ({study.flagged_officers} officer(s) flagged)"
+        click.echo(f"officers' chances over {study.replicates} seeds: {verdict} (p = {study.p_value:.3g})")

@@ -19,6 +19,7 @@ import jinja2
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..assign import assign_teams
 from ..draw import NO_HISTORY, draw_campaign
 from ..errors import InfeasibleAssignmentError, PolicyError
 from ..models import Campaign
@@ -51,6 +52,7 @@ class FairnessReport:
     caps: CapEffect | None = None
     workload: Workload | None = None
     officers: OfficerStudy | None = None
+    chances: dict[str, Any] | None = None  # the ``fairness`` block of one assignment's manifest
     pairings: dict[str, pd.DataFrame] | None = None
     notes: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
@@ -151,6 +153,8 @@ def _sections(report: FairnessReport, images: dict[str, str]) -> list[dict[str, 
         )
     if report.workload is not None:
         tables = [_table(report.workload.departments)]
+        if report.chances is not None:
+            tables.append(_table(pd.DataFrame([report.chances])))
         if report.officers is not None:
             tables.append(_table(pd.DataFrame([report.officers.summary()])))
             worst = report.officers.officers.sort_values("ratio", ascending=False)
@@ -161,8 +165,11 @@ def _sections(report: FairnessReport, images: dict[str, str]) -> list[dict[str, 
         sections.append(
             {
                 "title": "Inspectors",
-                "text": "Workload of one assignment, and each officer's share of targets over many seeds of "
-                "the real assignment against uniform over the eligible officers.",
+                "text": "Workload of one assignment and the fairness figures of its manifest (how its "
+                "chances are known, the largest max/min chance ratio among the officers eligible for one "
+                "target, the largest pair probability, the entropy, repeated officer pairs); then each "
+                "officer's share of targets over many seeds of the real assignment against uniform over "
+                "the eligible officers.",
                 "image": images.get("inspectors"),
                 "tables": tables,
             }
@@ -253,13 +260,14 @@ def fairness_report(
     caps = _timed(timings, "caps", lambda: cap_effect(roster, campaign, start=start, replicates=3, seed=seed))
     if burden is None:
         burden = pd.DataFrame(columns=["group", "inspected", "twice_or_more"])
-    load = officers = paired = None
+    load = officers = paired = chances = None
     if inspectors is not None:
         past = history if history is not None else NO_HISTORY
         sample = draw_campaign(roster, campaign, f"{seed}/sample", history=past, as_of=as_of).sample
         try:
             teams = TeamSampler(sample, inspectors, conflicts, campaign, history)
-            one = teams(f"{seed}/teams")
+            assigned = assign_teams(sample, inspectors, conflicts, campaign, f"{seed}/teams", history=history)
+            one, chances = assigned.teams, assigned.manifest["fairness"]
             load = workload(one, inspectors)
             paired = pairings([one], history)
             pairs = eligible_pairs(sample, inspectors, conflicts, campaign, history=history)
@@ -287,6 +295,7 @@ def fairness_report(
         caps=caps,
         workload=load,
         officers=officers,
+        chances=chances,
         pairings=paired,
         notes=notes,
         timings=timings,
