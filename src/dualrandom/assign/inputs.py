@@ -76,8 +76,8 @@ def _task_departments(
         departments.append(listed)
     if empty_rows:
         message = (
-            "no participating departments: give the sample a 'departments' column (';'-separated, "
-            "initiating first), or pass a campaign, or TeamRules(departments=[...]) to assign_teams"
+            "list the participating departments, ';'-separated, initiating first: in the sample's "
+            "'departments' column, or pass assign_teams a campaign whose tasks name them"
         )
         problems += _once(source, empty_rows, len(typed), "DEPARTMENTS_EMPTY", message)
     return departments, problems
@@ -94,17 +94,23 @@ def normalize_sample(
     campaign) fills or checks the departments of each task. Raises `InputError` listing every
     problem; a cause shared by every row is reported once.
     """
-    typed = _checked(sample, "sample", source)
+    checked = validate(sample, "sample", source=source)
+    if any(p.rule == "COLUMN_MISSING" for p in checked.errors):
+        checked.raise_errors(f"{source}: cannot assign teams")
+    typed = checked.frame
     departments, problems = _task_departments(typed, source, task_departments)
+    problems = [*checked.errors, *problems]
     keys = pd.Series(list(zip(typed["uscc"], typed["task_id"], strict=True)), dtype=object)
     first: dict[object, int] = {}
     for position, key in enumerate(keys.tolist()):
         if key in first:
             message = f"repeats row {first[key] + 2}; each must appear once"
-            problems.append(Problem(source, position + 2, "uscc", key[0], "TARGET_DUPLICATE", message))
+            if key[0]:
+                problems.append(Problem(source, position + 2, "uscc", key[0], "TARGET_DUPLICATE", message))
         first.setdefault(key, position)
-    if problems:
-        raise InputError(problems, summary=f"{source}: cannot assign teams")
+    if any(p.severity == "error" for p in problems):
+        ordered = sorted(problems, key=lambda p: (p.row or 0, p.column or ""))
+        raise InputError(ordered, summary=f"{source}: cannot assign teams")
     frame = pd.DataFrame(
         {
             "uscc": typed["uscc"].tolist(),
