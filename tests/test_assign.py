@@ -753,7 +753,10 @@ def test_bad_rosters_list_every_bad_row() -> None:
         assign_teams(sample.iloc[:1], roster, None, RULES, "s", sources={"inspectors": "staff.csv"})
     text = str(caught.value)
     assert "staff.csv, row 3, column 'name': a value is required (value '') [REQUIRED]" in text
-    assert "staff.csv, row 3, column 'active': expected 是/否, true/false, yes/no or 1/0 (value 'maybe') [BOOL]" in text
+    assert (
+        "staff.csv, row 3, column 'active': expected 是/否, true/false, yes/no or 1/0 (value 'maybe') [BOOL]"
+        in text
+    )
     assert "staff.csv, row 3, column 'max_targets'" in text and "[INT]" in text
     assert "staff.csv, row 3, column 'inspector_id': duplicates row 2" in text
 

@@ -14,6 +14,7 @@ from ..schema._validate import WHOLE_COLUMN
 
 __all__ = ["Sources", "normalize_conflicts", "normalize_history", "normalize_inspectors", "normalize_sample"]
 
+
 @dataclass(frozen=True)
 class Sources:
     """The names (usually file names) that error messages give each table."""
@@ -29,7 +30,9 @@ class Sources:
         return cls(**dict(names or {}))
 
 
-def _checked(frame: pd.DataFrame, kind: str, source: str, needs: tuple[str, ...] | None = None) -> pd.DataFrame:
+def _checked(
+    frame: pd.DataFrame, kind: str, source: str, needs: tuple[str, ...] | None = None
+) -> pd.DataFrame:
     """The table typed by `dualrandom.schema`; raises `InputError` listing every problem."""
     return validate(frame, kind, source=source, needs=needs).raise_errors(f"{source}: cannot assign teams")
 
@@ -67,12 +70,16 @@ def _task_departments(
                 listed = task_departments[task]
             elif listed != task_departments[task]:
                 message = f"task {task!r} lists {';'.join(task_departments[task])!r}"
-                problems.append(Problem(source, row, "departments", ";".join(listed), "DEPARTMENTS_MISMATCH", message))
+                problems.append(
+                    Problem(source, row, "departments", ";".join(listed), "DEPARTMENTS_MISMATCH", message)
+                )
         if not listed and (task_departments is None or task in task_departments):
             empty_rows.append(row)
         elif len(set(listed)) != len(listed):
             message = "a department may take part only once"
-            problems.append(Problem(source, row, "departments", ";".join(listed), "DEPARTMENTS_REPEATED", message))
+            problems.append(
+                Problem(source, row, "departments", ";".join(listed), "DEPARTMENTS_REPEATED", message)
+            )
         departments.append(listed)
     if empty_rows:
         message = (
@@ -143,7 +150,9 @@ def normalize_inspectors(roster: pd.DataFrame, source: str) -> pd.DataFrame:
             "max_targets": typed["max_targets"].fillna(-1).astype("int64").tolist(),
             "home_division": typed["home_division"].tolist(),
             "qualifications": [frozenset(t for t in q.split(";") if t) for q in typed["qualifications"]],
-            "unavailable": [frozenset(date.fromisoformat(d) for d in u.split(";") if d) for u in typed["unavailable"]],
+            "unavailable": [
+                frozenset(date.fromisoformat(d) for d in days.split(";") if d) for days in typed.unavailable
+            ],
             "certificate_no": typed["certificate_no"].tolist() if "certificate_no" in typed.columns
             else [None] * len(typed),
             "certificate_valid_until": _days(typed["certificate_valid_until"])

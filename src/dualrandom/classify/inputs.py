@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, Problem
+from ..ids import validate_ids
+from ..schema import validate
 from .keys import EntityKeys, entity_keys, lookup, sort_order
 from .policy import RECORD_KINDS
-
-from ..schema import validate
 
 __all__ = ["NO_DATE", "Credit", "History", "Roster", "day_number", "prepare_inputs"]
 
@@ -89,9 +89,10 @@ def _days(values: pd.Series) -> np.ndarray:
 
 def _roster(frame: pd.DataFrame, source: str, need_industry: bool, problems: list[Problem]) -> Roster | None:
     needed = (*ROSTER_COLUMNS, "industry") if need_industry else ROSTER_COLUMNS
-    checked = validate(frame, "entities", source=source, needs=needed, lenient=True)
-    problems.extend(p for p in checked.problems if p.severity == "error")
-    if checked.errors:
+    checked = validate(frame, "entities", source=source, needs=needed, any_code=True)
+    errors = [p for p in checked.errors if p.rule != "NO_ROWS"]
+    problems.extend(errors)
+    if errors:
         return None
     typed = checked.frame
     codes = typed["uscc"].astype(object)
@@ -109,8 +110,8 @@ def _roster(frame: pd.DataFrame, source: str, need_industry: bool, problems: lis
     return Roster(codes.take(order).reset_index(drop=True), registered, industry, keys)
 
 
-def _credit(frame: pd.DataFrame, source: str, problems: list[Problem]) -> Credit | None:
-    checked = validate(frame, "records", source=source, lenient=True)
+def _credit(frame: pd.DataFrame, source: str, problems: list[Problem], any_code: bool) -> Credit | None:
+    checked = validate(frame, "records", source=source, lenient=True, any_code=any_code)
     problems.extend(p for p in checked.problems if p.severity == "error")
     if checked.errors:
         return None
@@ -123,8 +124,8 @@ def _credit(frame: pd.DataFrame, source: str, problems: list[Problem]) -> Credit
     )  # fmt: skip
 
 
-def _history(frame: pd.DataFrame, source: str, problems: list[Problem]) -> History | None:
-    checked = validate(frame, "history", source=source, lenient=True)
+def _history(frame: pd.DataFrame, source: str, problems: list[Problem], any_code: bool) -> History | None:
+    checked = validate(frame, "history", source=source, lenient=True, any_code=any_code)
     problems.extend(p for p in checked.problems if p.severity == "error")
     if checked.errors:
         return None
@@ -140,11 +141,19 @@ def prepare_inputs(
     need_industry: bool,
     sources: tuple[str, str, str] = ("roster", "records", "history"),
 ) -> tuple[Roster, Credit | None, History | None]:
-    """Check all three tables; raise one `InputError` listing every problem found."""
+    """Check all three tables through `dualrandom.schema`; raise one `InputError` listing every problem.
+
+    The roster's codes may be arbitrary identifiers (they are only hashed and matched); the
+    records' and history's codes are then checked the same way, else as GB 32100 codes (a
+    malformed code is an error, never a record silently matched to no entity). An empty roster
+    is accepted here (the Dask engine checks records and history alone).
+    """
     problems: list[Problem] = []
     checked_roster = _roster(roster, sources[0], need_industry, problems)
-    credit = None if records is None else _credit(records, sources[1], problems)
-    past = None if history is None else _history(history, sources[2], problems)
+    codes = checked_roster.uscc if checked_roster is not None else pd.Series([], dtype=object)
+    any_code = not bool(validate_ids(codes, lenient=True).ok.all())
+    credit = None if records is None else _credit(records, sources[1], problems, any_code)
+    past = None if history is None else _history(history, sources[2], problems, any_code)
     if problems or checked_roster is None:
         raise InputError(problems, summary=f"{len(problems)} problem(s) in the classification inputs")
     return checked_roster, credit, past

@@ -18,7 +18,17 @@ if TYPE_CHECKING:
 
 __all__ = ["check", "schema"]
 
-KINDS = ("entities", "inspectors", "conflicts", "history", "records", "sample", "teams", "results", "residents")
+KINDS = (
+    "entities",
+    "inspectors",
+    "conflicts",
+    "history",
+    "records",
+    "sample",
+    "teams",
+    "results",
+    "residents",
+)
 """The table kinds (`dualrandom.schema.TABLE_KINDS`), listed here so that --help imports no pandas."""
 FILE_KINDS = ("campaign", "policy")
 """TOML files checked through their models (`dualrandom.schema.check_file`)."""
@@ -95,9 +105,7 @@ def check(
         click.echo(f"ok: {summary}")
         return
     chosen = _kind_of(roster, kind, sql_table)
-    report = check_table(
-        roster, chosen, lenient=lenient or None, sheet=sheet, table=sql_table, query=query
-    )
+    report = check_table(roster, chosen, lenient=lenient or None, sheet=sheet, table=sql_table, query=query)
     if report.problems:
         if fmt == "lines":
             for problem in report.problems:

@@ -14,10 +14,19 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, Problem
+from ..ids import validate_ids
 from ..models import ENTITY_TYPES, Task
 from ..schema import canonical_headers, table_spec, validate
 
-__all__ = ["CAP_WINDOW_DAYS", "TaskSpec", "apply_caps", "filter_task", "prepare_frame", "recent_checks"]
+__all__ = [
+    "CAP_WINDOW_DAYS",
+    "CODES",
+    "TaskSpec",
+    "apply_caps",
+    "filter_task",
+    "prepare_frame",
+    "recent_checks",
+]
 
 CAP_WINDOW_DAYS = 365
 """Frequency caps count checks on the 365 days before the draw date (as_of excluded)."""
@@ -41,6 +50,10 @@ def _text(series: pd.Series) -> pd.Series:
     return series.astype("string").fillna("").str.strip()
 
 
+CODES = "dualrandom.codes"
+"""`prepare_frame` records in ``frame.attrs[CODES]`` whether the roster's codes are GB 32100
+codes (``checked``) or arbitrary identifiers (``any``); the history is then checked the same way."""
+
 _TYPED = ("uscc", "tier", "entity_type", "industry", "division")
 """The roster columns a draw reads, taken typed from the schema (the rest are kept as given)."""
 
@@ -53,7 +66,7 @@ def prepare_frame(roster: pd.DataFrame, tiers: Sequence[str], *, source: str = "
     (the hashed ids), whose ``tier``, ``entity_type``, ``industry`` and ``division`` are the
     typed text; other columns are kept. Raises `InputError` listing every bad row.
     """
-    checked = validate(roster, "entities", source=source, needs=("uscc", "tier"), lenient=True)
+    checked = validate(roster, "entities", source=source, needs=("uscc", "tier"), any_code=True)
     problems = [p for p in checked.problems if p.severity == "error"]
     if any(p.rule == "COLUMN_MISSING" for p in problems):
         raise InputError(problems)
@@ -63,7 +76,14 @@ def prepare_frame(roster: pd.DataFrame, tiers: Sequence[str], *, source: str = "
         tier_label = next((p.column for p in checked.problems if p.column and "(tier)" in p.column), "tier")
         shown = typed["tier"].astype(object).to_numpy()
         problems += [
-            Problem(source, int(r) + 2, tier_label, str(shown[r]), "TIER_UNKNOWN", f"the tier must be one of {list(tiers)}")
+            Problem(
+                source,
+                int(r) + 2,
+                tier_label,
+                str(shown[r]),
+                "TIER_UNKNOWN",
+                f"the tier must be one of {list(tiers)}",
+            )
             for r in np.flatnonzero(unknown)
         ]
     if problems:
@@ -72,6 +92,7 @@ def prepare_frame(roster: pd.DataFrame, tiers: Sequence[str], *, source: str = "
     for column in _TYPED:
         if column in frame.columns:
             frame[column] = typed[column].astype(object)
+    frame.attrs[CODES] = "checked" if bool(validate_ids(typed["uscc"], lenient=True).ok.all()) else "any"
     return frame
 
 
@@ -96,13 +117,17 @@ def filter_task(frame: pd.DataFrame, task: Task, *, source: str = "roster") -> p
     return frame.loc[keep.to_numpy(dtype=bool)]
 
 
-def recent_checks(history: pd.DataFrame, as_of: date, *, source: str = "history") -> pd.Series:
+def recent_checks(
+    history: pd.DataFrame, as_of: date, *, source: str = "history", any_code: bool = False
+) -> pd.Series:
     """Checks per entity (random and triggered) on the `CAP_WINDOW_DAYS` days before ``as_of``.
 
     The history is checked through `dualrandom.schema` (history); raises `InputError` listing
-    every bad row (a malformed code is an error, never silently left uncounted).
+    every bad row: a malformed code is an error, never silently left uncounted. ``any_code``
+    (for a roster of arbitrary identifiers, `prepare_frame`'s ``attrs[CODES] == "any"``) checks
+    codes for presence and Excel damage only.
     """
-    table = validate(history, "history", source=source).raise_errors(
+    table = validate(history, "history", source=source, lenient=True, any_code=any_code).raise_errors(
         f"{source}: the inspection history has problems (frequency caps count past checks)"
     )
     end = pd.Timestamp(as_of)

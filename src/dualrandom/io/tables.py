@@ -108,7 +108,9 @@ def _utf8(data: bytes, name: str) -> pa.Buffer:
         try:
             return pa.py_buffer(data.decode("utf-16").encode("utf-8"))
         except UnicodeDecodeError as error:
-            raise _fail(name, "ENCODING", f"the file starts as UTF-16 but breaks at byte {error.start}") from None
+            raise _fail(
+                name, "ENCODING", f"the file starts as UTF-16 but breaks at byte {error.start}"
+            ) from None
     buffer = pa.py_buffer(data)
     if data.startswith(b"\xef\xbb\xbf"):
         buffer = buffer.slice(3)
@@ -122,7 +124,9 @@ def _utf8(data: bytes, name: str) -> pa.Buffer:
         text = data.decode("gb18030")
     except UnicodeDecodeError as error:
         raise _fail(
-            name, "ENCODING", f"the file is neither UTF-8 nor GBK/GB18030 text (byte {error.start}); {_SAVE_AS}"
+            name,
+            "ENCODING",
+            f"the file is neither UTF-8 nor GBK/GB18030 text (byte {error.start}); {_SAVE_AS}",
         ) from None
     if _looks_like_big5(data, text):
         raise _fail(name, "ENCODING", f"the file is Big5 (Traditional Chinese), not GBK; {_SAVE_AS}")

@@ -164,7 +164,9 @@ def excel_damage(text: pd.Series, *, digits: bool = False) -> Parsed:
     leading zeros Excel drops), when at least 80% of at least five codes share one length.
     """
     bad = text.str.fullmatch(_SCIENTIFIC).fillna(False).to_numpy(dtype=bool)
-    message = "Excel turned this code into a number and lost digits; format the column as Text and export again"
+    message = (
+        "Excel turned this code into a number and lost digits; format the column as Text and export again"
+    )
     if digits:
         numeric = text[text.str.fullmatch(r"[0-9]+").fillna(False)]
         lengths = numeric.str.len()

@@ -59,7 +59,11 @@ def _default(column: Column) -> str:
 
 
 def _table(spec: TableSpec) -> list[str]:
-    lines = [f"### {spec.name}", "", f"The {spec.title}." + (f" {spec.note[0].upper()}{spec.note[1:]}." if spec.note else "")]
+    lines = [
+        f"### {spec.name}",
+        "",
+        f"The {spec.title}." + (f" {spec.note[0].upper()}{spec.note[1:]}." if spec.note else ""),
+    ]
     rules = []
     if spec.may_be_empty:
         rules.append("may have no rows")
@@ -73,7 +77,9 @@ def _table(spec: TableSpec) -> list[str]:
     lines += ["| column | required | Chinese headers | type and rule | default |", "|---|---|---|---|---|"]
     for c in spec.columns:
         headers = ", ".join(c.headers)
-        lines.append(f"| `{c.name}` | {'yes' if c.required else 'no'} | {headers} | {_rule(c)} | {_default(c)} |")
+        lines.append(
+            f"| `{c.name}` | {'yes' if c.required else 'no'} | {headers} | {_rule(c)} | {_default(c)} |"
+        )
     return [*lines, ""]
 
 

@@ -90,4 +90,3 @@ def check_file(path: str | Path, kind: FileKind | None = None) -> tuple[FileKind
 def is_config(path: str | Path) -> bool:
     """True for a path that names a TOML file (a campaign or a policy), not a table."""
     return isinstance(path, str | Path) and Path(path).suffix.lower() == ".toml"
-

@@ -35,6 +35,7 @@ _CODE = ("统一社会信用代码/注册号", "统一社会信用代码", "注�
 _OFFICER = ("执法人员编号", "人员编号", "执法人员ID")
 _TASK = ("抽查任务编号", "任务编号", "抽查事项编号")
 _DEPARTMENT = ("检查部门", "检查实施机关", "所属部门", "部门")
+_INTERNAL = "written by classification; internal"
 START_OF_DOUBLE_RANDOM = date(2015, 1, 1)
 """Results cannot predate the double-random system (国办发〔2015〕58号, 2015)."""
 
@@ -68,8 +69,8 @@ def _entities() -> TableSpec:
         _col("address", "text", ("住所", "经营场所", "地址")),
         _col("legal_rep", "text", ("法定代表人", "经营者", "负责人"),
              "a natural person's name: private, never published unmasked"),
-        _col("tier", "text", ("风险等级", "信用风险分类"), "written by classification; internal", fill=False),
-        _col("score", "score", ("风险分值",), "written by classification; internal", default=None, fill=False),
+        _col("tier", "text", ("风险等级", "信用风险分类"), _INTERNAL, fill=False),
+        _col("score", "score", ("风险分值",), _INTERNAL, default=None, fill=False),
     ))  # fmt: skip
 
 
@@ -79,8 +80,8 @@ def _inspectors() -> TableSpec:
         _col("name", "text", ("姓名",), required=True),
         _col("department", "identifier", ("所属部门", "部门"), "as in the campaign's [[departments]]",
              required=True),
-        _col("certificate_no", "text", ("执法证号", "执法证件号"), "执法证号, published with the name", fill=False),
-        _col("certificate_valid_until", "date", ("执法证有效期至", "有效期至"), "last day the 执法证 is valid",
+        _col("certificate_no", "text", ("执法证号", "执法证件号"), "published with the name", fill=False),
+        _col("certificate_valid_until", "date", ("执法证有效期至", "有效期至"), "its last valid day",
              fill=False),
         _col("qualifications", "tags", ("执法资质", "业务专长")),
         _col("home_division", "local_division", ("属地", "负责区划")),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -31,7 +32,11 @@ _PATTERNS: dict[str, tuple[str, str, str]] = {
         "DIVISION",
         "expected a division code of 6 digits (GB/T 2260), 9 (township) or 12 (village)",
     ),
-    "industry": (r"[A-T][0-9]{2,4}", "INDUSTRY", "expected a GB/T 4754 code: section letter A-T and 2-4 digits"),
+    "industry": (
+        r"[A-T][0-9]{2,4}",
+        "INDUSTRY",
+        "expected a GB/T 4754 code: section letter A-T and 2-4 digits",
+    ),
     "identifier": (r"[^\s;,]{1,64}", "IDENTIFIER", "expected 1-64 characters without spaces, ';' or ','"),
 }
 
@@ -104,17 +109,31 @@ def _duplicates(source: str, column: str, keys: pd.Series) -> list[Problem]:
     repeated = (keys.duplicated(keep="first") & (keys != "")).to_numpy(dtype=bool)
     first = pd.Series(np.arange(len(keys)), index=keys.index).groupby(keys.to_numpy()).transform("min")
     return [
-        Problem(source, int(r) + 2, column, str(keys.iloc[r]), "DUPLICATE", f"duplicates row {int(first.iloc[r]) + 2}")
+        Problem(
+            source,
+            int(r) + 2,
+            column,
+            str(keys.iloc[r]),
+            "DUPLICATE",
+            f"duplicates row {int(first.iloc[r]) + 2}",
+        )
         for r in np.flatnonzero(repeated)
     ]
 
 
-def _id_column(spec: Column, raw: pd.Series, source: str, lenient: bool) -> tuple[pd.Series, list[Problem]]:
+IdMode = Literal["strict", "lenient", "any"]
+"""How entity codes are checked: GB 32100 in full, with a bad check character as a warning, or
+only for presence, uniqueness and Excel damage (steps that hash any identifier, such as the draw)."""
+
+
+def _id_column(spec: Column, raw: pd.Series, source: str, ids: IdMode) -> tuple[pd.Series, list[Problem]]:
     """Entity codes: Excel damage first, then `dualrandom.ids.validate_ids` (one rule per code)."""
     native = pd.api.types.is_string_dtype(raw.dtype) and raw.dtype != object
     shown = col.as_text(raw)
-    check = validate_ids(raw if native else shown, lenient=lenient)
+    check = validate_ids(raw if native else shown, lenient=ids != "strict")
     failing = check.rule.cat.codes.to_numpy() >= 0
+    if ids == "any":
+        failing &= (check.rule == "ID_EMPTY").to_numpy(dtype=bool)
     damaged = col.excel_damage(shown)
     excel = damaged.bad | (failing & shown.str.fullmatch(r"[0-9]{13,}000").to_numpy(dtype=bool))
     skip = excel | ((shown == "").to_numpy(dtype=bool) & (not spec.required))
@@ -125,7 +144,9 @@ def _id_column(spec: Column, raw: pd.Series, source: str, lenient: bool) -> tupl
         severity: Severity = "warning" if warning[position] else "error"
         rule = str(check.rule.iloc[position])
         problems.append(
-            Problem(source, position + 2, spec.name, shown_list[position], rule, check.message(position), severity)
+            Problem(
+                source, position + 2, spec.name, shown_list[position], rule, check.message(position), severity
+            )
         )
     values = check.normalized.astype("str").mask(pd.Series(excel, index=check.normalized.index), "")
     return values, problems
@@ -180,11 +201,11 @@ def _date_range(spec: Column, values: pd.Series, as_of: date | None) -> col.Pars
 
 
 def _column(
-    spec: Column, raw: pd.Series, source: str, lenient: bool, as_of: date | None
+    spec: Column, raw: pd.Series, source: str, ids: IdMode, as_of: date | None
 ) -> tuple[pd.Series, list[Problem]]:
     """Parse one present column; return typed values and all its problems."""
     if spec.kind == "id":
-        values, problems = _id_column(spec, raw, source, lenient)
+        values, problems = _id_column(spec, raw, source, ids)
     else:
         parsed = _parse(spec, raw)
         values = parsed.values
@@ -241,7 +262,9 @@ def _structure(frame: pd.DataFrame, spec: TableSpec, source: str, needed: Sequen
     """Problems of the table as a whole: no rows, required columns or column groups absent."""
     have = ", ".join(map(str, frame.columns)) or "(none)"
     problems = [
-        Problem(source, 1, name, None, "COLUMN_MISSING", f"the {spec.name} table needs this column; found: {have}")
+        Problem(
+            source, 1, name, None, "COLUMN_MISSING", f"the {spec.name} table needs this column; found: {have}"
+        )
         for name in needed
         if name not in frame.columns
     ]
@@ -269,7 +292,9 @@ def _joint_rules(out: pd.DataFrame, spec: TableSpec, source: str, raw: pd.DataFr
     for later, earlier in spec.not_before:
         if later in raw.columns and earlier in raw.columns:
             before = (out[later] < out[earlier]).to_numpy(dtype=bool)
-            problems += _problems(source, later, raw[later], before, "DATE_ORDER", f"this date is before {earlier}")
+            problems += _problems(
+                source, later, raw[later], before, "DATE_ORDER", f"this date is before {earlier}"
+            )
     return problems
 
 
@@ -279,6 +304,7 @@ def validate(
     *,
     source: str = "<DataFrame>",
     lenient: bool | None = None,
+    any_code: bool = False,
     needs: Sequence[str] | None = None,
     as_of: date | None = None,
 ) -> Checked:
@@ -286,7 +312,8 @@ def validate(
 
     ``needs`` lists the columns this use requires (default: every required column of the spec);
     present columns are always checked by their rules. ``lenient`` (default: the spec's) turns a
-    code whose only fault is its check character into a warning. Lists every problem at once;
+    code whose only fault is its check character into a warning; ``any_code`` checks codes only
+    for presence, uniqueness and Excel damage (`IdMode`). Lists every problem at once;
     raises `ValueError` for an unknown kind.
     """
     spec = table_spec(kind)
@@ -296,9 +323,10 @@ def validate(
         return Checked(frame, tuple(_labelled(problems, labels)), kind, source)
     typed: dict[str, pd.Series] = {}
     loose = spec.lenient_ids if lenient is None else lenient
+    ids: IdMode = "any" if any_code else "lenient" if loose else "strict"
     for column in spec.columns:
         if column.name in frame.columns:
-            values, found = _column(column, frame[column.name], source, loose, as_of)
+            values, found = _column(column, frame[column.name], source, ids, as_of)
             problems += found
         elif column.fill:
             values = _absent(column, len(frame))
