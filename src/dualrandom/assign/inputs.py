@@ -9,7 +9,7 @@ from datetime import date
 import pandas as pd
 
 from ..errors import InputError, Problem
-from ..schema import validate
+from ..schema import Checked, validate
 from ..schema._validate import WHOLE_COLUMN
 
 __all__ = ["Sources", "normalize_conflicts", "normalize_history", "normalize_inspectors", "normalize_sample"]
@@ -30,11 +30,23 @@ class Sources:
         return cls(**dict(names or {}))
 
 
-def _checked(
-    frame: pd.DataFrame, kind: str, source: str, needs: tuple[str, ...] | None = None
-) -> pd.DataFrame:
-    """The table typed by `dualrandom.schema`; raises `InputError` listing every problem."""
-    return validate(frame, kind, source=source, needs=needs).raise_errors(f"{source}: cannot assign teams")
+def _found(checked: Checked) -> list[Problem]:
+    """The errors of a checked table, but for an empty table (left to the assigner)."""
+    return [p for p in checked.errors if p.rule != "NO_ROWS"]
+
+
+def _checked(frame: pd.DataFrame, kind: str, source: str) -> pd.DataFrame:
+    """The table typed by `dualrandom.schema`; raises `InputError` listing every problem.
+
+    Entity codes are matched, never hashed, so a table of identifiers other than GB 32100 codes
+    is accepted; a GB 32100 table with a malformed code is not (``any_code=None``). An empty
+    table is left to the assigner (an empty roster makes the assignment infeasible).
+    """
+    checked = validate(frame, kind, source=source, any_code=None)
+    found = _found(checked)
+    if found:
+        raise InputError(found, summary=f"{source}: cannot assign teams")
+    return checked.frame
 
 
 def _days(values: pd.Series) -> list[date | None]:
@@ -101,12 +113,13 @@ def normalize_sample(
     campaign) fills or checks the departments of each task. Raises `InputError` listing every
     problem; a cause shared by every row is reported once.
     """
-    checked = validate(sample, "sample", source=source)
-    if any(p.rule == "COLUMN_MISSING" for p in checked.errors):
-        checked.raise_errors(f"{source}: cannot assign teams")
+    checked = validate(sample, "sample", source=source, any_code=None)
+    found = _found(checked)
+    if any(p.rule == "COLUMN_MISSING" for p in found):
+        raise InputError(found, summary=f"{source}: cannot assign teams")
     typed = checked.frame
     departments, problems = _task_departments(typed, source, task_departments)
-    problems = [*checked.errors, *problems]
+    problems = [*found, *problems]
     keys = pd.Series(list(zip(typed["uscc"], typed["task_id"], strict=True)), dtype=object)
     first: dict[object, int] = {}
     for position, key in enumerate(keys.tolist()):

@@ -121,9 +121,11 @@ def _duplicates(source: str, column: str, keys: pd.Series) -> list[Problem]:
     ]
 
 
-IdMode = Literal["strict", "lenient", "any"]
-"""How entity codes are checked: GB 32100 in full, with a bad check character as a warning, or
-only for presence, uniqueness and Excel damage (steps that hash any identifier, such as the draw)."""
+IdMode = Literal["strict", "lenient", "any", "auto"]
+"""How entity codes are checked: GB 32100 in full; with a bad check character as a warning; only
+for presence, uniqueness and Excel damage (steps that hash any identifier, such as the draw); or
+``auto``: leniently when any code of the column is a GB 32100 code, else as identifiers (a table
+of GB 32100 codes with one malformed code is an error, never a row silently matched to nothing)."""
 
 
 def _id_column(spec: Column, raw: pd.Series, source: str, ids: IdMode) -> tuple[pd.Series, list[Problem]]:
@@ -132,6 +134,8 @@ def _id_column(spec: Column, raw: pd.Series, source: str, ids: IdMode) -> tuple[
     shown = col.as_text(raw)
     check = validate_ids(raw if native else shown, lenient=ids != "strict")
     failing = check.rule.cat.codes.to_numpy() >= 0
+    if ids == "auto":
+        ids = "lenient" if bool((check.ok & (shown != "")).any()) else "any"
     if ids == "any":
         failing &= (check.rule == "ID_EMPTY").to_numpy(dtype=bool)
     damaged = col.excel_damage(shown)
@@ -304,7 +308,7 @@ def validate(
     *,
     source: str = "<DataFrame>",
     lenient: bool | None = None,
-    any_code: bool = False,
+    any_code: bool | None = False,
     needs: Sequence[str] | None = None,
     as_of: date | None = None,
 ) -> Checked:
@@ -313,8 +317,8 @@ def validate(
     ``needs`` lists the columns this use requires (default: every required column of the spec);
     present columns are always checked by their rules. ``lenient`` (default: the spec's) turns a
     code whose only fault is its check character into a warning; ``any_code`` checks codes only
-    for presence, uniqueness and Excel damage (`IdMode`). Lists every problem at once;
-    raises `ValueError` for an unknown kind.
+    for presence, uniqueness and Excel damage, and ``None`` decides from the column (`IdMode`).
+    Lists every problem at once; raises `ValueError` for an unknown kind.
     """
     spec = table_spec(kind)
     frame, labels = canonical_headers(frame.reset_index(drop=True), spec)
@@ -323,7 +327,7 @@ def validate(
         return Checked(frame, tuple(_labelled(problems, labels)), kind, source)
     typed: dict[str, pd.Series] = {}
     loose = spec.lenient_ids if lenient is None else lenient
-    ids: IdMode = "any" if any_code else "lenient" if loose else "strict"
+    ids: IdMode = "auto" if any_code is None else "any" if any_code else "lenient" if loose else "strict"
     for column in spec.columns:
         if column.name in frame.columns:
             values, found = _column(column, frame[column.name], source, ids, as_of)
