@@ -128,12 +128,13 @@ def read_strings(source: str | Path | pd.DataFrame, kind: str | None = None) -> 
     """Read a table (any `dualrandom.io.read_table` source) as strings.
 
     With ``kind`` (a `dualrandom.schema` table kind) the table is first checked through its
-    spec, and Chinese headers become the column names; raises `InputError` listing every problem.
+    spec (codes as the table holds them: identifiers, or GB 32100 codes with none malformed),
+    and Chinese headers become the column names; raises `InputError` listing every problem.
     """
     frame = source if isinstance(source, pd.DataFrame) else read_table(source)
     if kind is not None:
         name = "<DataFrame>" if isinstance(source, pd.DataFrame) else str(source)
-        validate(frame, kind, source=name).raise_errors()
+        validate(frame, kind, source=name, any_code=None).raise_errors()
         frame = canonical_headers(frame, table_spec(kind))[0]
     return frame.astype("string").fillna("")
 

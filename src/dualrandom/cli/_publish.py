@@ -16,10 +16,10 @@ __all__ = ["publish", "report", "results"]
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
-def _table(path: Path | None) -> Any:
+def _table(path: Path | None, kind: str) -> Any:
     from ..results import read_strings
 
-    return None if path is None else read_strings(path)
+    return None if path is None else read_strings(path, kind)
 
 
 def _draw_manifest(sample: Path, given: Path | None) -> dict[str, Any] | None:
@@ -66,7 +66,7 @@ def import_(
     from ..publish.deadlines import deadlines, overdue
 
     day = as_of.date() if as_of is not None else date.today()
-    drawn = _table(sample)
+    drawn = _table(sample, "sample")
     with campaign_protocol(campaign_file, ledger_url) as protocol:
         step = protocol.import_results(
             file, drawn, source_name=str(file), sample_source=str(sample), output=output, as_of=day
@@ -153,10 +153,10 @@ def publish(
     """
     with campaign_protocol(campaign_file, ledger_url) as protocol:
         step = protocol.publish(
-            _table(sample), results_file, _table(roster), output,
+            _table(sample, "sample"), results_file, _table(roster, "entities"), output,
             published_on=published_on.date() if published_on is not None else date.today(),
             seed=seed, draw_manifest=_draw_manifest(sample, draw_manifest),
-            teams=_table(teams), inspectors=_table(inspectors),
+            teams=_table(teams, "teams"), inspectors=_table(inspectors, "inspectors"),
         )  # fmt: skip
     index = step.value
     click.echo(f"{output}: {index['rows']} published row(s); bundle.json SHA-256 {index['digest']}")

@@ -10,11 +10,10 @@ from ..errors import InputError, Problem
 from ._validate import Checked, validate
 
 if TYPE_CHECKING:
-    import pandas as pd
 
     from ..io.tables import TableSource
 
-__all__ = ["FileKind", "check_file", "check_table", "file_kind", "is_config", "read_checked"]
+__all__ = ["FileKind", "check_file", "check_table", "file_kind", "is_config"]
 
 FileKind = Literal["campaign", "policy"]
 
@@ -38,20 +37,6 @@ def check_table(
     frame = read_table(source, sheet=sheet, table=table, query=query)
     name = describe_source(source, table=table, query=query)
     return validate(frame, kind, source=name, lenient=lenient, as_of=as_of)
-
-
-def read_checked(
-    source: TableSource,
-    kind: str,
-    *,
-    lenient: bool | None = None,
-    sheet: str | int | None = None,
-    table: str | None = None,
-    query: str | None = None,
-) -> pd.DataFrame:
-    """Read, validate and type a table; raises `InputError` listing every problem if any is an error."""
-    checked = check_table(source, kind, lenient=lenient, sheet=sheet, table=table, query=query)
-    return checked.raise_errors()
 
 
 def file_kind(path: str | Path) -> FileKind | None:

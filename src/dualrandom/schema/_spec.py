@@ -25,7 +25,7 @@ ColumnKind = Literal[
     "dates",
     "list",
 ]
-"""How a column's values are parsed (see `dualrandom.io.columns` and docs/rosters.md)."""
+"""How a column's values are parsed (see `dualrandom.schema._columns` and docs/rosters.md)."""
 
 
 @dataclass(frozen=True)

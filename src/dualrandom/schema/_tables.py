@@ -141,10 +141,13 @@ def _sample() -> TableSpec:
     ), lenient_ids=True, note="written by `dualrandom draw`; other columns are kept")  # fmt: skip
 
 
+def _check_of(*columns: Column) -> tuple[Column, ...]:
+    """The columns of a table about checks: the entity, the task, then ``columns``."""
+    return (_code(), _col("task_id", "text", _TASK, required=True), *columns)
+
+
 def _teams() -> TableSpec:
-    return TableSpec("teams", "inspection teams", (
-        _code(),
-        _col("task_id", "text", _TASK, required=True),
+    return TableSpec("teams", "inspection teams", _check_of(
         _col("inspector_id", "identifier", _OFFICER, required=True),
         _col("department", "identifier", _DEPARTMENT, required=True),
         _col("role", "enum", ("角色",), required=True, choices=("officer", "expert")),
@@ -152,9 +155,7 @@ def _teams() -> TableSpec:
 
 
 def _results() -> TableSpec:
-    return TableSpec("results", "inspection results (抽查检查结果)", (
-        _code(),
-        _col("task_id", "text", _TASK, required=True),
+    return TableSpec("results", "inspection results (抽查检查结果)", _check_of(
         _col("department", "text", _DEPARTMENT, required=True),
         _col("completed_on", "date", ("检查完成日期", "完成日期", "检查日期"), required=True,
              earliest=START_OF_DOUBLE_RANDOM, until_as_of=True),
