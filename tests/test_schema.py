@@ -283,3 +283,21 @@ def test_cli_classify_refuses_a_csv_snapshot_name(tmp_path: Path) -> None:
     ])  # fmt: skip
     assert code == 2 and "s.parquet" in output
     assert not out.exists()
+
+
+def test_results_import_suggests_the_term_and_bounds_dates_by_as_of() -> None:
+    from dualrandom.models import load_campaign
+    from dualrandom.results import import_results
+
+    campaign = load_campaign(Path(__file__).parent.parent / "examples" / "campaign.toml")
+    sample = pd.DataFrame({"uscc": [GOOD, OTHER], "task_id": ["T1", "T1"]})
+    results = RESULTS_CN.assign(检查结果="未发现问题。")
+    results = pd.concat([results, RESULTS_CN.assign(统一社会信用代码=OTHER, 检查完成日期="2026-07-01")])
+    with pytest.raises(InputError) as caught:
+        import_results(results, campaign, sample, as_of=date(2026, 6, 1))
+    found = {(p.row, p.rule): p.message for p in caught.value.problems}
+    assert set(found) == {(2, "RESULT_UNKNOWN"), (3, "DATE_RANGE")}
+    assert found[2, "RESULT_UNKNOWN"].endswith("did you mean '未发现问题'?")
+    assert "not after 2026-06-01" in found[3, "DATE_RANGE"]
+    valid = import_results(results.assign(检查结果="未发现问题"), campaign, sample, as_of=date(2026, 7, 1))
+    assert valid["result_code"].tolist() == ["NO_PROBLEM", "NO_PROBLEM"]

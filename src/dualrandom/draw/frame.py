@@ -23,6 +23,7 @@ __all__ = [
     "CODES",
     "TaskSpec",
     "apply_caps",
+    "check_frame",
     "filter_task",
     "prepare_frame",
     "recent_checks",
@@ -58,41 +59,48 @@ _TYPED = ("uscc", "tier", "entity_type", "industry", "division")
 """The roster columns a draw reads, taken typed from the schema (the rest are kept as given)."""
 
 
-def prepare_frame(roster: pd.DataFrame, tiers: Sequence[str], *, source: str = "roster") -> pd.DataFrame:
-    """Check the roster through `dualrandom.schema` (entities) and each ``tier`` against ``tiers``.
+def check_frame(
+    roster: pd.DataFrame, tiers: Sequence[str] | None, *, source: str = "roster", partition: bool = False
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """The typed sampling frame and every error of ``roster`` (see `prepare_frame`), without raising.
 
-    ``uscc`` and ``tier`` must be present; every other column of the entity roster that is
-    present is checked by its rule. Returns a copy whose ``uscc`` holds the normalised codes
-    (the hashed ids), whose ``tier``, ``entity_type``, ``industry`` and ``division`` are the
-    typed text; other columns are kept. Raises `InputError` listing every bad row.
+    With ``partition`` (one partition of a Dask roster) an empty table and repeated codes are
+    left to the caller, which checks them across partitions; without ``tiers`` tiers are not checked.
     """
     checked = validate(roster, "entities", source=source, needs=("uscc", "tier"), any_code=True)
-    problems = [p for p in checked.problems if p.severity == "error"]
+    skip = ("NO_ROWS", "DUPLICATE") if partition else ()
+    problems = [p for p in checked.errors if p.rule not in skip]
     if any(p.rule == "COLUMN_MISSING" for p in problems):
-        raise InputError(problems)
+        return roster, problems
     typed = checked.frame
-    unknown = (~typed["tier"].isin(list(tiers))).to_numpy(dtype=bool)
-    if unknown.any():
-        tier_label = next((p.column for p in checked.problems if p.column and "(tier)" in p.column), "tier")
+    if tiers is not None:
+        unknown = np.flatnonzero(~typed["tier"].isin(list(tiers)).to_numpy(dtype=bool))
+        label = next((p.column for p in checked.problems if "(tier)" in (p.column or "")), "tier")
         shown = typed["tier"].astype(object).to_numpy()
-        problems += [
-            Problem(
-                source,
-                int(r) + 2,
-                tier_label,
-                str(shown[r]),
-                "TIER_UNKNOWN",
-                f"the tier must be one of {list(tiers)}",
-            )
-            for r in np.flatnonzero(unknown)
-        ]
-    if problems:
-        raise InputError(sorted(problems, key=lambda p: (p.row or 0, p.column or "")))
+        message = f"the tier must be one of {list(tiers)}"
+        problems += [Problem(source, int(r) + 2, label, str(shown[r]), "TIER_UNKNOWN", message)
+                     for r in unknown]  # fmt: skip
     frame = canonical_headers(roster.reset_index(drop=True), table_spec("entities"))[0].copy()
     for column in _TYPED:
         if column in frame.columns:
             frame[column] = typed[column].astype(object)
-    frame.attrs[CODES] = "checked" if bool(validate_ids(typed["uscc"], lenient=True).ok.all()) else "any"
+    return frame, sorted(problems, key=lambda p: (p.row or 0, p.column or ""))
+
+
+def prepare_frame(roster: pd.DataFrame, tiers: Sequence[str], *, source: str = "roster") -> pd.DataFrame:
+    """Check the roster through `dualrandom.schema` (entities) and each ``tier`` against ``tiers``.
+
+    ``uscc`` and ``tier`` must be present; every other column of the entity roster that is
+    present is checked by its rule. Codes are hashed as given, so any identifier will do (GB
+    32100 conformity is `dualrandom check`'s), but an empty, repeated or Excel-damaged code is
+    an error. Returns a copy whose ``uscc`` holds the normalised codes (the hashed ids), whose
+    ``tier``, ``entity_type``, ``industry`` and ``division`` are the typed text; other columns
+    are kept. Raises `InputError` listing every bad row.
+    """
+    frame, problems = check_frame(roster, tiers, source=source)
+    if problems:
+        raise InputError(problems)
+    frame.attrs[CODES] = "checked" if bool(validate_ids(frame["uscc"], lenient=True).ok.all()) else "any"
     return frame
 
 
@@ -118,14 +126,14 @@ def filter_task(frame: pd.DataFrame, task: Task, *, source: str = "roster") -> p
 
 
 def recent_checks(
-    history: pd.DataFrame, as_of: date, *, source: str = "history", any_code: bool = False
+    history: pd.DataFrame, as_of: date, *, source: str = "history", any_code: bool | None = None
 ) -> pd.Series:
     """Checks per entity (random and triggered) on the `CAP_WINDOW_DAYS` days before ``as_of``.
 
     The history is checked through `dualrandom.schema` (history); raises `InputError` listing
     every bad row: a malformed code is an error, never silently left uncounted. ``any_code``
     (for a roster of arbitrary identifiers, `prepare_frame`'s ``attrs[CODES] == "any"``) checks
-    codes for presence and Excel damage only.
+    codes for presence and Excel damage only; ``None`` decides from the history's own codes.
     """
     table = validate(history, "history", source=source, lenient=True, any_code=any_code).raise_errors(
         f"{source}: the inspection history has problems (frequency caps count past checks)"
