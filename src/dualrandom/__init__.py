@@ -215,7 +215,8 @@ _EXPORTS: dict[str, str] = {
 _SUBMODULES = frozenset(
     {
         "assign", "atomic", "cli", "demo", "draw", "engines", "errors", "fairness", "ids", "io", "kernel",
-        "ledger", "models", "protocol", "publish", "report", "results", "synth", "tickets", "verify",
+        "ledger", "models", "protocol", "publish", "report", "results", "schema", "synth", "tickets",
+        "verify",
     }
 )  # fmt: skip
 """Submodules reached as attributes (``dualrandom.ledger.Ledger``) after ``import dualrandom``.

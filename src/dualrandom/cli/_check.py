@@ -88,10 +88,11 @@ def check(
     query: str | None,
     fmt: str,
 ) -> None:
-    """Validate ROSTER (a table: CSV/XLSX/Parquet file or SQL URL; or a campaign or policy TOML file)
-    and list every problem; writes nothing.
+    """Validate ROSTER (a CSV/XLSX/Parquet file or SQL URL) and list every problem; writes nothing.
 
-    Exits 0 when the input is usable (warnings allowed), 2 when any row has an error.
+    ROSTER may be any table dualrandom reads (--kind), or a campaign or policy TOML file, checked
+    through the same schema as every step. Exits 0 when the input is usable (warnings allowed),
+    2 when any row has an error.
     """
     from ..errors import PolicyError
     from ..schema import check_file, check_table, is_config

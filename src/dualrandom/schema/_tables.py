@@ -160,7 +160,7 @@ def _results() -> TableSpec:
         _col("completed_on", "date", ("检查完成日期", "完成日期", "检查日期"), required=True,
              earliest=START_OF_DOUBLE_RANDOM, until_as_of=True),
         _col("result", "text", ("检查结果", "抽查结果"), "a term of the official vocabulary", required=True),
-    ))  # fmt: skip
+    ), may_be_empty=True, note="may be empty: notices are published before any result")  # fmt: skip
 
 
 def _residents() -> TableSpec:
