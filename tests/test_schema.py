@@ -302,3 +302,49 @@ def test_results_import_suggests_the_term_and_bounds_dates_by_as_of() -> None:
     assert "not after 2026-06-01" in found[3, "DATE_RANGE"]
     valid = import_results(results.assign(检查结果="未发现问题"), campaign, sample, as_of=date(2026, 7, 1))
     assert valid["result_code"].tolist() == ["NO_PROBLEM", "NO_PROBLEM"]
+
+
+MINIMAL = {
+    "entities": f"uscc,name,entity_type,division,industry,registered_on\n{GOOD},甲,企业,420606,F52,2020-01-01\n",
+    "inspectors": "inspector_id,name,department,active\nI1,张三,SAMR,在岗\n",
+    "conflicts": f"inspector_id,uscc,reason\nI1,{GOOD},近亲属\n",
+    "history": f"uscc,inspected_on,kind\n{GOOD},2026-01-01,触发\n",
+    "records": f"uscc,kind,start_on\n{GOOD},penalty,2025-01-01\n",
+    "sample": f"uscc,task_id,departments\n{GOOD},T1,SAMR\n",
+    "teams": f"uscc,task_id,inspector_id,department,role\n{GOOD},T1,I1,SAMR,officer\n",
+    "results": f"uscc,task_id,department,completed_on,result\n{GOOD},T1,SAMR,2026-01-02,未发现问题\n",
+    "residents": "stratum,residents\n420606,90000\n",
+}
+
+
+BAD_ROW = {
+    "entities": "X,甲,企业,420606,F52,2020-01-01",
+    "inspectors": "I1,张三,SAMR,maybe",
+    "conflicts": "I1,,近亲属",
+    "history": f"{GOOD},yesterday,触发",
+    "records": f"{GOOD},fine,2025-01-01",
+    "sample": "9.24206E+17,T1,SAMR",
+    "teams": f"{GOOD},T1,I1,SAMR,boss",
+    "results": f"{GOOD},T1,SAMR,2099-01-02,未发现问题",
+    "residents": "420606,many",
+}
+
+
+@pytest.mark.parametrize("kind", TABLE_KINDS)
+def test_cli_check_takes_every_kind_and_refuses_a_bad_cell(tmp_path: Path, kind: str) -> None:
+    path = tmp_path / "table.csv"
+    path.write_text(MINIMAL[kind], encoding="utf-8")
+    assert _run(["check", str(path), "--kind", kind]) == (0, f"ok: 1 {kind} rows, 0 warning(s)\n")
+    header = MINIMAL[kind].splitlines()[0]
+    path.write_text(f"{header}\n{BAD_ROW[kind]}\n", encoding="utf-8")
+    code, output = _run(["check", str(path), "--kind", kind, "--format", "lines"])
+    assert code == 2 and "error: " in output
+
+
+def test_cli_draw_refuses_an_empty_roster(tmp_path: Path) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text("uscc,tier\n", encoding="utf-8")
+    out = tmp_path / "sample.csv"
+    code, output = _run(["draw", str(roster), "--ratio", "A=0.5", "--seed", "1", "-o", str(out)])
+    assert code == 2 and "[NO_ROWS]" in output
+    assert not out.exists()
