@@ -304,8 +304,9 @@ def test_results_import_suggests_the_term_and_bounds_dates_by_as_of() -> None:
     assert valid["result_code"].tolist() == ["NO_PROBLEM", "NO_PROBLEM"]
 
 
+ENTITY_HEADER = "uscc,name,entity_type,division,industry,registered_on"
 MINIMAL = {
-    "entities": f"uscc,name,entity_type,division,industry,registered_on\n{GOOD},甲,企业,420606,F52,2020-01-01\n",
+    "entities": f"{ENTITY_HEADER}\n{GOOD},甲,企业,420606,F52,2020-01-01\n",
     "inspectors": "inspector_id,name,department,active\nI1,张三,SAMR,在岗\n",
     "conflicts": f"inspector_id,uscc,reason\nI1,{GOOD},近亲属\n",
     "history": f"uscc,inspected_on,kind\n{GOOD},2026-01-01,触发\n",

@@ -10,7 +10,6 @@ from ..errors import InputError, Problem
 from ._validate import Checked, validate
 
 if TYPE_CHECKING:
-
     from ..io.tables import TableSource
 
 __all__ = ["FileKind", "check_file", "check_table", "file_kind", "is_config"]
