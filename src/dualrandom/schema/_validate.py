@@ -314,8 +314,8 @@ def validate(
 ) -> Checked:
     """Validate and type a raw table (see `dualrandom.io.read_table`) against the spec of ``kind``.
 
-    ``needs`` lists the columns this use requires (default: every required column of the spec);
-    present columns are always checked by their rules. ``lenient`` (default: the spec's) turns a
+    ``needs`` lists the columns this use requires, present and filled (default: every required
+    column of the spec); the other columns present are checked by their rules, empty cells allowed. ``lenient`` (default: the spec's) turns a
     code whose only fault is its check character into a warning; ``any_code`` checks codes only
     for presence, uniqueness and Excel damage, and ``None`` decides from the column (`IdMode`).
     Lists every problem at once; raises `ValueError` for an unknown kind.
@@ -329,6 +329,8 @@ def validate(
     loose = spec.lenient_ids if lenient is None else lenient
     ids: IdMode = "auto" if any_code is None else "any" if any_code else "lenient" if loose else "strict"
     for column in spec.columns:
+        if needs is not None and column.required != (column.name in needs):
+            column = replace(column, required=column.name in needs)  # this use's own needs
         if column.name in frame.columns:
             values, found = _column(column, frame[column.name], source, ids, as_of)
             problems += found
