@@ -315,9 +315,10 @@ def validate(
     """Validate and type a raw table (see `dualrandom.io.read_table`) against the spec of ``kind``.
 
     ``needs`` lists the columns this use requires, present and filled (default: every required
-    column of the spec); the other columns present are checked by their rules, empty cells allowed. ``lenient`` (default: the spec's) turns a
-    code whose only fault is its check character into a warning; ``any_code`` checks codes only
-    for presence, uniqueness and Excel damage, and ``None`` decides from the column (`IdMode`).
+    column of the spec); the other columns present are checked by their rules, empty cells
+    allowed. ``lenient`` (default: the spec's) turns a code whose only fault is its check
+    character into a warning; ``any_code`` checks codes only for presence, uniqueness and
+    Excel damage, and ``None`` decides from the column (`IdMode`).
     Lists every problem at once; raises `ValueError` for an unknown kind.
     """
     spec = table_spec(kind)
