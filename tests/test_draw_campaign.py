@@ -100,7 +100,7 @@ def test_history_problems_are_listed_together() -> None:
         (2, "kind", "ENUM"),
         (3, "uscc", "ID_EMPTY"),
     ]
-    assert "h.csv, row 2, column 'inspected_on': not a date (use YYYY-MM-DD) (value 'soon')" in str(
+    assert "h.csv, row 2, column 'inspected_on': expected a date such as 2024-03-15 (value 'soon')" in str(
         caught.value
     )
 
