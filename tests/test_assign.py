@@ -739,7 +739,7 @@ def test_bad_rosters_list_every_bad_row() -> None:
             sources={"sample": "sample.csv"},
         )
     text = str(caught.value)
-    assert "sample.csv, row 4, column 'uscc': the entity code is empty (value '') [ID_EMPTY]" in text
+    assert "sample.csv, row 4, column 'uscc': the code is empty (value '') [ID_EMPTY]" in text
     assert "sample.csv, row 4, column 'departments': list the participating departments" in text
     assert (
         "sample.csv, row 3, column 'uscc': repeats row 2; each must appear once (value '000000000000001')"
@@ -757,10 +757,13 @@ def test_bad_rosters_list_every_bad_row() -> None:
     with pytest.raises(InputError) as caught:
         assign_teams(sample.iloc[:1], roster, None, RULES, "s", sources={"inspectors": "staff.csv"})
     text = str(caught.value)
-    assert "staff.csv, row 3, column 'name': this column may not be empty (value '') [VALUE_EMPTY]" in text
-    assert "staff.csv, row 3, column 'active': write true or false (value 'maybe') [BOOL_FORMAT]" in text
-    assert "staff.csv, row 3, column 'max_targets'" in text and "[CAP_FORMAT]" in text
-    assert "staff.csv, row 3, column 'inspector_id': repeats row 2" in text
+    assert "staff.csv, row 3, column 'name': a value is required (value '') [REQUIRED]" in text
+    assert (
+        "staff.csv, row 3, column 'active': expected 是/否, true/false, yes/no or 1/0 (value 'maybe') [BOOL]"
+        in text
+    )
+    assert "staff.csv, row 3, column 'max_targets'" in text and "[INT]" in text
+    assert "staff.csv, row 3, column 'inspector_id': duplicates row 2" in text
 
 
 def test_bad_solver_input_maps_to_solver_error() -> None:

@@ -171,7 +171,8 @@ def test_bad_inspector_file_exits_2_naming_file_row_and_column(files: Path) -> N
     assert result.exit_code == 2
     assert result.output == (
         "Error: inspectors.csv: cannot assign teams:\n"
-        "  - inspectors.csv, column 'department': the table needs a column 'department' [COLUMN_MISSING]\n"
+        "  - inspectors.csv, row 1, column 'department': the inspectors table needs this column; "
+        "found: inspector_id, name [COLUMN_MISSING]\n"
     )
     pd.DataFrame({"inspector_id": ["S1", "S1"], "name": ["a", "b"], "department": "SAMR"}).to_csv(
         "inspectors.csv", index=False
@@ -179,8 +180,7 @@ def test_bad_inspector_file_exits_2_naming_file_row_and_column(files: Path) -> N
     result = CliRunner().invoke(main, ARGS)
     assert result.exit_code == 2
     assert (
-        "  - inspectors.csv, row 3, column 'inspector_id': repeats row 2; each must appear once "
-        "(value 'S1') [INSPECTOR_DUPLICATE]\n"
+        "  - inspectors.csv, row 3, column 'inspector_id': duplicates row 2 (value 'S1') [DUPLICATE]\n"
     ) in result.output
 
 

@@ -457,11 +457,12 @@ def test_every_bad_input_row_is_reported_at_once() -> None:
     text = str(error.value)
     assert text.splitlines()[0] == "6 problem(s) in the classification inputs:"
     for expected in (
-        "roster, row 3, column 'registered_on': not a date (use YYYY-MM-DD) (value '2015-13-01') [DATE]",
-        f"roster, row 4, column 'uscc': the entity appears twice (value '{code(0)}') [DUPLICATE]",
-        "records, row 2, column 'severity': severity is a number >= 0 (empty = 1) (value '-1.0') [SEVERITY]",
-        "records, row 3, column 'kind': unknown record kind;",
-        "records, row 4, column 'start_on': not a date (use YYYY-MM-DD) (value 'yesterday') [DATE]",
+        "roster, row 3, column 'registered_on': expected a date such as 2024-03-15 "
+        "(value '2015-13-01') [DATE]",
+        f"roster, row 4, column 'uscc': duplicates row 2 (value '{code(0)}') [DUPLICATE]",
+        "records, row 2, column 'severity': expected a number >= 0 (value '-1') [NUMBER]",
+        "records, row 3, column 'kind': allowed values:",
+        "records, row 4, column 'start_on': expected a date such as 2024-03-15 (value 'yesterday') [DATE]",
         "records, row 5, column 'end_on': this date is before start_on (value '2024-01-01') [DATE_ORDER]",
     ):
         assert expected in text
@@ -469,7 +470,7 @@ def test_every_bad_input_row_is_reported_at_once() -> None:
 
 def test_missing_columns_are_reported() -> None:
     with pytest.raises(
-        InputError, match="column 'registered_on': required column 'registered_on' is missing"
+        InputError, match="column 'registered_on': the entities table needs this column"
     ):
         classify(pd.DataFrame({"uscc": [code(0)]}), None, parse_policy(simple_policy()), as_of=AS_OF)
 

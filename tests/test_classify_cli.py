@@ -112,10 +112,11 @@ def test_classify_lists_every_bad_record_and_exits_2(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.output.splitlines() == [
         "Error: 2 problem(s) in the classification inputs:",
-        f"  - {records}, row 2, column 'kind': unknown record kind; allowed: annual_report_late, "
+        f"  - {records}, row 2, column 'kind': allowed values: annual_report_late, "
         "annual_report_missing, abnormal_list, serious_violation, dishonest_debtor, penalty_minor, penalty, "
-        "complaint, inspection_problem, unreachable_address, refused_inspection (value 'fine') [RECORD_KIND]",
-        f"  - {records}, row 3, column 'start_on': not a date (use YYYY-MM-DD) (value '2025-02-30') [DATE]",
+        "complaint, inspection_problem, unreachable_address, refused_inspection (value 'fine') [ENUM]",
+        f"  - {records}, row 3, column 'start_on': expected a date such as 2024-03-15 "
+        "(value '2025-02-30') [DATE]",
     ]
 
 

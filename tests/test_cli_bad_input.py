@@ -20,8 +20,7 @@ def test_draw_lists_every_bad_row_and_writes_nothing(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.output.splitlines()[1:] == [
         f"  - {roster}, row 3, column 'tier': the tier must be one of ['A', 'B'] (value 'Z') [TIER_UNKNOWN]",
-        f"  - {roster}, row 4, column 'uscc': the code appears more than once (first at row 2) "
-        "(value '91350100M000100Y43') [ID_DUPLICATE]",
+        f"  - {roster}, row 4, column 'uscc': duplicates row 2 (value '91350100M000100Y43') [DUPLICATE]",
         f"  - {roster}, row 5, column 'uscc': the code is empty (value '') [ID_EMPTY]",
     ]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["roster.csv"]
@@ -37,6 +36,6 @@ def test_assign_lists_every_bad_row_and_writes_nothing(tmp_path: Path) -> None:
     args = ["assign", str(sample), "--inspectors", str(inspectors), "--seed", "1", "-o", str(out)]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2
-    assert "row 3, column 'inspector_id': repeats row 2; each must appear once (value 'I1')" in result.output
-    assert "row 4, column 'name': this column may not be empty (value '')" in result.output
+    assert "row 3, column 'inspector_id': duplicates row 2 (value 'I1') [DUPLICATE]" in result.output
+    assert "row 4, column 'name': a value is required (value '') [REQUIRED]" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["inspectors.csv", "sample.csv"]

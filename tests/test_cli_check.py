@@ -142,7 +142,8 @@ def test_synth_parquet_and_bad_sizes(tmp_path: Path) -> None:
 def test_the_table_shows_at_most_the_limit(tmp_path: Path) -> None:
     from dualrandom.cli._check import TABLE_LIMIT
 
-    path = roster(tmp_path / "e.csv", *[BAD.replace("91350100M000100Y43", "X")] * (TABLE_LIMIT // 4 + 1))
+    bad = BAD.replace("91350100M000100Y43", "X")
+    path = roster(tmp_path / "e.csv", GOOD, *[bad] * (TABLE_LIMIT // 4 + 1))
     result = CliRunner().invoke(main, ["check", str(path)], terminal_width=200)
     assert result.exit_code == 2
     assert f"problem(s), first {TABLE_LIMIT} shown (--format lines lists all)" in result.stdout

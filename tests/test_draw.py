@@ -202,10 +202,10 @@ def test_bad_rows_are_all_reported_with_row_numbers() -> None:
         draw_sample(bad, RATIOS, "e")
     assert [(p.row, p.column, p.rule) for p in caught.value.problems] == [
         (3, "uscc", "ID_EMPTY"),
-        (4, "uscc", "ID_DUPLICATE"),
+        (4, "uscc", "DUPLICATE"),
         (5, "tier", "TIER_UNKNOWN"),
     ]
-    assert "roster, row 4, column 'uscc': the code appears more than once (first at row 2)" in str(
+    assert "roster, row 4, column 'uscc': duplicates row 2" in str(
         caught.value
     )
 

@@ -104,11 +104,11 @@ def test_history_problems_are_listed_together() -> None:
     with pytest.raises(InputError) as caught:
         draw_campaign(CITY, CAMPAIGN, "7", history=history, as_of=date(2026, 11, 1), history_source="h.csv")
     assert [(p.row, p.column, p.rule) for p in caught.value.problems] == [
-        (2, "inspected_on", "DATE_INVALID"),
-        (2, "kind", "KIND_UNKNOWN"),
+        (2, "inspected_on", "DATE"),
+        (2, "kind", "ENUM"),
         (3, "uscc", "ID_EMPTY"),
     ]
-    assert "h.csv, row 2, column 'inspected_on': not a date (use YYYY-MM-DD) (value 'soon')" in str(
+    assert "h.csv, row 2, column 'inspected_on': expected a date such as 2024-03-15 (value 'soon')" in str(
         caught.value
     )
 

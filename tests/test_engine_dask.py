@@ -142,7 +142,7 @@ def test_campaign_draw_equals_in_memory(client: Any, update: dict[str, Any]) -> 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    n=st.integers(0, 400),
+    n=st.integers(1, 400),
     cuts=st.lists(st.floats(0, 1), max_size=5),
     seed=st.text(min_size=1, max_size=8),
     reserve=st.integers(0, 4),

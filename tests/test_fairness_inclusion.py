@@ -179,7 +179,7 @@ def test_design_reports_every_bad_row() -> None:
         design_probabilities(bad, Sampling(ratios=RATIOS), source="roster.csv")
     text = str(caught.value)
     assert "roster.csv, row 3, column 'tier': the tier must be one of" in text
-    assert "roster.csv, row 5, column 'uscc'" in text and "ID_DUPLICATE" in text
+    assert "roster.csv, row 5, column 'uscc'" in text and "DUPLICATE" in text
 
 
 def test_disparity_of_the_real_draw_flags_nothing(real: InclusionStudy) -> None:

@@ -49,8 +49,8 @@ def test_roster_without_tiers_is_refused(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.output == (
         "Error: 1 problem(s) found:\n"
-        f"  - {roster}, column 'tier': the column 'tier' is missing "
-        "(every entity needs a code and a tier) [COLUMN_MISSING]\n"
+        f"  - {roster}, row 1, column 'tier': the entities table needs this column; "
+        "found: uscc, name [COLUMN_MISSING]\n"
     )
     assert not (tmp_path / "r.html").exists()
 

@@ -240,7 +240,7 @@ def test_a_missing_column_is_reported_once_per_column() -> None:
     report = validate_roster(raw, "entities", source="e.csv")
     found = "found: uscc, name"
     assert list(report.problems) == [
-        Problem("e.csv", 1, c, None, "COLUMN_MISSING", f"the entities roster needs this column; {found}")
+        Problem("e.csv", 1, c, None, "COLUMN_MISSING", f"the entities table needs this column; {found}")
         for c in ("entity_type", "division", "industry", "registered_on")
     ]
 
@@ -270,7 +270,7 @@ def test_inspector_problems(tmp_path: Path) -> None:
             "home_division",
             "4206",
             "DIVISION",
-            "expected a 6-digit GB/T 2260 division code such as 420606",
+            "expected a division code of 6 digits (GB/T 2260), 9 (township) or 12 (village)",
         ),
         Problem(source, 2, "active", "maybe", "BOOL", "expected 是/否, true/false, yes/no or 1/0"),
         Problem(source, 2, "max_targets", "-3", "INT", "expected a whole number >= 0"),
@@ -303,7 +303,7 @@ def test_blank_lines_keep_row_numbers(tmp_path: Path) -> None:
     problems = check_roster(path, "conflicts").problems
     assert [(p.row, p.column, p.rule) for p in problems] == [
         (2, "inspector_id", "REQUIRED"),
-        (2, "uscc", "ID_EMPTY"),
+        (2, "uscc", "REQUIRED"),
         (2, "reason", "REQUIRED"),
         (3, "reason", "REQUIRED"),
     ]
@@ -312,7 +312,11 @@ def test_blank_lines_keep_row_numbers(tmp_path: Path) -> None:
 def test_unreadable_sources(tmp_path: Path) -> None:
     cases = {
         tmp_path / "missing.csv": ("FILE_NOT_FOUND", "no such file"),
-        tmp_path / "binary.csv": ("ENCODING", "the file is neither UTF-8 nor GBK/GB18030 text (byte 1)"),
+        tmp_path / "binary.csv": (
+            "ENCODING",
+            "the file is neither UTF-8 nor GBK/GB18030 text (byte 1); "
+            "in Excel: Save As → 'CSV UTF-8 (Comma delimited)'",
+        ),
         tmp_path / "empty.csv": ("EMPTY", "the file is empty (a header row is needed)"),
         tmp_path / "roster.json": (
             "FORMAT",

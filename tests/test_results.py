@@ -95,12 +95,12 @@ def test_every_problem_is_listed_at_once(tmp_path) -> None:  # type: ignore[no-u
         (4, "uscc", "RESULT_NOT_DRAWN"),
         (5, "task_id", "TASK_UNKNOWN"),
         (6, "department", "DEPARTMENT_NOT_IN_TASK"),
-        (7, "completed_on", "DATE_FORMAT"),
+        (7, "completed_on", "DATE"),
         (7, "result", "RESULT_UNKNOWN"),
         (8, "completed_on", "DATE_MISMATCH"),
         (8, "result", "RESULT_EXCLUSIVE"),
         (9, "completed_on", "DATE_MISMATCH"),
-        (10, "completed_on", "VALUE_EMPTY"),
+        (10, "completed_on", "REQUIRED"),
         (10, "department", "DEPARTMENT_UNKNOWN"),
         (10, "uscc", "ID_CHECK"),
     ]
@@ -115,8 +115,8 @@ def test_missing_columns_are_named() -> None:
     with pytest.raises(InputError) as caught:
         import_results(RESULTS.drop(columns=["department", "result"]), CAMPAIGN, SAMPLE)
     assert [(p.row, p.column, p.rule) for p in caught.value.problems] == [
-        (None, "department", "COLUMN_MISSING"),
-        (None, "result", "COLUMN_MISSING"),
+        (1, "department", "COLUMN_MISSING"),
+        (1, "result", "COLUMN_MISSING"),
     ]
 
 

@@ -151,5 +151,7 @@ def test_check_knows_every_roster_kind() -> None:
 
     from dualrandom.cli._check import KINDS
     from dualrandom.io import ROSTER_COLUMNS, RosterKind
+    from dualrandom.schema import TABLE_KINDS
 
-    assert KINDS == get_args(RosterKind) == tuple(ROSTER_COLUMNS)
+    assert get_args(RosterKind) == tuple(ROSTER_COLUMNS) == KINDS[: len(ROSTER_COLUMNS)]
+    assert KINDS == TABLE_KINDS

@@ -233,8 +233,8 @@ _EXPORTS: dict[str, str] = {
 _SUBMODULES = frozenset(
     {
         "assign", "atomic", "cli", "demo", "draw", "engines", "errors", "fairness", "feedback", "ids", "io",
-        "jsontext", "kernel", "ledger", "models", "protocol", "publish", "report", "results", "synth",
-        "tickets", "verification", "verify", "visits",
+        "jsontext", "kernel", "ledger", "models", "protocol", "publish", "report", "results", "schema",
+        "synth", "tickets", "verification", "verify", "visits",
     }
 )  # fmt: skip
 """Submodules reached as attributes (``dualrandom.ledger.Ledger``) after ``import dualrandom``.

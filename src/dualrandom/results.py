@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
 
 from .errors import InputError, Problem
-from .ids import normalize_ids, validate_ids
+from .ids import normalize_ids
 from .io import read_table
 from .models import Campaign
+from .schema import canonical_headers, table_spec, validate
 
 __all__ = [
     "PROBLEM_CODES",
@@ -34,6 +37,7 @@ __all__ = [
     "read_strings",
     "result_code",
     "results_payload",
+    "suggest",
     "term",
     "vocabulary_table",
 ]
@@ -124,25 +128,59 @@ def term(code: str) -> ResultTerm:
     return _BY_CODE[code]
 
 
-_DATE = r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]00:00(?::00)?(?:\.0+)?)?\s*$"
-
-
 def parse_dates(values: pd.Series) -> pd.Series:
-    """Parse ISO, slash, dotted and 年月日 dates; unparseable or impossible dates become NaT."""
-    text = values.astype("string").fillna("")
-    parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")  # the common case, fast
-    other = parsed.isna() & (text != "")
-    if other.any():
-        parts = text[other].str.extract(_DATE)
-        iso = parts[0] + "-" + parts[1].str.zfill(2) + "-" + parts[2].str.zfill(2)
-        parsed[other] = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
-    return parsed
+    """Parse ISO, slash, dotted, compact and 年月日 dates (`dualrandom.schema`); bad dates become NaT."""
+    from .schema._columns import parse_dates as parse
+
+    return parse(values).values
 
 
-def read_strings(source: str | Path | pd.DataFrame) -> pd.DataFrame:
-    """Read a results table (any `dualrandom.io.read_table` source) as strings."""
+def read_strings(source: str | Path | pd.DataFrame, kind: str | None = None) -> pd.DataFrame:
+    """Read a table (any `dualrandom.io.read_table` source) as strings.
+
+    With ``kind`` (a `dualrandom.schema` table kind) the table is first checked through its
+    spec (codes as the table holds them: identifiers, or GB 32100 codes with none malformed),
+    and Chinese headers become the column names; raises `InputError` listing every problem.
+    """
     frame = source if isinstance(source, pd.DataFrame) else read_table(source)
+    if kind is not None:
+        name = "<DataFrame>" if isinstance(source, pd.DataFrame) else str(source)
+        validate(frame, kind, source=name, any_code=None).raise_errors()
+        frame = canonical_headers(frame, table_spec(kind))[0]
     return frame.astype("string").fillna("")
+
+
+def suggest(value: str) -> str | None:
+    """The vocabulary label closest to an unknown result (a typo, extra punctuation), if any."""
+    import difflib
+
+    plain = re.sub(r"[\s。．.，,；;：:！!、]+$", "", _spelling(value.strip()))
+    code = result_code(plain)
+    if code is not None:
+        return _BY_CODE[code].label
+    close = difflib.get_close_matches(plain, list(_LOOKUP), n=1, cutoff=0.75)
+    return _BY_CODE[_LOOKUP[close[0]]].label if close else None
+
+
+def _read_results(
+    source: str | Path | pd.DataFrame, name: str, as_of: date | None
+) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
+    """The raw strings and the typed table (through `dualrandom.schema`), with the schema's problems."""
+    frame = source if isinstance(source, pd.DataFrame) else read_table(source)
+    checked = validate(frame, "results", source=name, as_of=as_of)
+    if any(p.rule in ("COLUMN_MISSING", "NO_ROWS") for p in checked.errors):
+        raise InputError(checked.errors)
+    raw = canonical_headers(frame.reset_index(drop=True), table_spec("results"))[0]
+    return raw.astype("string").fillna(""), checked.frame, list(checked.errors)
+
+
+def _flagged(problems: list[Problem], column: str, index: pd.Index) -> pd.Series:
+    """The rows whose ``column`` has a problem (every row for a problem of the whole column)."""
+    mine = [p for p in problems if p.column == column or (p.column or "").endswith(f"({column})")]
+    if any(p.row is None for p in mine):
+        return pd.Series(True, index=index)
+    rows = {p.row - 2 for p in mine if p.row is not None}
+    return pd.Series([i in rows for i in range(len(index))], index=index, dtype=bool)
 
 
 def import_results(
@@ -151,53 +189,30 @@ def import_results(
     sample: pd.DataFrame,
     *,
     source_name: str | None = None,
+    as_of: date | None = None,
 ) -> pd.DataFrame:
     """Read and validate inspection results against the campaign and its drawn sample.
 
     Returns one row per result with ``uscc, task_id, department, completed_on`` (datetime),
     ``result`` (the official label), ``result_code``, ``tier`` (from the sample, internal)
-    and ``row`` (the spreadsheet row). Raises `InputError` listing every bad row: unknown
-    task or department, a department not part of the task, an entity that was not drawn for
-    the task, an unknown result, 未发现问题 combined with another result, repeated results and
+    and ``row`` (the spreadsheet row). The table is checked through `dualrandom.schema`
+    (results: Chinese headers, codes, completion dates from 2015 to ``as_of``, default today).
+    Raises `InputError` listing every bad row: unknown task or department, a department not
+    part of the task, an entity that was not drawn for the task, an unknown result (with the
+    closest term suggested), 未发现问题 combined with another result, repeated results and
     different completion dates for one department's check.
     """
     name = source_name or (str(source) if not isinstance(source, pd.DataFrame) else "results")
-    raw = read_strings(source).reset_index(drop=True)
-    missing = [c for c in RESULT_COLUMNS if c not in raw.columns]
-    if missing:
-        raise InputError(
-            [
-                Problem(name, None, c, None, "COLUMN_MISSING", f"required column {c!r} is missing")
-                for c in missing
-            ]
-        )
-    problems: list[Problem] = []
+    raw, typed, problems = _read_results(source, name, as_of)
     rows = pd.Series(range(2, len(raw) + 2), index=raw.index)
 
     def report(mask: pd.Series, column: str, values: pd.Series, rule: str, message: str) -> None:
         for index in mask[mask].index:
             problems.append(Problem(name, int(rows[index]), column, str(values[index]), rule, message))
 
-    for column in RESULT_COLUMNS:
-        values = raw[column].str.strip()
-        report(values == "", column, raw[column], "VALUE_EMPTY", f"{column} must not be empty")
     filled = {c: raw[c].str.strip() != "" for c in RESULT_COLUMNS}
-
-    check = validate_ids(raw["uscc"])
-    uscc = check.normalized
-    bad_id = filled["uscc"] & ~check.ok
-    for index in bad_id[bad_id].index:
-        problems.append(
-            Problem(
-                name,
-                int(rows[index]),
-                "uscc",
-                str(raw["uscc"][index]),
-                str(check.rule[index]),
-                check.message(int(index)),
-            )
-        )
-
+    uscc = typed["uscc"]
+    bad_id = _flagged(problems, "uscc", raw.index) & filled["uscc"]
     task_id = raw["task_id"].str.strip()
     tasks = {t.id: t for t in campaign.tasks}
     unknown_task = filled["task_id"] & ~task_id.isin(list(tasks))
@@ -239,24 +254,17 @@ def import_results(
             )
         )
 
-    completed = parse_dates(raw["completed_on"])
-    report(
-        filled["completed_on"] & completed.isna(),
-        "completed_on",
-        raw["completed_on"],
-        "DATE_FORMAT",
-        "not a date; write YYYY-MM-DD",
-    )
+    completed = typed["completed_on"]
 
     spelled = {value: result_code(str(value)) for value in raw["result"].unique()}
     codes = pd.Series(raw["result"].map(spelled).to_numpy(dtype=object), index=raw.index, dtype=object)
-    report(
-        filled["result"] & codes.isna(),
-        "result",
-        raw["result"],
-        "RESULT_UNKNOWN",
-        "not a term of the official result vocabulary (see docs/publication.md)",
-    )
+    unknown = filled["result"] & codes.isna()
+    for index in unknown[unknown].index:
+        value = str(raw["result"][index])
+        close = suggest(value)
+        hint = f"; did you mean {close!r}?" if close else ""
+        message = f"not a term of the official result vocabulary (see docs/publication.md){hint}"
+        problems.append(Problem(name, int(rows[index]), "result", value, "RESULT_UNKNOWN", message))
 
     drawn_sample = sample.assign(uscc=normalize_ids(sample["uscc"]), task_id=sample["task_id"].astype(str))
     drawn = pd.MultiIndex.from_frame(drawn_sample[["uscc", "task_id"]])

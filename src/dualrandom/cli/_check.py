@@ -15,23 +15,34 @@ from ._common import console, fail_on_errors
 
 if TYPE_CHECKING:
     from ..errors import Problem
-    from ..io import RosterKind
 
 __all__ = ["check", "schema"]
 
-KINDS = ("entities", "inspectors", "conflicts", "history")
-"""The roster kinds (`dualrandom.io.RosterKind`), listed here so that --help imports no pandas."""
+KINDS = (
+    "entities",
+    "inspectors",
+    "conflicts",
+    "history",
+    "records",
+    "sample",
+    "teams",
+    "results",
+    "residents",
+)
+"""The table kinds (`dualrandom.schema.TABLE_KINDS`), listed here so that --help imports no pandas."""
+FILE_KINDS = ("campaign", "policy")
+"""TOML files checked through their models (`dualrandom.schema.check_file`)."""
 
 TABLE_LIMIT = 1000
 """At most this many problems go into the table; ``--format lines`` prints every one."""
 
 
-def _kind_of(roster: str, kind: str | None, table: str | None) -> RosterKind:
+def _kind_of(roster: str, kind: str | None, table: str | None) -> str:
     """The ``--kind`` given, else the SQL table's or file's name when it names a kind, else entities."""
     if kind is None:
         stem = (table or Path(roster).stem).lower()
         kind = stem if stem in KINDS else "entities"
-    return cast("RosterKind", kind)
+    return kind
 
 
 def _table(problems: tuple[Problem, ...]) -> Table:
@@ -55,7 +66,11 @@ def _table(problems: tuple[Problem, ...]) -> Table:
 
 @click.command()
 @click.argument("roster")
-@click.option("--kind", type=click.Choice(list(KINDS)), help="Default: the file's name, else entities.")
+@click.option(
+    "--kind",
+    type=click.Choice([*KINDS, *FILE_KINDS]),
+    help="Default: the file's name, else entities (a .toml file: campaign or policy, from its keys).",
+)
 @click.option(
     "--lenient", is_flag=True, help="Accept a USCC whose only fault is its check character (warning)."
 )
@@ -75,12 +90,23 @@ def check(
 ) -> None:
     """Validate ROSTER (a CSV/XLSX/Parquet file or SQL URL) and list every problem; writes nothing.
 
-    Exits 0 when the roster is usable (warnings allowed), 2 when any row has an error.
+    ROSTER may be any table dualrandom reads (--kind), or a campaign or policy TOML file, checked
+    through the same schema as every step. Exits 0 when the input is usable (warnings allowed),
+    2 when any row has an error.
     """
-    chosen = _kind_of(roster, kind, sql_table)
-    from ..io import check_roster
+    from ..errors import PolicyError
+    from ..schema import check_file, check_table, is_config
 
-    report = check_roster(roster, chosen, lenient=lenient, sheet=sheet, table=sql_table, query=query)
+    if kind in FILE_KINDS or (kind is None and is_config(roster)):
+        try:
+            _, summary = check_file(roster, cast("Any", kind))
+        except PolicyError as error:
+            click.echo(f"Error: {error}", err=True)
+            sys.exit(2)
+        click.echo(f"ok: {summary}")
+        return
+    chosen = _kind_of(roster, kind, sql_table)
+    report = check_table(roster, chosen, lenient=lenient or None, sheet=sheet, table=sql_table, query=query)
     if report.problems:
         if fmt == "lines":
             for problem in report.problems:

@@ -64,6 +64,12 @@ def classify(
     from ..classify import early_warning, load_policy, load_snapshot, save_snapshot
     from ..io import read_roster, read_table, write_table
 
+    if engine == "memory" and Path(output).suffix.lower() not in (".parquet", ".pq"):
+        raise click.BadParameter(
+            f"the snapshot is a Parquet file: name it {Path(output).with_suffix('.parquet').name} "
+            "(--roster-out writes CSV, XLSX or Parquet)",
+            param_hint="'-o' / '--output'",
+        )
     policy = load_policy(policy_file)  # a bad policy is reported before any table is read
     if engine == "dask":
         if roster_out:

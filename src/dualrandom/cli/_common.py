@@ -155,27 +155,10 @@ def next_step(step: str) -> None:
 def read_residents(path: str) -> dict[str, int]:
     """Residents per stratum from a file with ``stratum`` and ``residents`` columns (draw, verify).
 
-    Raises `InputError` naming a missing column and every row that is not a whole number.
+    Checked through `dualrandom.schema` (residents); raises `InputError` naming a missing column
+    and every row that is not a whole number.
     """
-    import pandas as pd
+    from ..schema import check_table
 
-    from ..errors import InputError, Problem
-    from ..io import read_table
-
-    people = read_table(path)
-    missing = [c for c in ("stratum", "residents") if c not in people.columns]
-    if missing:
-        raise InputError(
-            [
-                Problem(path, 1, c, None, "COLUMN_MISSING", f"the residents file needs a {c!r} column")
-                for c in missing
-            ]
-        )
-    counts = pd.to_numeric(people["residents"], errors="coerce")
-    bad = [i for i, n in enumerate(counts.tolist()) if not (n >= 0 and float(n).is_integer())]
-    if bad:
-        raise InputError(
-            [Problem(path, i + 2, "residents", str(people["residents"].iloc[i]), "RESIDENTS",
-                     "residents must be a whole number of people, 0 or more") for i in bad]
-        )  # fmt: skip
-    return {str(s): int(n) for s, n in zip(people["stratum"], counts, strict=True)}
+    people = check_table(path, "residents").raise_errors()
+    return {str(s): int(n) for s, n in zip(people["stratum"], people["residents"], strict=True)}

@@ -16,10 +16,10 @@ __all__ = ["publish", "report", "results"]
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
-def _table(path: Path | None) -> Any:
+def _table(path: Path | None, kind: str) -> Any:
     from ..results import read_strings
 
-    return None if path is None else read_strings(path)
+    return None if path is None else read_strings(path, kind)
 
 
 def _draw_manifest(sample: Path, given: Path | None) -> dict[str, Any] | None:
@@ -71,7 +71,7 @@ def import_(
     from ..publish.deadlines import deadlines, overdue
 
     day = as_of.date() if as_of is not None else date.today()
-    drawn = _table(sample)
+    drawn = _table(sample, "sample")
     with campaign_protocol(campaign_file, ledger_url, batch=batch) as protocol:
         step = protocol.import_results(
             file, drawn, source_name=str(file), sample_source=str(sample), output=output, as_of=day
@@ -134,7 +134,7 @@ def feedback(
 
     policy = load_policy(policy_file)
     done = update_feedback(
-        file, load_campaign(campaign_file), _table(sample), _table(teams), policy,
+        file, load_campaign(campaign_file), _table(sample, "sample"), _table(teams, "teams"), policy,
         history_path=history_file, records_path=records_file, source_name=str(file), teams_source=str(teams),
     )  # fmt: skip
     click.echo(f"{history_file}: {done.history_added} visit(s) added, {done.history_present} already there")
@@ -206,10 +206,10 @@ def publish(
     """
     with campaign_protocol(campaign_file, ledger_url, batch=batch) as protocol:
         step = protocol.publish(
-            _table(sample), results_file, _table(roster), output,
+            _table(sample, "sample"), results_file, _table(roster, "entities"), output,
             published_on=published_on.date() if published_on is not None else date.today(),
             seed=seed, draw_manifest=_draw_manifest(sample, draw_manifest),
-            teams=_table(teams), inspectors=_table(inspectors),
+            teams=_table(teams, "teams"), inspectors=_table(inspectors, "inspectors"),
         )  # fmt: skip
     index = step.value
     click.echo(f"{output}: {index['rows']} published row(s); bundle.json SHA-256 {index['digest']}")

@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 
 from ..errors import InputError, Problem
 from ..ids import normalize_ids
-from ..io.columns import parse_dates
+from ..schema._columns import parse_dates
 
 __all__ = [
     "COMMITMENT_VERSION",

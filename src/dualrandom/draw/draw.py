@@ -25,7 +25,7 @@ from ..tickets import KEY_DIGITS, ticket_keys, tickets
 from .commitment import commitment_columns, roster_digest
 from .commitment import history_digest as history_table_digest
 from .coordination import shift_keys
-from .frame import TaskSpec, apply_caps, filter_task, prepare_frame, recent_checks
+from .frame import CODES, TaskSpec, apply_caps, filter_task, prepare_frame, recent_checks
 from .manifest import build_manifest, with_substitution
 from .quotas import cell_quotas, exact_ratio, ratio_key, within_totals
 
@@ -419,7 +419,7 @@ def draw_tasks(
     if history is not None:
         if as_of is None:
             raise DrawError("frequency caps need the draw date: pass as_of with the history")
-        checks = recent_checks(history, as_of, source=history_source)
+        checks = recent_checks(history, as_of, source=history_source, any_code=frame.attrs[CODES] == "any")
         history_digest = history_table_digest(history)
     samples: Columns = {}
     reserves: Columns = {}

@@ -14,10 +14,20 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, Problem
-from ..ids import normalize_ids
+from ..ids import validate_ids
 from ..models import ENTITY_TYPES, Task
+from ..schema import canonical_headers, table_spec, validate
 
-__all__ = ["CAP_WINDOW_DAYS", "TaskSpec", "apply_caps", "filter_task", "prepare_frame", "recent_checks"]
+__all__ = [
+    "CAP_WINDOW_DAYS",
+    "CODES",
+    "TaskSpec",
+    "apply_caps",
+    "check_frame",
+    "filter_task",
+    "prepare_frame",
+    "recent_checks",
+]
 
 CAP_WINDOW_DAYS = 365
 """Frequency caps count checks on the 365 days before the draw date (as_of excluded)."""
@@ -42,45 +52,56 @@ def _text(series: pd.Series) -> pd.Series:
     return series.astype("string").fillna("").str.strip()
 
 
-def prepare_frame(roster: pd.DataFrame, tiers: Sequence[str], *, source: str = "roster") -> pd.DataFrame:
-    """Check ``uscc`` (normalised, non-empty, unique) and ``tier`` (one of ``tiers``).
+CODES = "dualrandom.codes"
+"""`prepare_frame` records in ``frame.attrs[CODES]`` whether the roster's codes are GB 32100
+codes (``checked``) or arbitrary identifiers (``any``); the history is then checked the same way."""
 
-    Returns a copy whose ``uscc`` holds the normalised codes (the hashed ids) and whose
-    ``tier`` is text; other columns are kept. Raises `InputError` listing every bad row.
+_TYPED = ("uscc", "tier", "entity_type", "industry", "division")
+"""The roster columns a draw reads, taken typed from the schema (the rest are kept as given)."""
+
+
+def check_frame(
+    roster: pd.DataFrame, tiers: Sequence[str] | None, *, source: str = "roster", partition: bool = False
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """The typed sampling frame and every error of ``roster`` (see `prepare_frame`), without raising.
+
+    With ``partition`` (one partition of a Dask roster) an empty table and repeated codes are
+    left to the caller, which checks them across partitions; without ``tiers`` tiers are not checked.
     """
-    missing = [
-        _column_missing(source, column, "every entity needs a code and a tier")
-        for column in ("uscc", "tier")
-        if column not in roster.columns
-    ]
-    if missing:
-        raise InputError(missing)
-    frame = roster.reset_index(drop=True).copy()
-    frame["uscc"] = normalize_ids(frame["uscc"]).astype(object)
-    frame["tier"] = _text(frame["tier"]).astype(object)
-    empty = (frame["uscc"] == "").to_numpy(dtype=bool)
-    repeated = (frame["uscc"].duplicated(keep="first").to_numpy(dtype=bool)) & ~empty
-    unknown = ~frame["tier"].isin(list(tiers)).to_numpy(dtype=bool)
-    problems: list[Problem] = []
-    if empty.any() or repeated.any() or unknown.any():  # only bad rows are visited one by one
-        codes: list[str] = frame["uscc"].tolist()
-        first_row: dict[str, int] = {}
-        for position in np.flatnonzero(~repeated & ~empty).tolist():
-            if codes[position] not in first_row:
-                first_row[codes[position]] = position + 2
-        for position in np.flatnonzero(empty | repeated | unknown).tolist():
-            row, code = position + 2, codes[position]
-            if empty[position]:
-                problems.append(Problem(source, row, "uscc", "", "ID_EMPTY", "the code is empty"))
-            elif repeated[position]:
-                message = f"the code appears more than once (first at row {first_row[code]})"
-                problems.append(Problem(source, row, "uscc", code, "ID_DUPLICATE", message))
-            if unknown[position]:
-                tier = str(frame["tier"].iat[position])
-                message = f"the tier must be one of {list(tiers)}"
-                problems.append(Problem(source, row, "tier", tier, "TIER_UNKNOWN", message))
+    checked = validate(roster, "entities", source=source, needs=("uscc", "tier"), any_code=True)
+    skip = ("NO_ROWS", "DUPLICATE") if partition else ()
+    problems = [p for p in checked.errors if p.rule not in skip]
+    if any(p.rule == "COLUMN_MISSING" for p in problems):
+        return roster, problems
+    typed = checked.frame
+    if tiers is not None:
+        unknown = np.flatnonzero(~typed["tier"].isin(list(tiers)).to_numpy(dtype=bool))
+        label = next((p.column for p in checked.problems if "(tier)" in (p.column or "")), "tier")
+        shown = typed["tier"].astype(object).to_numpy()
+        message = f"the tier must be one of {list(tiers)}"
+        problems += [Problem(source, int(r) + 2, label, str(shown[r]), "TIER_UNKNOWN", message)
+                     for r in unknown]  # fmt: skip
+    frame = canonical_headers(roster.reset_index(drop=True), table_spec("entities"))[0].copy()
+    for column in _TYPED:
+        if column in frame.columns:
+            frame[column] = typed[column].astype(object)
+    return frame, sorted(problems, key=lambda p: (p.row or 0, p.column or ""))
+
+
+def prepare_frame(roster: pd.DataFrame, tiers: Sequence[str], *, source: str = "roster") -> pd.DataFrame:
+    """Check the roster through `dualrandom.schema` (entities) and each ``tier`` against ``tiers``.
+
+    ``uscc`` and ``tier`` must be present; every other column of the entity roster that is
+    present is checked by its rule. Codes are hashed as given, so any identifier will do (GB
+    32100 conformity is `dualrandom check`'s), but an empty, repeated or Excel-damaged code is
+    an error. Returns a copy whose ``uscc`` holds the normalised codes (the hashed ids), whose
+    ``tier``, ``entity_type``, ``industry`` and ``division`` are the typed text; other columns
+    are kept. Raises `InputError` listing every bad row.
+    """
+    frame, problems = check_frame(roster, tiers, source=source)
     if problems:
-        raise InputError(sorted(problems, key=lambda p: (p.row or 0, p.column or "")))
+        raise InputError(problems)
+    frame.attrs[CODES] = "checked" if bool(validate_ids(frame["uscc"], lenient=True).ok.all()) else "any"
     return frame
 
 
@@ -105,41 +126,26 @@ def filter_task(frame: pd.DataFrame, task: Task, *, source: str = "roster") -> p
     return frame.loc[keep.to_numpy(dtype=bool)]
 
 
-def recent_checks(history: pd.DataFrame, as_of: date, *, source: str = "history") -> pd.Series:
-    """Visits per entity (random and triggered) on the `CAP_WINDOW_DAYS` days before ``as_of``."""
-    missing = [
-        _column_missing(source, column, "frequency caps count past checks")
-        for column in ("uscc", "inspected_on")
-        if column not in history.columns
-    ]
-    if missing:
-        raise InputError(missing)
-    table = history.reset_index(drop=True)
-    codes = normalize_ids(table["uscc"]).astype(object)
-    dates = pd.to_datetime(table["inspected_on"], errors="coerce", format="mixed")
-    raw_dates: list[str] = table["inspected_on"].astype("string").fillna("").tolist()
-    problems = [
-        Problem(
-            source, row, "inspected_on", raw_dates[row - 2], "DATE_INVALID", "not a date (use YYYY-MM-DD)"
-        )
-        for row in (dates.isna().to_numpy().nonzero()[0] + 2).tolist()
-    ]
-    if "kind" in table.columns:
-        kinds: list[str] = _text(table["kind"]).tolist()
-        for row, kind in enumerate(kinds, start=2):
-            if kind not in ("random", "triggered"):
-                problems.append(
-                    Problem(
-                        source, row, "kind", kind, "KIND_UNKNOWN", "the kind must be 'random' or 'triggered'"
-                    )
-                )
-    for row in ((codes == "").to_numpy().nonzero()[0] + 2).tolist():
-        problems.append(Problem(source, row, "uscc", "", "ID_EMPTY", "the code is empty"))
-    if problems:
-        raise InputError(sorted(problems, key=lambda p: (p.row or 0, p.column or "")))
+def recent_checks(
+    history: pd.DataFrame, as_of: date, *, source: str = "history", any_code: bool | None = None
+) -> pd.Series:
+    """Visits per entity (random and triggered) on the `CAP_WINDOW_DAYS` days before ``as_of``.
+
+    One visit counts once, whatever its rows (`dualrandom.visits.checks_per_entity`).
+
+    The history is checked through `dualrandom.schema` (history); raises `InputError` listing
+    every bad row: a malformed code is an error, never silently left uncounted. ``any_code``
+    (for a roster of arbitrary identifiers, `prepare_frame`'s ``attrs[CODES] == "any"``) checks
+    codes for presence and Excel damage only; ``None`` decides from the history's own codes.
+    """
+    table = validate(history, "history", source=source, lenient=True, any_code=any_code).raise_errors(
+        f"{source}: the inspection history has problems (frequency caps count past checks)"
+    )
     end = pd.Timestamp(as_of)
     start = pd.Timestamp(as_of - timedelta(days=CAP_WINDOW_DAYS))
+    dates = table["inspected_on"]
     inside = ((dates >= start) & (dates < end)).to_numpy(dtype=bool)
+    codes: pd.Series = table["uscc"].astype(object)
     from ..visits import checks_per_entity  # one visit counts once, whatever its rows
 
     return checks_per_entity(table, codes, dates, inside)

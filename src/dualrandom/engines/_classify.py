@@ -264,12 +264,11 @@ def _roster_problems(
     offsets: Sequence[int],
     repeats: list[Problem],
 ) -> list[Problem]:
-    """Roster problems in the in-memory order: empty codes, repeats, dates; each by row."""
+    """Roster problems in the in-memory (`dualrandom.schema`) order: by row, then column."""
     shifted = [
         replace(p, row=p.row + offsets[i]) if p.row is not None else p
         for i, (_, found, _) in enumerate(summaries)
         for p in found
     ]
-    duplicates = [replace(p, rule="DUPLICATE", message="the entity appears twice") for p in repeats]
-    every = shifted + duplicates
-    return sorted(every, key=lambda p: (_ROSTER_ORDER.get((p.column or "", p.rule), 3), p.row or 0))
+    every = shifted + repeats
+    return sorted(every, key=lambda p: (p.row or 0, _ROSTER_ORDER.get((p.column or "", p.rule), 3)))

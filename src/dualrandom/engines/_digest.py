@@ -147,7 +147,7 @@ class StreamDigest:
         return self._hash.hexdigest()
 
     def duplicates(self, offsets: Sequence[int], source: str) -> list[Problem]:
-        """``ID_DUPLICATE`` problems for every repeat of a code after its first row.
+        """``DUPLICATE`` problems for every repeat of a code after its first row (as `dualrandom.schema`).
 
         ``offsets`` gives each partition's first global position.
         """
@@ -160,8 +160,6 @@ class StreamDigest:
         problems = []
         for code, rows in by_code.items():
             first, *later = sorted(set(rows))
-            message = f"the code appears more than once (first at row {first})"
-            problems += [
-                Problem(source, row, "uscc", _unescape(code), "ID_DUPLICATE", message) for row in later
-            ]
+            message = f"duplicates row {first}"
+            problems += [Problem(source, row, "uscc", _unescape(code), "DUPLICATE", message) for row in later]
         return problems

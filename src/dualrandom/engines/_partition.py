@@ -17,9 +17,8 @@ import pandas as pd
 
 from ..draw.coordination import shift_keys
 from ..draw.draw import task_sampling
-from ..draw.frame import TaskSpec, apply_caps, filter_task
+from ..draw.frame import TaskSpec, apply_caps, check_frame, filter_task
 from ..errors import Problem
-from ..ids import normalize_ids
 from ..models import Sampling
 from ..tickets import ticket_keys
 
@@ -69,27 +68,8 @@ class Scan:
 
 
 def clean(part: pd.DataFrame) -> pd.DataFrame:
-    """Normalised codes and trimmed tiers, as `dualrandom.draw.prepare_frame` makes them."""
-    frame = part.reset_index(drop=True)
-    return frame.assign(
-        uscc=normalize_ids(frame["uscc"]).astype(object),
-        tier=frame["tier"].astype("string").fillna("").str.strip().astype(object),
-    )
-
-
-def _problems(frame: pd.DataFrame, tiers: Sequence[str], source: str) -> list[Problem]:
-    empty = (frame["uscc"] == "").to_numpy(dtype=bool)
-    unknown = ~frame["tier"].isin(list(tiers)).to_numpy(dtype=bool)
-    problems = [
-        Problem(source, int(p) + 2, "uscc", "", "ID_EMPTY", "the code is empty")
-        for p in np.flatnonzero(empty)
-    ]
-    message = f"the tier must be one of {list(tiers)}"
-    problems += [
-        Problem(source, int(p) + 2, "tier", str(frame["tier"].iat[int(p)]), "TIER_UNKNOWN", message)
-        for p in np.flatnonzero(unknown)
-    ]
-    return problems
+    """The partition typed as `dualrandom.draw.prepare_frame` types a roster (`dualrandom.schema`)."""
+    return check_frame(part, None, partition=True)[0]
 
 
 def _strata(frame: pd.DataFrame, column: str | None) -> npt.NDArray[np.object_]:
@@ -137,8 +117,7 @@ def scan(part: pd.DataFrame, plan: DrawPlan, limits: Mapping[tuple[int, str], in
 
     With Bernoulli ``limits`` (ticket-key limit per (task position, tier)) also count the keys below them.
     """
-    frame = clean(part)
-    problems = _problems(frame, plan.sampling.tiers, plan.source)
+    frame, problems = check_frame(part, plan.sampling.tiers, source=plan.source, partition=True)
     sizes: dict[CellKey, int] = {}
     capped: dict[CellKey, int] = {}
     below: dict[CellKey, int] = {}

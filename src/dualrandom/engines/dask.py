@@ -38,7 +38,7 @@ from ..draw.draw import (
     task_sampling,
     task_specs,
 )
-from ..draw.frame import TaskSpec, filter_task, prepare_frame, recent_checks
+from ..draw.frame import TaskSpec, check_frame, filter_task, recent_checks
 from ..draw.manifest import build_manifest
 from ..draw.quotas import ratio_key
 from ..errors import DrawError, InputError, PolicyError, Problem
@@ -177,7 +177,9 @@ def draw_dask(
     frame, name = read_roster(roster)
     name = source or name
     meta = frame._meta
-    prepare_frame(meta, sampling.tiers, source=name)  # missing uscc / tier columns
+    missing = [p for p in check_frame(meta, None, source=name)[1] if p.rule == "COLUMN_MISSING"]
+    if missing:  # rows are checked partition by partition
+        raise InputError(missing)
     if sampling.strata and sampling.strata not in meta.columns:
         raise PolicyError(f"sampling.strata names the column {sampling.strata!r}, which the roster lacks")
     columns = commitment_columns(meta, sampling.strata)
@@ -216,6 +218,8 @@ def draw_dask(
         offsets = _offsets(scans)
         digest = stream_digest(client, parts, columns, progress)
         problems = _local_problems(scans, offsets) + digest.duplicates(offsets, name)
+        if not any(s.rows for s in scans):  # the same refusal as the in-memory draw (dualrandom.schema)
+            problems += check_frame(meta, None, source=name)[1]
         if problems:
             raise InputError(sorted(problems, key=lambda p: (p.row or 0, p.column or "")))
         if history_error is not None:

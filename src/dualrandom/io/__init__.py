@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from .columns import DATE_DTYPE
+from ..schema._columns import DATE_DTYPE
 from .rosters import ROSTER_COLUMNS, RosterKind, RosterReport, check_roster, read_roster, validate_roster
 from .tables import TableSource, read_table, write_table
 

@@ -98,15 +98,19 @@ def read_table(
 
 
 def _utf8(data: bytes, name: str) -> pa.Buffer:
-    """The file as UTF-8: as is when it is valid UTF-8 (BOM skipped), else decoded as GB18030.
+    """The file as UTF-8: as is when it is valid UTF-8 (BOM skipped), else decoded.
 
-    GB18030 is a superset of GBK; strict UTF-8 is tried first because GBK text is almost
-    never valid UTF-8, while the reverse often decodes to nonsense.
+    UTF-16 (Excel's 'Unicode text', with its BOM) is decoded. Otherwise strict UTF-8 is tried
+    first, because GBK text is almost never valid UTF-8, then GB18030 (a superset of GBK). Big5
+    (Traditional Chinese) also decodes as GB18030, into nonsense: it is detected and refused.
     """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise _fail(
-            name, "ENCODING", "the file is UTF-16 (Excel's 'Unicode text'): save it as 'CSV UTF-8' instead"
-        )
+        try:
+            return pa.py_buffer(data.decode("utf-16").encode("utf-8"))
+        except UnicodeDecodeError as error:
+            raise _fail(
+                name, "ENCODING", f"the file starts as UTF-16 but breaks at byte {error.start}"
+            ) from None
     buffer = pa.py_buffer(data)
     if data.startswith(b"\xef\xbb\xbf"):
         buffer = buffer.slice(3)
@@ -117,11 +121,46 @@ def _utf8(data: bytes, name: str) -> pa.Buffer:
     except pa.ArrowInvalid:
         pass
     try:
-        return pa.py_buffer(data.decode("gb18030").encode("utf-8"))
+        text = data.decode("gb18030")
     except UnicodeDecodeError as error:
         raise _fail(
-            name, "ENCODING", f"the file is neither UTF-8 nor GBK/GB18030 text (byte {error.start})"
+            name,
+            "ENCODING",
+            f"the file is neither UTF-8 nor GBK/GB18030 text (byte {error.start}); {_SAVE_AS}",
         ) from None
+    if _looks_like_big5(data, text):
+        raise _fail(name, "ENCODING", f"the file is Big5 (Traditional Chinese), not GBK; {_SAVE_AS}")
+    return pa.py_buffer(text.encode("utf-8"))
+
+
+_SAVE_AS = "in Excel: Save As → 'CSV UTF-8 (Comma delimited)'"
+
+
+def _looks_like_big5(data: bytes, text: str) -> bool:
+    """True when most Chinese characters of the GB18030 reading are outside GB2312 and Big5 reads it.
+
+    Names and addresses in GBK files are nearly all GB2312 characters; Big5 bytes read as
+    GB18030 give mostly rare ones (its second bytes 0x40-0x7E are outside GB2312).
+    """
+    hanzi = [c for c in text[:20000] if "\u4e00" <= c <= "\u9fff"]
+    if len(hanzi) < 4:
+        return False
+    common = sum(1 for c in hanzi if _in_gb2312(c))
+    if common >= 0.8 * len(hanzi):
+        return False
+    try:
+        data.decode("big5")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _in_gb2312(character: str) -> bool:
+    try:
+        character.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _read_csv(path: Path, name: str) -> pd.DataFrame:

@@ -700,7 +700,7 @@ class CampaignProtocol:
             self._require_targets("results")
             self.check_sample(sample, sample_source)
         name = source_name or (str(source) if not isinstance(source, pd.DataFrame) else "results")
-        validated = import_results(source, self.campaign, sample, source_name=name)
+        validated = import_results(source, self.campaign, sample, source_name=name, as_of=as_of)
         payload = results_payload(validated, self.campaign, source=Path(name).name)
         existing = [r for r in self.current("results") if r.payload.get("digest") == payload["digest"]]
         cid = self.campaign_id

@@ -18,11 +18,14 @@ __all__ = [
     "DATE_DTYPE",
     "Parsed",
     "as_text",
+    "excel_damage",
     "parse_bool",
     "parse_date_list",
     "parse_dates",
     "parse_enum",
     "parse_int",
+    "parse_list",
+    "parse_number",
     "parse_pattern",
     "parse_score",
     "parse_tags",
@@ -132,9 +135,53 @@ def _split(text: pd.Series) -> pd.Series:
     return parts.astype("str").fillna("").str.strip()
 
 
+def parse_number(values: pd.Series, default: float) -> Parsed:
+    """A finite number >= 0; empty gives ``default``."""
+    text = as_text(values)
+    number = pd.to_numeric(text.mask(text == "", None), errors="coerce").astype("float64")
+    ok = (number >= 0) & np.isfinite(number)
+    bad = ~ok.to_numpy(dtype=bool) & (text != "").to_numpy(dtype=bool)
+    return Parsed(number.where(ok, default), bad, "NUMBER", "expected a number >= 0")
+
+
+def parse_list(values: pd.Series) -> Parsed:
+    """A ';'-separated list kept in order (also '；', '、', ','), stripped, empties dropped, joined by ';'."""
+    parts = _split(as_text(values))
+    parts = parts[parts != ""]
+    joined = parts.groupby(level=0).agg(";".join)
+    typed = pd.Series("", index=values.index, dtype="str")
+    typed.loc[joined.index] = joined.astype("str")
+    return Parsed(typed, np.zeros(len(values), dtype=bool))
+
+
+_SCIENTIFIC = r"[0-9](\.[0-9]+)?[eE]\+?[0-9]+|[0-9]+\.0+"
+
+
+def excel_damage(text: pd.Series, *, digits: bool = False) -> Parsed:
+    """Codes Excel turned into numbers: ``9.24206E+17`` or ``420606.0``.
+
+    With ``digits``, also all-digit codes shorter than the length most of the column has (the
+    leading zeros Excel drops), when at least 80% of at least five codes share one length.
+    """
+    bad = text.str.fullmatch(_SCIENTIFIC).fillna(False).to_numpy(dtype=bool)
+    message = (
+        "Excel turned this code into a number and lost digits; format the column as Text and export again"
+    )
+    if digits:
+        numeric = text[text.str.fullmatch(r"[0-9]+").fillna(False)]
+        lengths = numeric.str.len()
+        if len(lengths) >= 5:
+            usual = int(lengths.mode().iloc[0])
+            if (lengths == usual).mean() >= 0.8:
+                short = numeric.index[lengths < usual]
+                bad |= text.index.isin(short)
+                message += f" (the other codes have {usual} digits: leading zeros were dropped)"
+    return Parsed(text, bad, "EXCEL_NUMBER", message)
+
+
 def parse_tags(values: pd.Series) -> Parsed:
-    """A ';'-separated list of tags, normalised to sorted unique lower-case tags joined by ';'."""
-    parts = _split(as_text(values).str.lower())
+    """A ';'-separated list of tags, normalised to sorted unique tags joined by ';' (case kept)."""
+    parts = _split(as_text(values))
     parts = parts[parts != ""]
     joined = parts.groupby(level=0).agg(lambda p: ";".join(sorted(set(p))))
     typed = pd.Series("", index=values.index, dtype="str")
