@@ -135,8 +135,9 @@ def test_results_sample_roundtrip_through_csv(tmp_path: Path) -> None:
 # --- one tamper per difference kind of the bundle verifier ------------------------------------
 
 SEALED_CAMPAIGN = load_campaign(data.ROOT / "examples" / "campaign.toml")  # disclosure "auto": sealed
-SEAL = seal_campaign(ROSTER, SEALED_CAMPAIGN, key=hashlib.sha256(b"bundle tamper tests").digest())
-SEALED = draw_sealed(ROSTER, SEALED_CAMPAIGN, data.SEED, SEAL)
+KEY = hashlib.sha256(b"bundle tamper tests").digest()
+SEAL = seal_campaign(ROSTER, SEALED_CAMPAIGN, key=KEY, history=NO_HISTORY)
+SEALED = draw_sealed(ROSTER, SEALED_CAMPAIGN, data.SEED, SEAL, history=NO_HISTORY)
 
 Files = dict[str, Any]
 
@@ -292,7 +293,7 @@ def test_a_commitment_other_than_the_announced_one(sealed_bundle: Path) -> None:
 
 
 def test_the_auditor_names_a_full_manifest_of_another_draw(bundle: Path) -> None:
-    other = draw_campaign(ROSTER, CAMPAIGN, data.SEED + "0")
+    other = draw_campaign(ROSTER, CAMPAIGN, data.SEED + "0", history=NO_HISTORY)
     kinds = set(verify_bundle(bundle, ROSTER, draw_manifest=other.manifest).kinds())
     assert {"bundle.full_seed", "bundle.full_sample"} <= kinds
 

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import _publish_data as data
-from dualrandom.draw import draw_campaign, substitute
+from dualrandom.draw import NO_HISTORY, draw_campaign, substitute
 from dualrandom.draw.sealed import commitment_digest, draw_sealed, seal_campaign
 from dualrandom.errors import InputError, VerificationError
 from dualrandom.models import load_campaign
@@ -24,12 +24,13 @@ from dualrandom.verify import ensure_draw, verify_draw
 
 CAMPAIGN = data.campaign()
 ROSTER = data.roster(1200)
-OPEN = draw_campaign(ROSTER, CAMPAIGN, data.SEED)
+OPEN = draw_campaign(ROSTER, CAMPAIGN, data.SEED, history=NO_HISTORY)
 FIRST = OPEN.manifest["sample"][0]
 SWAPPED = substitute(OPEN, FIRST["uscc"], "deregistered", task_id=FIRST["task_id"])
 SEALED_CAMPAIGN = load_campaign(data.ROOT / "examples" / "campaign.toml")  # disclosure "auto": sealed
-SEAL = seal_campaign(ROSTER, SEALED_CAMPAIGN, key=hashlib.sha256(b"verification tests").digest())
-SEALED = draw_sealed(ROSTER, SEALED_CAMPAIGN, data.SEED, SEAL)
+KEY = hashlib.sha256(b"verification tests").digest()
+SEAL = seal_campaign(ROSTER, SEALED_CAMPAIGN, key=KEY, history=NO_HISTORY)
+SEALED = draw_sealed(ROSTER, SEALED_CAMPAIGN, data.SEED, SEAL, history=NO_HISTORY)
 
 Manifest = dict[str, Any]
 
@@ -105,7 +106,7 @@ def test_each_sealed_draw_tamper_gives_exactly_its_kind(kind: str) -> None:
 
 
 def test_a_seal_with_another_key_is_named_and_stops_the_recomputation() -> None:
-    other = seal_campaign(ROSTER, SEALED_CAMPAIGN, key=b"k" * 32)
+    other = seal_campaign(ROSTER, SEALED_CAMPAIGN, key=b"k" * 32, history=NO_HISTORY)
     assert verify_draw(SEALED.manifest, ROSTER, seal=other).kinds() == ["sealed.key"]
 
 
@@ -138,7 +139,7 @@ def test_a_history_other_than_the_one_the_caps_used() -> None:
     ("change", "message"),
     [
         ({"kind": "teams"}, "not a draw manifest"),
-        ({"algorithm": "dualrandom-draw/0"}, "is not 'dualrandom-draw/1'; use the matching version"),
+        ({"algorithm": "dualrandom-draw/0"}, "is not 'dualrandom-draw/2'; use the matching version"),
     ],
 )
 def test_what_cannot_be_verified_is_an_input_error(change: Manifest, message: str) -> None:
@@ -203,7 +204,7 @@ def _edit(manifest: Manifest, index: int, how: str) -> None:
     how=st.sampled_from(["drop", "duplicate", "ticket", "rank", "tier", "task", "swap"]),
 )
 def test_untampered_verifies_and_one_edit_never_does(seed: str, index: int, how: str) -> None:
-    drawn = draw_campaign(SMALL, CAMPAIGN, seed)
+    drawn = draw_campaign(SMALL, CAMPAIGN, seed, history=NO_HISTORY)
     assert verify_draw(drawn.manifest, SMALL).ok
     forged = copy.deepcopy(drawn.manifest)
     _edit(forged, index, how)

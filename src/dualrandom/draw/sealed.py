@@ -1,6 +1,6 @@
 """Sealed draws: tickets the public cannot compute, committed before the seed (docs/draw-spec.md §12).
 
-A sealed draw keeps every step of ``dualrandom-draw/1`` but hashes, instead of the public code,
+A sealed draw keeps every step of ``dualrandom-draw/2`` but hashes, instead of the public code,
 the entity's *sealed id* ``HMAC-SHA256(K, "dualrandom-sealed/1␟id␟" + code)`` under a campaign
 key ``K`` that is generated and committed (its SHA-256) **before** the seed, so the bureau
 cannot grind it and the public cannot compute any ticket, threshold test or label: the public
