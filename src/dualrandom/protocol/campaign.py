@@ -536,7 +536,9 @@ class CampaignProtocol:
     ) -> StepResult[Assignment]:
         """Draw the teams for the recorded sample; record the assignment and its recusals (回避).
 
-        ``options`` go to `dualrandom.assign.assign_teams` (history, mode, allow_partial, ...).
+        An entity drawn by several tasks (of a batch, or of a plan drawn once) is one visit with
+        one joint team (`dualrandom.visits.visit_targets`); the teams table names each row's
+        visit. ``options`` go to `dualrandom.assign.assign_teams` (history, mode, allow_partial, ...).
         """
         from ..assign import assign_teams
 
@@ -544,7 +546,7 @@ class CampaignProtocol:
         if self.ledger is not None:
             self._require_targets("the assignment")
             self.check_sample(sample, source)
-        if self.batch is None:
+        if self.batch is None and not _several_tasks(sample):
             result = assign_teams(sample, inspectors, conflicts, self.campaign, seed, **options)
         else:
             result = self._assign_visits(sample, inspectors, conflicts, seed, options)
@@ -848,6 +850,14 @@ class CampaignProtocol:
 def _same_records(first: Sequence[Mapping[str, Any]], second: Sequence[Mapping[str, Any]]) -> bool:
     """Whether two lists of payloads are equal as the ledger stores them (canonical JSON)."""
     return [canonical_json(p) for p in first] == [canonical_json(p) for p in second]
+
+
+def _several_tasks(sample: pd.DataFrame) -> bool:
+    """Whether some entity of ``sample`` is drawn by more than one task (one visit for them all)."""
+    if "task_id" not in sample.columns or "uscc" not in sample.columns:
+        return False
+    codes = sample["uscc"].astype("string").fillna("").str.strip().str.upper()
+    return bool(sample.assign(uscc=codes).groupby("uscc")["task_id"].nunique().gt(1).any())
 
 
 def _sealed_drawer(seal: Seal) -> Callable[..., Draw]:
