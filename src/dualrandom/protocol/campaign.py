@@ -750,22 +750,47 @@ class CampaignProtocol:
         """Publish the bundle (anchored to the ledger head) and record it.
 
         With a ledger, the seed, the sample, the draw manifest, the teams and the results must be
-        the recorded ones (`LedgerMismatchError` otherwise). Returns the bundle index.
+        the recorded ones (`LedgerMismatchError` otherwise). Triggered checks (a batch such as
+        ``W1``) have no seed: their bundle lists them as triggered, not drawn. Returns the bundle index.
         """
         from ..publish.run import prepare_publication
 
         self._need_batch()
-        if (draw_manifest or {}).get("disclosure") != "sealed":
+        triggered = self._triggered_only()
+        if (draw_manifest or {}).get("disclosure") != "sealed" and not triggered:
             self._require_seal(None, "draw to publish")
-        if self.ledger is not None:
+        if self.ledger is not None and triggered:
+            self._check_triggered_inputs(sample, seed, draw_manifest, teams)
+        elif self.ledger is not None:
             seed = self._check_publication_inputs(sample, seed, draw_manifest, teams)
         publication, validated = prepare_publication(
             self.campaign, sample, results, roster, published_on=published_on, seed=seed,
-            draw_manifest=draw_manifest, teams=teams, inspectors=inspectors,
+            draw_manifest=draw_manifest, teams=teams, inspectors=inspectors, triggered=triggered,
         )  # fmt: skip
         if self.ledger is not None:
             self._check_results(validated)
         return self._publish(publication, directory)
+
+    def _triggered_only(self) -> bool:
+        """Whether this campaign's targets are triggered checks (a batch like W1), with no draw."""
+        if self.ledger is None:
+            return self.batch is not None and self.batch not in {b.id for b in self.plan.plan.batches}
+        listed = any("task_id" in r.payload for r in self.current("triggered_check"))
+        return listed and not self.current("draw")
+
+    def _check_triggered_inputs(
+        self, sample: pd.DataFrame, seed: str | None, draw_manifest: Mapping[str, Any] | None,
+        teams: pd.DataFrame | None,
+    ) -> None:  # fmt: skip
+        """Triggered checks have no seed and no draw: refuse either, check targets and teams."""
+        if seed is not None or draw_manifest is not None:
+            raise LedgerMismatchError(
+                f"campaign {self.campaign_id!r} holds triggered checks, not a draw: they have no seed "
+                "and no draw manifest to publish (publish them without --seed and --draw-manifest)"
+            )
+        self.check_sample(sample)
+        if teams is not None:
+            self._check_teams(teams)
 
     def _check_publication_inputs(
         self,
