@@ -45,29 +45,50 @@ def year_plan(departments: list[str], *, public: dict[str, float] | None = None)
     """31 departments: T1 (public information, SAMR) in every batch, six joint tasks of five each."""
     others = [d for d in departments if d != "SAMR"]
     tasks: list[dict[str, Any]] = [
-        {"id": "T1", "name": "企业公示信息抽查", "departments": ["SAMR"], "items": ["I-SAMR"],
-         "kind": "public_information", "entity_types": ["enterprise"],
-         "ratios": public or {"A": 0.03, "B": 0.04}},
-    ]  # fmt: skip
+        {
+            "id": "T1",
+            "name": "企业公示信息抽查",
+            "departments": ["SAMR"],
+            "items": ["I-SAMR"],
+            "kind": "public_information",
+            "entity_types": ["enterprise"],
+            "ratios": public or {"A": 0.03, "B": 0.04},
+        },
+    ]
     for n in range(6):
         group = others[5 * n : 5 * n + 5]
         tasks.append(
-            {"id": f"T{n + 2}", "name": f"部门联合检查{n + 2}", "departments": group,
-             "items": [f"I-{d}" for d in group], "batch": f"B{n // 2 + 1}"}
-        )  # fmt: skip
+            {
+                "id": f"T{n + 2}",
+                "name": f"部门联合检查{n + 2}",
+                "departments": group,
+                "items": [f"I-{d}" for d in group],
+                "batch": f"B{n // 2 + 1}",
+            }
+        )
     return {
-        "plan": {"id": "XY-2027", "name": "襄阳市2027年度部门联合双随机抽查计划", "year": 2027,
-                 "initiating_department": "SAMR", "participating_departments": others,
-                 "authority": "襄阳市市场监督管理局",
-                 "batches": [{"id": b, "drawn_on": day} for b, day in BATCHES.items()]},
+        "plan": {
+            "id": "XY-2027",
+            "name": "襄阳市2027年度部门联合双随机抽查计划",
+            "year": 2027,
+            "initiating_department": "SAMR",
+            "participating_departments": others,
+            "authority": "襄阳市市场监督管理局",
+            "batches": [{"id": b, "drawn_on": day} for b, day in BATCHES.items()],
+        },
         "departments": [{"id": d, "name": f"部门{d}"} for d in departments],
         "items": [{"id": f"I-{d}", "name": f"{d}检查事项", "department": d} for d in departments],
         "tasks": tasks,
-        "sampling": {"tiers": ORDER, "mode": "fixed", "reserve": 0,
-                     "ratios": {"A": 0.02, "B": 0.04, "C": 0.15, "D": 0.4}, "frequency_caps": CAPS},
+        "sampling": {
+            "tiers": ORDER,
+            "mode": "fixed",
+            "reserve": 0,
+            "ratios": {"A": 0.02, "B": 0.04, "C": 0.15, "D": 0.4},
+            "frequency_caps": CAPS,
+        },
         "teams": {"min_officers": 2, "local_recusal": False, "rotation_campaigns": 0, "mode": "fast"},
         "publication": {"working_days": 20, "disclosure": "open"},
-    }  # fmt: skip
+    }
 
 
 def warnings_list(roster: pd.DataFrame, drawn: set[str]) -> pd.DataFrame:
@@ -105,13 +126,27 @@ def year(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             raw = synth_results(sample, seed=batch, start=start)
             results = step.import_results(raw, sample).value
             bundle = folder / f"bundle-{batch}"
-            step.publish(sample, raw, roster, bundle, published_on=start + timedelta(days=20),
-                         draw_manifest=draw.value.manifest if batch != "W1" else None,
-                         teams=teams.teams, inspectors=city.inspectors)  # fmt: skip
+            step.publish(
+                sample,
+                raw,
+                roster,
+                bundle,
+                published_on=start + timedelta(days=20),
+                draw_manifest=draw.value.manifest if batch != "W1" else None,
+                teams=teams.teams,
+                inspectors=city.inspectors,
+            )
             fed = feed_back(results, teams.teams, plan, POLICY, history=history, records=records, batch=batch)
             history, records = fed.history, fed.records
-            done[batch] = {"sample": sample, "teams": teams, "results": results, "raw": raw,
-                           "fed": fed, "bundle": bundle, "anchor": verify_against_ledger(bundle, ledger)}  # fmt: skip
+            done[batch] = {
+                "sample": sample,
+                "teams": teams,
+                "results": results,
+                "raw": raw,
+                "fed": fed,
+                "bundle": bundle,
+                "anchor": verify_against_ledger(bundle, ledger),
+            }
         report = annual_report(ledger, 2027)
         ledger_records = ledger.records()
     after = classify(city.entities, records, POLICY, as_of=NEXT, history=history)
@@ -163,9 +198,14 @@ def test_every_multi_task_entity_is_one_visit(year: dict[str, Any]) -> None:
             members = rows.groupby("task_id")["inspector_id"].agg(frozenset)
             assert frozenset().union(*members) == frozenset(rows["inspector_id"])  # one team, every task
         checked = verify_visit_teams(
-            teams.teams, sample, year["city"].inspectors, year["city"].conflicts, year["plan"], batch=batch,
-            digest=teams.manifest["outputs"]["teams"], seed=f"teams-{batch}",
-        )  # fmt: skip
+            teams.teams,
+            sample,
+            year["city"].inspectors,
+            year["city"].conflicts,
+            year["plan"],
+            batch=batch,
+            seed=f"teams-{batch}",
+        )
         assert checked.ok, checked.differences[:3]
         history = run["fed"].history
         fed = history[history["campaign_id"] == f"XY-2027/{batch}"]
@@ -229,8 +269,15 @@ def hand_count(year: dict[str, Any]) -> dict[str, Any]:
 
 def test_the_annual_report_equals_a_hand_count(year: dict[str, Any]) -> None:
     report, counted = year["report"], hand_count(year)
-    for key in ("random_checks", "joint_checks", "entity_checks", "triggered_checks", "entities_checked",
-                "joint_entity_checks", "problems_found"):  # fmt: skip
+    for key in (
+        "random_checks",
+        "joint_checks",
+        "entity_checks",
+        "triggered_checks",
+        "entities_checked",
+        "joint_entity_checks",
+        "problems_found",
+    ):
         assert report[key] == counted[key], key
     assert counted["random_checks"] == 3 + 6 and counted["triggered_checks"] == 60  # T1 thrice, T2..T7 once
     assert report["publication"]["department_checks"] == counted["department_checks"]

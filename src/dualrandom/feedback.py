@@ -182,9 +182,10 @@ def credit_records(
 ) -> pd.DataFrame:
     """The credit records the policy maps each result to, starting on the check's date.
 
-    ``results`` is the output of `import_results`; ``batch`` as in `history_rows`. One row per record kind of each (entity,
-    task, department, result term); ``end_on`` and ``repaired_on`` are empty (the kind's
-    publication period applies). Sorted by ``uscc, task_id, department, result_code, kind``.
+    ``results`` is the output of `import_results`; ``batch`` as in `history_rows`. One row per
+    record kind of each (entity, task, department, result term); ``end_on`` and ``repaired_on``
+    are empty (the kind's publication period applies). Sorted by ``uscc, task_id, department,
+    result_code, kind``.
     """
     mapping = policy.result_records()
     cid = _campaign_id(campaign, batch)
@@ -198,9 +199,7 @@ def credit_records(
         rule = mapping[code]
         start = str(checks[(uscc, task)])
         for kind in rule.records:
-            rows.append(
-                (uscc, kind, start, "", f"{rule.severity:g}", "", cid, task, department, code)
-            )
+            rows.append((uscc, kind, start, "", f"{rule.severity:g}", "", cid, task, department, code))
     frame = pd.DataFrame(rows, columns=list(RECORD_COLUMNS), dtype=object)
     return frame.sort_values(["uscc", "task_id", "department", "result_code", "kind"], ignore_index=True)
 
@@ -293,7 +292,9 @@ def update_feedback(
 
     if batch is None and campaign.plan.batches:
         listed = ", ".join(b.id for b in campaign.plan.batches)
-        raise PolicyError(f"plan {campaign.plan.id!r} is drawn in batches ({listed}): name the batch (--batch)")
+        raise PolicyError(
+            f"plan {campaign.plan.id!r} is drawn in batches ({listed}): name the batch (--batch)"
+        )
     checked = campaign if batch is None else batch_campaign(campaign, batch)
     validated = import_results(results_source, checked, sample, source_name=source_name)
     history_file, records_file = Path(history_path), Path(records_path)

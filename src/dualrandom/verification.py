@@ -260,13 +260,6 @@ KINDS: Mapping[str, Kind] = {
     "team.not_published": _K(
         "recomputed but not published: {expected}", "a recomputed team row the table leaves out"
     ),
-    "team.visit": _K(
-        "not the joint team expanded per task: {found}{expected}",
-        "a row of a visit's teams that the expansion of its joint team per task does not give, or lacks",
-    ),
-    "team.digest": _K(
-        "teams digest {found}, the manifest recorded {expected}", "the team table is not the one recorded"
-    ),
     # ---- a ledger (Ledger.verify, verify_rows) and a bundle against it (verify_against_ledger) ----
     "ledger.missing": _K(
         "{where} is missing (record {found} follows {expected}): deleted",
@@ -585,7 +578,7 @@ def _verify_visit_teams_path(
     return verify_visit_teams(
         read_table(str(given["teams"])), read_table(str(sample)), read_table(str(inspectors)),
         read_table(conflicts) if conflicts else None, load_campaign(campaign),
-        batch=data.get("batch"), digest=(data.get("outputs") or {}).get("teams"),
+        batch=data.get("batch"),
         history=read_table(history) if history else None, seed=data.get("seed"), mode=data.get("mode"),
         candidates=data.get("candidates"), allow_partial=data.get("status") == "PARTIAL",
         on=date.fromisoformat(data["on"]) if data.get("on") else None,

@@ -101,7 +101,9 @@ def _triggered_differences(directory: Path, recorded: set[tuple[str, str]]) -> l
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         return [Difference("bundle.not_json", "manifest.json", detail=str(error))]
     entries = manifest.get("drawn") if isinstance(manifest, dict) else None
-    if not isinstance(entries, list) or not all(isinstance(e, dict) and {"uscc", "task_id"} <= set(e) for e in entries):
+    if not isinstance(entries, list) or not all(
+        isinstance(e, dict) and {"uscc", "task_id"} <= set(e) for e in entries
+    ):
         return [Difference("ledger.sample", "manifest.json", detail="the triggered checks are not listed")]
     if manifest.get("seed") is not None:
         return [Difference("ledger.seed", "triggered checks", "None", repr(manifest.get("seed")))]

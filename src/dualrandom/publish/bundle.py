@@ -224,7 +224,11 @@ def _checks(results: pd.DataFrame, known_codes: pd.Index) -> pd.DataFrame:
 
 
 def _public_rows(
-    campaign: Campaign, checks: pd.DataFrame, names: pd.Series, officers: pd.Series, check_type: str = CHECK_TYPE
+    campaign: Campaign,
+    checks: pd.DataFrame,
+    names: pd.Series,
+    officers: pd.Series,
+    check_type: str = CHECK_TYPE,
 ) -> pd.DataFrame:
     """The public table (`PUBLIC_COLUMNS`): one row per check, officers as published."""
     key = ["uscc", "task_id", "department"]
@@ -273,7 +277,9 @@ def _status(campaign: Campaign, checks: pd.DataFrame, published_on: date) -> pd.
     )
 
 
-def _notices(campaign: Campaign, drawn: pd.DataFrame, rows: pd.DataFrame, *, triggered: bool) -> dict[str, Any]:
+def _notices(
+    campaign: Campaign, drawn: pd.DataFrame, rows: pd.DataFrame, *, triggered: bool
+) -> dict[str, Any]:
     """The plan, its tasks (drawn and published counts) and its items, as the notices show them.
 
     The tasks of triggered checks (complaint, early warning, case lead) say that their targets

@@ -125,7 +125,9 @@ def _check_triggered_task(task: dict[str, Any], listed: list[dict[str, Any]], fo
     codes = [str(entry.get("uscc")) for entry in listed]
     if len(codes) != int(task.get("drawn", -1)):
         detail = f"the manifest lists {len(codes)} triggered check(s) and declares {task.get('drawn')}"
-        found.append(Difference("bundle.count", f"task {task_id}", str(task.get("drawn")), str(len(codes)), detail))
+        found.append(
+            Difference("bundle.count", f"task {task_id}", str(task.get("drawn")), str(len(codes)), detail)
+        )
     for code in sorted(c for c, n in Counter(codes).items() if n > 1):
         found.append(Difference("bundle.duplicate", f"task {task_id}, entity {code}"))
 
