@@ -19,6 +19,7 @@ import dualrandom as dr
 from dualrandom.draw.sealed import entity_opening, opening_ticket, seal_campaign, verify_receipt
 from dualrandom.synth.credit import synth_credit
 from dualrandom.synth.results import synth_results
+from dualrandom.visits import verify_visit_teams
 
 SEED = "73925180462217783145"  # read from 20 ten-sided dice in the public ceremony
 
@@ -86,9 +87,10 @@ def main(entities: int, out: Path) -> None:
 
         # 4. Teams: exact under every recusal rule, a pure function of the seed.
         assignment = run.assign(draw.sample, inspectors, conflicts, SEED, history=history).value
-        # the independent checker re-derives every rule and, given the seed, the teams themselves
-        dr.ensure_teams(assignment.teams, draw.sample, inspectors, conflicts, campaign,
-                        history=history, seed=SEED)  # fmt: skip
+        # the independent checker re-derives every rule and, given the seed, the teams themselves;
+        # an entity two tasks drew has one joint team (one visit), checked per visit then per task
+        verify_visit_teams(assignment.teams, draw.sample, inspectors, conflicts, campaign, batch=None,
+                           history=history, seed=SEED).raise_if_failed()  # fmt: skip
         model = assignment.manifest["model"]
         print(
             f"teams: {len(assignment.teams)} seats; "

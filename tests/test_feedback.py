@@ -22,6 +22,7 @@ from dualrandom.models import parse_campaign
 from dualrandom.results import import_results
 from dualrandom.synth import synth_city
 from dualrandom.synth.credit import synth_credit
+from dualrandom.visits import visit_id
 
 POLICY = load_policy(Path(str(files("dualrandom") / "data" / "policy.toml")))
 CAPS = {"A": 1, "B": 1, "C": 1, "D": 2}
@@ -226,8 +227,9 @@ def test_a_joint_check_is_one_visit_dated_by_its_last_department() -> None:
     visit = history_rows(results, teams, campaign)
     assert visit.to_dict("records") == [
         {"uscc": code(1), "inspected_on": "2026-11-09", "campaign_id": "JOINT", "task_id": "T1",
-         "department": "FOOD;SAMR", "kind": "random", "inspector_id": "", "officers": "F1;S1;S2"}
-    ]  # fmt: skip
+         "department": "FOOD;SAMR", "kind": "random", "inspector_id": "", "officers": "F1;S1;S2",
+         "visit": visit_id("JOINT", None, code(1))}
+    ]  # fmt: skip  (the visit id: the plan's record of this visit is not counted again)
     policy = parse_policy(
         POLICY.model_dump()
         | {

@@ -71,12 +71,12 @@ def test_a_task_draws_at_its_own_ratios_and_the_others_at_the_campaigns() -> Non
 def test_per_task_ratios_are_recomputed_by_the_verifier_and_a_tampered_ratio_is_caught() -> None:
     plan = campaign([{"id": "T1"}, {"id": "T2", "ratios": {"D": 0.9}}])
     result = draw_campaign(CITY, plan, SEED)
-    assert verify_draw(result.manifest, CITY) == []
+    assert verify_draw(result.manifest, CITY).ok
     tampered = dict(result.manifest)
     policy = {**tampered["policy"], "tasks": [dict(t) for t in tampered["policy"]["tasks"]]}
     policy["tasks"][1]["filters"] = {**policy["tasks"][1]["filters"], "ratios": {"D": 0.5}}
     tampered["policy"] = policy
-    assert any("T2" in line for line in verify_draw(tampered, CITY))
+    assert any("T2" in line for line in verify_draw(tampered, CITY).lines())
 
 
 def test_a_task_ratio_of_an_unknown_tier_or_of_zero_is_refused_when_the_campaign_is_read() -> None:
@@ -130,7 +130,7 @@ def test_key_items_are_not_capped_and_general_items_are() -> None:
     assert drawn["KEYONLY"] == set(frame["uscc"])  # checked this year, still drawn for key items
     assert drawn["GENERAL"] == set(frame["uscc"][50:])
     assert [t["capped"] for t in result.manifest["policy"]["tasks"]] == [True, False]
-    assert verify_draw(result.manifest, frame, history=history) == []
+    assert verify_draw(result.manifest, frame, history=history).ok
 
 
 # -- 4. caps without history -----------------------------------------------------------------
@@ -245,7 +245,7 @@ def test_a_sealed_draw_follows_the_task_rules_and_its_committed_quotas_hold() ->
     assert set(CITY.loc[CITY["tier"] == "D", "uscc"]) <= set(
         sealed.sample.query("task_id == 'KEYONLY'")["uscc"]
     )
-    assert verify_draw(sealed.manifest, CITY, history=history, seal=seal) == []
+    assert verify_draw(sealed.manifest, CITY, history=history, seal=seal).ok
     with pytest.raises(PolicyError, match="has frequency caps"):
         seal_campaign(CITY, plan, key=b"k" * 32)
 

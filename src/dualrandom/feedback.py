@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from .classify.policy import DEFAULT_RESULT_RECORDS, ClassificationPolicy
-from .errors import InputError, Problem
+from .errors import InputError, PolicyError, Problem
 from .ids import normalize_ids
 from .io import read_table, write_table
 from .models import Campaign
@@ -51,8 +51,10 @@ HISTORY_COLUMNS: tuple[str, ...] = (
     "kind",
     "inspector_id",
     "officers",
+    "visit",
 )
-"""Columns of a history row written from results (``officers``: team members, ``;``-separated)."""
+"""Columns of a history row written from results (``officers``: team members, ``;``-separated;
+``visit``: the visit id, so the plan's record of the same visit is not counted again)."""
 
 RECORD_COLUMNS: tuple[str, ...] = (
     "uscc",
@@ -120,15 +122,24 @@ def _team_members(teams: pd.DataFrame, source: str) -> pd.Series:
 
 
 def history_rows(
-    results: pd.DataFrame, teams: pd.DataFrame | None, campaign: Campaign, *, teams_source: str = "teams"
+    results: pd.DataFrame,
+    teams: pd.DataFrame | None,
+    campaign: Campaign,
+    *,
+    teams_source: str = "teams",
+    batch: str | None = None,
 ) -> pd.DataFrame:
     """One history row per drawn check with results: the visit, its departments and officers.
 
     ``results`` is the output of `import_results`; ``teams`` the assignment (``uscc, task_id,
-    inspector_id``), or None when no team was drawn (``officers`` is then empty). Rows are
-    sorted by ``uscc`` and ``task_id``. Raises `InputError` when ``teams`` lacks a column or
-    has no team for a check with results (teams of another draw).
+    inspector_id``), or None when no team was drawn (``officers`` is then empty). ``batch``
+    names the batch of a plan in batches (the rows' campaign is then ``PLAN/BATCH``); every
+    task of one entity shares its ``visit`` id (`dualrandom.visits.visit_id`). Rows are sorted
+    by ``uscc`` and ``task_id``. Raises `InputError` when ``teams`` lacks a column or has no
+    team for a check with results (teams of another draw).
     """
+    from .visits import visit_ids
+
     checks = _check_dates(results)
     codes = normalize_ids(results["uscc"]).astype(str)
     departments = (
@@ -151,23 +162,33 @@ def history_rows(
                 ]
             )  # fmt: skip
     rows = checks.assign(
-        campaign_id=campaign.plan.id,
+        campaign_id=_campaign_id(campaign, batch),
         department=departments.reindex(key).to_numpy(),
         kind="random",
         inspector_id="",
         officers=officers.fillna("").to_numpy(dtype=object),
+        visit=visit_ids(campaign.plan.id, batch, checks["uscc"].tolist()),
     )
     return rows[list(HISTORY_COLUMNS)].reset_index(drop=True)
 
 
-def credit_records(results: pd.DataFrame, policy: ClassificationPolicy, campaign: Campaign) -> pd.DataFrame:
+def _campaign_id(campaign: Campaign, batch: str | None) -> str:
+    """The campaign the ledger records a check under: the plan, or ``PLAN/BATCH``."""
+    return campaign.plan.id if batch is None else f"{campaign.plan.id}/{batch}"
+
+
+def credit_records(
+    results: pd.DataFrame, policy: ClassificationPolicy, campaign: Campaign, *, batch: str | None = None
+) -> pd.DataFrame:
     """The credit records the policy maps each result to, starting on the check's date.
 
-    ``results`` is the output of `import_results`. One row per record kind of each (entity,
-    task, department, result term); ``end_on`` and ``repaired_on`` are empty (the kind's
-    publication period applies). Sorted by ``uscc, task_id, department, result_code, kind``.
+    ``results`` is the output of `import_results`; ``batch`` as in `history_rows`. One row per
+    record kind of each (entity, task, department, result term); ``end_on`` and ``repaired_on``
+    are empty (the kind's publication period applies). Sorted by ``uscc, task_id, department,
+    result_code, kind``.
     """
     mapping = policy.result_records()
+    cid = _campaign_id(campaign, batch)
     checks = _check_dates(results).set_index(["uscc", "task_id"])["inspected_on"]
     rows: list[tuple[str, ...]] = []
     codes = normalize_ids(results["uscc"]).astype(str).tolist()
@@ -178,9 +199,7 @@ def credit_records(results: pd.DataFrame, policy: ClassificationPolicy, campaign
         rule = mapping[code]
         start = str(checks[(uscc, task)])
         for kind in rule.records:
-            rows.append(
-                (uscc, kind, start, "", f"{rule.severity:g}", "", campaign.plan.id, task, department, code)
-            )
+            rows.append((uscc, kind, start, "", f"{rule.severity:g}", "", cid, task, department, code))
     frame = pd.DataFrame(rows, columns=list(RECORD_COLUMNS), dtype=object)
     return frame.sort_values(["uscc", "task_id", "department", "result_code", "kind"], ignore_index=True)
 
@@ -228,14 +247,15 @@ def feed_back(
     history: pd.DataFrame | None = None,
     records: pd.DataFrame | None = None,
     teams_source: str = "teams",
+    batch: str | None = None,
 ) -> Feedback:
     """Add a campaign's visits to ``history`` and its credit records to ``records``.
 
     ``results`` is the output of `import_results`; see `history_rows`, `credit_records` and
     `merge_rows`. Raises `InputError` for a teams file that does not match the results.
     """
-    visits = history_rows(results, teams, campaign, teams_source=teams_source)
-    entries = credit_records(results, policy, campaign)
+    visits = history_rows(results, teams, campaign, teams_source=teams_source, batch=batch)
+    entries = credit_records(results, policy, campaign, batch=batch)
     merged_history, history_added, history_present = merge_rows(history, visits, HISTORY_KEY)
     merged_records, records_added, records_present = merge_rows(records, entries, RECORD_KEY)
     return Feedback(
@@ -258,14 +278,25 @@ def update_feedback(
     records_path: str | Path,
     source_name: str | None = None,
     teams_source: str = "teams",
+    batch: str | None = None,
 ) -> Feedback:
     """Validate results against the campaign and sample, then update both files atomically.
 
-    The files are created when missing and otherwise extended (`merge_rows`), each written
+    ``batch`` names the batch of a plan in batches (or of triggered checks) the results are
+    of. The files are created when missing and otherwise extended (`merge_rows`), each written
     atomically; after an interrupted run, running it again completes it. Raises `InputError`
-    for bad result rows (every one listed) or a teams file of another draw.
+    for bad result rows (every one listed) or a teams file of another draw, and `PolicyError`
+    for a plan in batches without ``batch``.
     """
-    validated = import_results(results_source, campaign, sample, source_name=source_name)
+    from .visits import batch_campaign
+
+    if batch is None and campaign.plan.batches:
+        listed = ", ".join(b.id for b in campaign.plan.batches)
+        raise PolicyError(
+            f"plan {campaign.plan.id!r} is drawn in batches ({listed}): name the batch (--batch)"
+        )
+    checked = campaign if batch is None else batch_campaign(campaign, batch)
+    validated = import_results(results_source, checked, sample, source_name=source_name)
     history_file, records_file = Path(history_path), Path(records_path)
     result = feed_back(
         validated,
@@ -275,6 +306,7 @@ def update_feedback(
         history=_existing(history_file),
         records=_existing(records_file),
         teams_source=teams_source,
+        batch=batch,
     )
     write_table(result.history, history_file)
     write_table(result.records, records_file)

@@ -79,6 +79,13 @@ def _tiered_tasks(ledger: LedgerReader) -> dict[tuple[str, str], bool]:
     return out
 
 
+def _triggered_campaigns(ledger: LedgerReader) -> set[str]:
+    """Campaigns whose targets are triggered checks (a batch such as ``PLAN/W1``): no draw, not random."""
+    drawn = {r.campaign_id for r in ledger.records(kind="draw")}
+    listed = {r.campaign_id for r in ledger.records(kind="triggered_check") if "task_id" in r.payload}
+    return listed - drawn
+
+
 def _entity_checks(
     department_checks: dict[tuple[str, str, str, str], dict[str, Any]],
 ) -> dict[tuple[str, str, str], dict[str, Any]]:
@@ -144,10 +151,13 @@ def annual_report(ledger: LedgerReader, year: int | None = None) -> dict[str, An
     """Statistics of every check completed in ``year`` (all years when None) found in the ledger.
 
     ``random_checks`` (抽查次数) counts tasks carried out; ``entity_checks`` (户次) counts entity ×
-    task (a joint check counts once). ``joint_share`` and ``tier_combined_share`` are shares of
-    tasks; a task is combined with credit tiers when its drawn ratios differ between tiers (a
-    task without a draw record counts as not combined and in ``tier_combined_unknown``). A
-    problem is found when any department's results contain a term of kind "problem"
+    task (a joint check counts once); both leave out triggered checks (a batch of them, such as
+    ``PLAN/W1``: not random), which ``triggered_checks`` counts as entity × task.
+    ``joint_share`` and ``tier_combined_share`` are shares of tasks; a task is combined with
+    credit tiers when its drawn ratios differ between tiers (a task without a draw record
+    counts as not combined and in ``tier_combined_unknown``). Entities checked, problems,
+    tiers, results and publication count every check, triggered ones included; a problem is
+    found when any department's results contain a term of kind "problem"
     (`dualrandom.results.PROBLEM_CODES`). Never raises for a well-formed ledger.
     """
     department_checks = {
@@ -155,10 +165,12 @@ def annual_report(ledger: LedgerReader, year: int | None = None) -> dict[str, An
         for key, row in _latest_results(ledger).items()
         if year is None or date.fromisoformat(row["completed_on"]).year == year
     }
-    checks = _entity_checks(department_checks)
+    everything = _entity_checks(department_checks)
+    triggered = _triggered_campaigns(ledger)
+    checks = {key: entry for key, entry in everything.items() if key[0] not in triggered}
     tiers: dict[str, Counter[str]] = defaultdict(Counter)
     terms: Counter[str] = Counter()
-    for entry in checks.values():
+    for entry in everything.values():
         tier = entry["tier"] or "(none)"
         tiers[tier]["checks"] += 1
         tiers[tier]["problems"] += bool(entry["codes"] & PROBLEM_CODES)
@@ -169,14 +181,15 @@ def annual_report(ledger: LedgerReader, year: int | None = None) -> dict[str, An
     problems = sum(c["problems"] for c in tiers.values())
     return {
         "year": year,
-        "campaigns": sorted({key[0] for key in checks}),
+        "campaigns": sorted({key[0] for key in everything}),
         **_task_counts(checks, _tiered_tasks(ledger)),
         "entity_checks": entity_checks,
-        "entities_checked": len({key[1] for key in checks}),
+        "triggered_checks": len(everything) - entity_checks,
+        "entities_checked": len({key[1] for key in everything}),
         "joint_entity_checks": joint_entities,
         "joint_entity_share": _share(joint_entities, entity_checks),
         "problems_found": problems,
-        "problem_rate": _share(problems, entity_checks),
+        "problem_rate": _share(problems, len(everything)),
         "tiers": [
             {
                 "tier": tier,

@@ -29,6 +29,7 @@ from .models import Campaign, Task, TaskTeam
 
 if TYPE_CHECKING:
     from .ledger import Ledger
+    from .verification import Verification
 
 __all__ = [
     "HISTORY_COLUMNS",
@@ -37,7 +38,9 @@ __all__ = [
     "checks_per_entity",
     "expand_teams",
     "plan_history",
+    "solver_teams",
     "triggered_rows",
+    "verify_visit_teams",
     "visit_id",
     "visit_ids",
     "visit_targets",
@@ -62,18 +65,21 @@ def visit_ids(plan_id: str, batch: str | None, codes: Sequence[str]) -> list[str
 def checks_per_entity(table: pd.DataFrame, codes: pd.Series, dates: pd.Series, inside: Any) -> pd.Series:
     """Distinct visits per entity among the rows ``inside`` the cap window.
 
-    A visit is (code, day, visit id or campaign id): several rows of one visit (one per officer,
-    one per department) count once. ``codes`` are normalised, ``dates`` parsed, both aligned
-    with ``table``'s rows.
+    A row with a visit id is that visit, whatever its date: the plan's record of a batch (dated
+    on the draw) and the row fed back from its results (dated on completion) are one check. A
+    row without one is the visit (code, day, campaign id). Several rows of one visit (one per
+    officer, department or task) count once. ``codes`` are normalised, ``dates`` parsed, both
+    aligned with ``table``'s rows.
     """
+    day = pd.Series(dates.dt.strftime("%Y-%m-%d").fillna("").to_numpy(dtype=object), index=table.index)
     key = pd.Series("", index=table.index, dtype=object)
-    for column in ("campaign_id", "visit"):  # the visit id, when given, is the finer key
-        if column in table.columns:
-            given = table[column].astype("string").fillna("").str.strip()
-            key = given.where(given != "", key).astype(object)
-    visits = pd.DataFrame(
-        {"uscc": codes.to_numpy(), "day": dates.dt.normalize().to_numpy(), "visit": key.to_numpy()}
-    )[inside]
+    if "campaign_id" in table.columns:
+        key = table["campaign_id"].astype("string").fillna("").str.strip().astype(object)
+    key = day + "\x1f" + key
+    if "visit" in table.columns:  # the visit id, when given, is the key
+        given = table["visit"].astype("string").fillna("").str.strip()
+        key = ("visit\x1f" + given).where(given != "", key).astype(object)
+    visits = pd.DataFrame({"uscc": codes.to_numpy(), "visit": key.to_numpy()})[inside]
     counted: pd.Series = visits.drop_duplicates()["uscc"].value_counts()
     return counted
 
@@ -231,3 +237,62 @@ def expand_teams(
     expanded = pd.DataFrame(rows, columns=columns).astype("string")
     keys = [c for c in ("uscc", "task_id", "role", "department", "inspector_id") if c in columns]
     return expanded.sort_values(keys, kind="stable", ignore_index=True)
+
+
+def solver_teams(teams: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
+    """The team table `expand_teams` started from: one row per officer of each visit target.
+
+    Every expanded row goes back to its visit's target task (``T1+T2``) without its ``visit``;
+    the rows an officer had for each task of the visit then coincide and count once.
+    """
+    target_of = dict(zip(targets["uscc"], targets["task_id"], strict=True))
+    rows = teams.astype("string").fillna("")
+    codes = normalize_ids(rows["uscc"]).astype(str)
+    solved = rows.drop(columns=[c for c in ("visit",) if c in rows.columns]).assign(
+        uscc=codes.to_numpy(),
+        task_id=[target_of.get(c, t) for c, t in zip(codes, rows["task_id"], strict=True)],
+    )
+    return solved.drop_duplicates(ignore_index=True)
+
+
+def verify_visit_teams(
+    teams: pd.DataFrame,
+    sample: pd.DataFrame,
+    inspectors: pd.DataFrame,
+    conflicts: pd.DataFrame | None,
+    campaign: Campaign,
+    *,
+    batch: str | None,
+    **options: Any,
+) -> Verification:
+    """Check the teams of visits end to end: the solver's teams, then their expansion per task.
+
+    The expanded ``teams`` (the table `assign` wrote) go back to one row per officer of each
+    visit (`solver_teams`), which `dualrandom.assign.verify_teams` checks against the visit
+    targets of ``sample`` (every rule; with ``seed`` in ``options``, recomputed row by row).
+    Then the table must be exactly that team expanded again, each row naming its entity's
+    visit (`visit_id`): a row the expansion does not give is ``team.not_recomputed``, one it
+    lacks ``team.not_published``. ``campaign`` is the plan (with its batches); ``batch`` the
+    manifest's (None for a plan drawn once). Raises `InputError` for bad input rows and
+    `PolicyError` for a sample naming a task the plan lacks.
+    """
+    from .assign import verify_teams
+    from .verification import Difference, Verification
+
+    scope = batch_campaign(campaign, batch) if batch is not None else campaign
+    view, targets, joint = visit_targets(sample, scope, campaign.plan.id, batch)
+    solved = solver_teams(teams, targets)
+    checked = verify_teams(solved, targets.drop(columns="visit"), inspectors, conflicts, view, **options)
+    found = list(checked.differences)
+    expected = expand_teams(solved, targets, joint, scope)
+    published = {tuple(r) for r in teams.astype("string").fillna("").itertuples(index=False)}
+    rebuilt = {
+        tuple(r) for r in expected[list(teams.columns)].astype("string").fillna("").itertuples(index=False)
+    }
+    found += [
+        Difference("team.not_recomputed", found=", ".join(map(str, r))) for r in sorted(published - rebuilt)
+    ]
+    found += [
+        Difference("team.not_published", expected=", ".join(map(str, r))) for r in sorted(rebuilt - published)
+    ]
+    return Verification(f"teams of {len(targets)} visit(s)", tuple(found))

@@ -116,10 +116,11 @@ def import_(
     "--records", "records_file", type=click.Path(dir_okay=False, path_type=Path), required=True,
     help="Credit records to extend (created if missing); the --records of classify.",
 )  # fmt: skip
+@batch_option
 @fail_on_errors
 def feedback(
     file: Path, campaign_file: Path, sample: Path, teams: Path, policy_file: Path, history_file: Path,
-    records_file: Path,
+    records_file: Path, batch: str | None,
 ) -> None:  # fmt: skip
     """Add the visits and credit records of a results FILE to the history and records files.
 
@@ -136,6 +137,7 @@ def feedback(
     done = update_feedback(
         file, load_campaign(campaign_file), _table(sample, "sample"), _table(teams, "teams"), policy,
         history_path=history_file, records_path=records_file, source_name=str(file), teams_source=str(teams),
+        batch=batch,
     )  # fmt: skip
     click.echo(f"{history_file}: {done.history_added} visit(s) added, {done.history_present} already there")
     click.echo(

@@ -50,9 +50,22 @@ def ensure_against_ledger(bundle: str | Path, ledger: Ledger) -> None:
     verify_against_ledger(bundle, ledger).raise_if_failed()
 
 
+def _triggered_pairs(ledger: Ledger, campaign_id: str) -> set[tuple[str, str]]:
+    """The (task_id, uscc) targets of the campaign's current bulk triggered checks."""
+    return {
+        (str(record.payload["task_id"]), str(check["uscc"]))
+        for record in ledger.current(campaign_id, "triggered_check")
+        if "task_id" in record.payload
+        for check in record.payload.get("checks", [])
+    }
+
+
 def _bundle_draw_differences(directory: Path, ledger: Ledger, campaign_id: str) -> list[Difference]:
     seeds = ledger.current(campaign_id, "seed")
     draws = ledger.current(campaign_id, "draw")
+    triggered = _triggered_pairs(ledger, campaign_id) if not draws else set()
+    if triggered:
+        return _triggered_differences(directory, triggered)
     if not seeds or not draws:
         return [Difference("ledger.no_draw", repr(campaign_id))]
     try:
@@ -76,4 +89,26 @@ def _bundle_draw_differences(directory: Path, ledger: Ledger, campaign_id: str) 
     if listed == recorded:
         return []
     detail = difference(listed, recorded, "the bundle's sample is not the recorded draw")
+    return [Difference("ledger.sample", "manifest.json", detail=detail)]
+
+
+def _triggered_differences(directory: Path, recorded: set[tuple[str, str]]) -> list[Difference]:
+    """A bundle of triggered checks: no seed, and exactly the checks the ledger recorded."""
+    try:
+        manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return [Difference("bundle.file_missing", "manifest.json", detail="missing from the bundle")]
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        return [Difference("bundle.not_json", "manifest.json", detail=str(error))]
+    entries = manifest.get("drawn") if isinstance(manifest, dict) else None
+    if not isinstance(entries, list) or not all(
+        isinstance(e, dict) and {"uscc", "task_id"} <= set(e) for e in entries
+    ):
+        return [Difference("ledger.sample", "manifest.json", detail="the triggered checks are not listed")]
+    if manifest.get("seed") is not None:
+        return [Difference("ledger.seed", "triggered checks", "None", repr(manifest.get("seed")))]
+    listed = {(str(e["task_id"]), str(e["uscc"])) for e in entries}
+    if listed == recorded:
+        return []
+    detail = difference(listed, recorded, "the bundle's checks are not the recorded triggered checks")
     return [Difference("ledger.sample", "manifest.json", detail=detail)]

@@ -536,7 +536,9 @@ class CampaignProtocol:
     ) -> StepResult[Assignment]:
         """Draw the teams for the recorded sample; record the assignment and its recusals (回避).
 
-        ``options`` go to `dualrandom.assign.assign_teams` (history, mode, allow_partial, ...).
+        An entity drawn by several tasks (of a batch, or of a plan drawn once) is one visit with
+        one joint team (`dualrandom.visits.visit_targets`); the teams table names each row's
+        visit. ``options`` go to `dualrandom.assign.assign_teams` (history, mode, allow_partial, ...).
         """
         from ..assign import assign_teams
 
@@ -544,7 +546,7 @@ class CampaignProtocol:
         if self.ledger is not None:
             self._require_targets("the assignment")
             self.check_sample(sample, source)
-        if self.batch is None:
+        if self.batch is None and not _several_tasks(sample):
             result = assign_teams(sample, inspectors, conflicts, self.campaign, seed, **options)
         else:
             result = self._assign_visits(sample, inspectors, conflicts, seed, options)
@@ -748,22 +750,47 @@ class CampaignProtocol:
         """Publish the bundle (anchored to the ledger head) and record it.
 
         With a ledger, the seed, the sample, the draw manifest, the teams and the results must be
-        the recorded ones (`LedgerMismatchError` otherwise). Returns the bundle index.
+        the recorded ones (`LedgerMismatchError` otherwise). Triggered checks (a batch such as
+        ``W1``) have no seed: their bundle lists them as triggered, not drawn. Returns the bundle index.
         """
         from ..publish.run import prepare_publication
 
         self._need_batch()
-        if (draw_manifest or {}).get("disclosure") != "sealed":
+        triggered = self._triggered_only()
+        if (draw_manifest or {}).get("disclosure") != "sealed" and not triggered:
             self._require_seal(None, "draw to publish")
-        if self.ledger is not None:
+        if self.ledger is not None and triggered:
+            self._check_triggered_inputs(sample, seed, draw_manifest, teams)
+        elif self.ledger is not None:
             seed = self._check_publication_inputs(sample, seed, draw_manifest, teams)
         publication, validated = prepare_publication(
             self.campaign, sample, results, roster, published_on=published_on, seed=seed,
-            draw_manifest=draw_manifest, teams=teams, inspectors=inspectors,
+            draw_manifest=draw_manifest, teams=teams, inspectors=inspectors, triggered=triggered,
         )  # fmt: skip
         if self.ledger is not None:
             self._check_results(validated)
         return self._publish(publication, directory)
+
+    def _triggered_only(self) -> bool:
+        """Whether this campaign's targets are triggered checks (a batch like W1), with no draw."""
+        if self.ledger is None:
+            return self.batch is not None and self.batch not in {b.id for b in self.plan.plan.batches}
+        listed = any("task_id" in r.payload for r in self.current("triggered_check"))
+        return listed and not self.current("draw")
+
+    def _check_triggered_inputs(
+        self, sample: pd.DataFrame, seed: str | None, draw_manifest: Mapping[str, Any] | None,
+        teams: pd.DataFrame | None,
+    ) -> None:  # fmt: skip
+        """Triggered checks have no seed and no draw: refuse either, check targets and teams."""
+        if seed is not None or draw_manifest is not None:
+            raise LedgerMismatchError(
+                f"campaign {self.campaign_id!r} holds triggered checks, not a draw: they have no seed "
+                "and no draw manifest to publish (publish them without --seed and --draw-manifest)"
+            )
+        self.check_sample(sample)
+        if teams is not None:
+            self._check_teams(teams)
 
     def _check_publication_inputs(
         self,
@@ -848,6 +875,14 @@ class CampaignProtocol:
 def _same_records(first: Sequence[Mapping[str, Any]], second: Sequence[Mapping[str, Any]]) -> bool:
     """Whether two lists of payloads are equal as the ledger stores them (canonical JSON)."""
     return [canonical_json(p) for p in first] == [canonical_json(p) for p in second]
+
+
+def _several_tasks(sample: pd.DataFrame) -> bool:
+    """Whether some entity of ``sample`` is drawn by more than one task (one visit for them all)."""
+    if "task_id" not in sample.columns or "uscc" not in sample.columns:
+        return False
+    codes = sample["uscc"].astype("string").fillna("").str.strip().str.upper()
+    return bool(sample.assign(uscc=codes).groupby("uscc")["task_id"].nunique().gt(1).any())
 
 
 def _sealed_drawer(seal: Seal) -> Callable[..., Draw]:

@@ -28,7 +28,7 @@ from ..results import columns
 from .attack import measure_publication
 from .calendar import campaign_calendar
 from .deadlines import due_dates
-from .manifest import results_manifest
+from .manifest import results_manifest, triggered_manifest
 from .privacy import canonical_entity_headers, clean_column, mask_entity_names
 
 __all__ = [
@@ -61,6 +61,7 @@ PUBLIC_COLUMNS: tuple[str, ...] = (
 """Columns of results.csv: one row per entity, task and inspecting department."""
 
 CHECK_TYPE = "双随机抽查"
+TRIGGERED_CHECK_TYPE = "触发式检查"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 BUNDLE_INDEX = "bundle.json"
 
@@ -81,6 +82,10 @@ class Bundle:
     draw_manifest: dict[str, Any] | None = None
     privacy: dict[str, Any] | None = None
     """Internal: the tier-inference attack on this bundle (`dualrandom.publish.attack`), for the ledger."""
+
+
+SELECTION_TRIGGERED = "触发式检查（非随机抽取）"
+"""How the notices name triggered checks: checked on a complaint, an early warning or a case lead."""
 
 
 def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
@@ -149,7 +154,7 @@ def build_publication(
     roster: pd.DataFrame,
     *,
     published_on: date,
-    seed: str,
+    seed: str | None,
     teams: pd.DataFrame | None = None,
     inspectors: pd.DataFrame | None = None,
     roster_digest: str | None = None,
@@ -161,24 +166,27 @@ def build_publication(
     ``results`` is the output of `dualrandom.results.import_results`; ``roster`` needs
     ``uscc, name, entity_type`` (or the Chinese headers of a bureau export; ``legal_rep`` is
     used for masking only). A sealed draw (``draw_manifest`` is its public variant) publishes
-    receipts instead of tickets. The tier-inference attack is run on the result and kept in
-    ``privacy`` (internal). Raises `InputError` when a result's entity is missing from the roster.
+    receipts instead of tickets. Without ``seed`` the targets are triggered checks, not drawn
+    (`triggered_manifest`): the notices say so and no attack is run (no ticket is published).
+    The tier-inference attack is run on the result and kept in ``privacy`` (internal). Raises
+    `InputError` when a result's entity is missing from the roster.
     """
     roster = canonical_entity_headers(roster)
     public_names = _public_names(campaign, roster)
     checks = _checks(results, public_names.index)
-    rows = _public_rows(campaign, checks, public_names, _teams_by_check(teams, inspectors))
+    check_type = TRIGGERED_CHECK_TYPE if seed is None else CHECK_TYPE
+    rows = _public_rows(campaign, checks, public_names, _teams_by_check(teams, inspectors), check_type)
     drawn = sample.assign(uscc=normalize_ids(sample["uscc"]), task_id=sample["task_id"].astype(str))
-    notices = _notices(campaign, drawn, rows)
-    manifest = results_manifest(
-        campaign,
-        drawn,
-        seed=seed,
-        roster_digest=roster_digest,
-        task_seeds=task_seeds,
-        draw_public=draw_manifest,
-    )
-    privacy = measure_publication(manifest, campaign, roster, draw_public=draw_manifest)
+    notices = _notices(campaign, drawn, rows, triggered=seed is None)
+    if seed is None:
+        manifest = triggered_manifest(campaign, drawn)
+        privacy: dict[str, Any] = {"measured": False, "reason": "triggered checks: no ticket is published"}
+    else:
+        manifest = results_manifest(
+            campaign, drawn, seed=seed, roster_digest=roster_digest, task_seeds=task_seeds,
+            draw_public=draw_manifest,
+        )  # fmt: skip
+        privacy = measure_publication(manifest, campaign, roster, draw_public=draw_manifest)
     status = _status(campaign, checks, published_on)
     return Bundle(rows, notices, manifest, status, published_on, draw_manifest, privacy)
 
@@ -216,7 +224,11 @@ def _checks(results: pd.DataFrame, known_codes: pd.Index) -> pd.DataFrame:
 
 
 def _public_rows(
-    campaign: Campaign, checks: pd.DataFrame, names: pd.Series, officers: pd.Series
+    campaign: Campaign,
+    checks: pd.DataFrame,
+    names: pd.Series,
+    officers: pd.Series,
+    check_type: str = CHECK_TYPE,
 ) -> pd.DataFrame:
     """The public table (`PUBLIC_COLUMNS`): one row per check, officers as published."""
     key = ["uscc", "task_id", "department"]
@@ -239,7 +251,7 @@ def _public_rows(
             "plan_id": campaign.plan.id,
             "task_id": checks["task_id"],
             "task_name": [tasks[t].name for t, _ in pairs],
-            "check_type": CHECK_TYPE,
+            "check_type": check_type,
             "department": checks["department"],
             "authority": [departments[d] for _, d in pairs],
             "completed_on": pd.to_datetime(checks["completed_on"]).dt.strftime("%Y-%m-%d"),
@@ -265,8 +277,15 @@ def _status(campaign: Campaign, checks: pd.DataFrame, published_on: date) -> pd.
     )
 
 
-def _notices(campaign: Campaign, drawn: pd.DataFrame, rows: pd.DataFrame) -> dict[str, Any]:
-    """The plan, its tasks (drawn and published counts) and its items, as the notices show them."""
+def _notices(
+    campaign: Campaign, drawn: pd.DataFrame, rows: pd.DataFrame, *, triggered: bool
+) -> dict[str, Any]:
+    """The plan, its tasks (drawn and published counts) and its items, as the notices show them.
+
+    The tasks of triggered checks (complaint, early warning, case lead) say that their targets
+    were not drawn at random (``selection``: `SELECTION_TRIGGERED`); only the tasks checked are listed.
+    """
+    marked = {"selection": SELECTION_TRIGGERED} if triggered else {}
     items = {i.id: i for i in campaign.items}
     departments = {d.id: d.name for d in campaign.departments}
     counts = drawn.groupby("task_id").size()
@@ -290,8 +309,10 @@ def _notices(campaign: Campaign, drawn: pd.DataFrame, rows: pd.DataFrame) -> dic
                 "items": [items[i].name for i in t.items],
                 "drawn": int(counts.get(t.id, 0)),
                 "published": int(checked.get(t.id, 0)),
+                **marked,
             }
             for t in campaign.tasks
+            if not triggered or counts.get(t.id, 0)
         ],
         "items": [
             {

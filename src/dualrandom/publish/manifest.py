@@ -17,7 +17,10 @@ from ..draw.manifest import TICKET_RECIPE
 from ..models import Campaign
 from ..results import columns
 
-__all__ = ["results_manifest", "sealed_manifest"]
+__all__ = ["TRIGGERED_RULE", "results_manifest", "sealed_manifest", "triggered_manifest"]
+
+TRIGGERED_RULE = "triggered"
+"""The rule of a task whose targets were triggered (complaint, early warning, case lead), not drawn."""
 
 
 def results_manifest(
@@ -142,6 +145,33 @@ def sealed_manifest(
         "permanent_seed": coordination.permanent_seed if coordination else None,
         "ticket_recipe": TICKET_RECIPE,
         "sealed": sealed,
+        "tasks": tasks,
+        "drawn": drawn,
+    }
+
+
+def triggered_manifest(campaign: Campaign, sample: pd.DataFrame) -> dict[str, Any]:
+    """The bundle manifest of triggered checks: no seed, no ticket, every target listed.
+
+    Triggered checks (an early-warning list, complaints, case leads) are chosen, not drawn:
+    ``selection`` says so, each task's rule is ``triggered`` and lists how many it checked,
+    and each target (sorted by task and code) its code and task. Nothing names a tier, and no
+    reason is published (a complaint or a warning is not a finding).
+    """
+    tasks: list[dict[str, Any]] = []
+    drawn: list[dict[str, str]] = []
+    for task in campaign.tasks:
+        codes = sorted(str(u) for u in sample.loc[sample["task_id"].astype(str) == task.id, "uscc"].tolist())
+        if not codes:
+            continue
+        tasks.append({"task_id": task.id, "rule": TRIGGERED_RULE, "drawn": len(codes), "strata": []})
+        drawn.extend({"uscc": code, "task_id": task.id} for code in codes)
+    return {
+        "kind": "public_triggered_manifest",
+        "version": 1,
+        "plan_id": campaign.plan.id,
+        "selection": TRIGGERED_RULE,
+        "seed": None,
         "tasks": tasks,
         "drawn": drawn,
     }

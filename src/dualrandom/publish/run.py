@@ -37,6 +37,7 @@ def prepare_publication(
     draw_manifest: Mapping[str, Any] | None = None,
     teams: pd.DataFrame | None = None,
     inspectors: pd.DataFrame | None = None,
+    triggered: bool = False,
 ) -> tuple[Bundle, pd.DataFrame]:
     """Validate the results and build the publication in memory (nothing written).
 
@@ -45,8 +46,16 @@ def prepare_publication(
     draw-manifest.json. Without it, ``seed`` is needed and task seeds follow docs/draw-spec.md.
     Raises `PolicyError` without a seed or with one that contradicts the manifest, and
     `InputError` for bad results. A results file with a header and no rows publishes the
-    notices alone.
+    notices alone. With ``triggered`` the targets are triggered checks (no seed, no draw):
+    their bundle says so (`dualrandom.publish.manifest.triggered_manifest`).
     """
+    if triggered:
+        validated = import_results(results, campaign, sample)
+        publication = build_publication(
+            campaign, sample, validated, roster, published_on=published_on, seed=None, teams=teams,
+            inspectors=inspectors,
+        )  # fmt: skip
+        return publication, validated
     internal: Mapping[str, Any] = draw_manifest or {}
     seed = seed if seed is not None else internal.get("seed")
     if not isinstance(seed, str) or not seed:

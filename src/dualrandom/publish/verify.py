@@ -16,6 +16,7 @@ and, for the auditor, the draw's differences); `ensure_bundle` raises `Verificat
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from ..tickets import tickets
 from ..verification import Difference, Verification
 from ..verify import verify_draw
 from .bundle import BUNDLE_INDEX, file_digests, read_bundle_index
+from .manifest import TRIGGERED_RULE
 
 __all__ = ["ensure_bundle", "verify_bundle"]
 
@@ -117,6 +119,19 @@ def _check_task(task: dict[str, Any], drawn: list[dict[str, str]], expected_seed
         _check_thresholds(task, drawn, recomputed_tickets, found)
 
 
+def _check_triggered_task(task: dict[str, Any], listed: list[dict[str, Any]], found: Found) -> None:
+    """Triggered checks: no seed, no ticket; the count declared is the count listed, each once."""
+    task_id = str(task["task_id"])
+    codes = [str(entry.get("uscc")) for entry in listed]
+    if len(codes) != int(task.get("drawn", -1)):
+        detail = f"the manifest lists {len(codes)} triggered check(s) and declares {task.get('drawn')}"
+        found.append(
+            Difference("bundle.count", f"task {task_id}", str(task.get("drawn")), str(len(codes)), detail)
+        )
+    for code in sorted(c for c, n in Counter(codes).items() if n > 1):
+        found.append(Difference("bundle.duplicate", f"task {task_id}, entity {code}"))
+
+
 def _check_thresholds(
     task: dict[str, Any], drawn: list[dict[str, str]], recomputed: list[str], found: Found
 ) -> None:
@@ -201,7 +216,9 @@ def _check_public(directory: Path, found: Found, announced: str | None) -> dict[
     for task in manifest.get("tasks", []):
         mine = [d for d in drawn if d.get("task_id") == task["task_id"]]
         expected = _expected_seed(manifest, str(task["task_id"]))
-        if sealed:
+        if task.get("rule") == TRIGGERED_RULE:
+            _check_triggered_task(task, mine, found)
+        elif sealed:
             _check_sealed_task(task, mine, expected, manifest.get("sealed") or {}, found)
         else:
             _check_task(task, mine, expected, found)
