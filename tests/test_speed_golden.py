@@ -66,7 +66,8 @@ def draw_files(directory: Path, name: str, frame: pd.DataFrame) -> dict[str, str
     args = [str(source), *CASES[name], "--seed", SEED, "-o", str(target)]
     result = CliRunner().invoke(main, ["draw", *args])
     assert result.exit_code == 0, result.output
-    files = {"sample": target, "manifest": Path(f"{target}.manifest.json"), "public": Path(f"{target}.public.json")}
+    files = {"sample": target, "manifest": Path(f"{target}.manifest.json")}
+    files["public"] = Path(f"{target}.public.json")
     return {f"{name} {kind}": hashlib.sha256(path.read_bytes()).hexdigest() for kind, path in files.items()}
 
 

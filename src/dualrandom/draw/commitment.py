@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 
 from ..errors import InputError, Problem
 from ..ids import normalize_ids
+from ..kernel.order import text_order
 from ..schema._columns import parse_dates
 
 __all__ = [
@@ -87,6 +88,24 @@ def _cells(series: pd.Series) -> pa.Array:
     return cells.combine_chunks() if isinstance(cells, pa.ChunkedArray) else cells
 
 
+def _line_order(parts: Sequence[pa.Array], lines: pa.Array) -> pa.Array:
+    """Positions of ``lines`` in UTF-8 byte order (= code point order).
+
+    When the first column's cells are unique and hold no byte below TAB, the lines are in the
+    order of their first cells (a cell that is a prefix of another is followed by TAB, which
+    is then smaller than the other's next byte), so the first column's order is used: the
+    uniqueness check of the codes has usually just computed it (`dualrandom.kernel.order`).
+    """
+    first = parts[0]
+    data = first.buffers()[2]
+    low = data is not None and bool((np.frombuffer(data, dtype=np.uint8) < 9).any())
+    if len(parts) == 1 or not low:
+        codes = text_order(first)
+        if len(parts) == 1 or codes.unique:
+            return pa.array(codes.order)
+    return pc.sort_indices(lines)
+
+
 def table_digest(table: pd.DataFrame, columns: Sequence[str]) -> str:
     """SHA-256 (hex) of the canonical, row-order-independent serialisation of ``columns``.
 
@@ -104,7 +123,7 @@ def table_digest(table: pd.DataFrame, columns: Sequence[str]) -> str:
     parts = [_cells(table[column]) for column in columns]
     tab = pa.scalar("\t", pa.large_string())
     lines = pc.binary_join_element_wise(*parts, tab) if len(parts) > 1 else parts[0]
-    ordered = lines.take(pc.sort_indices(lines))  # UTF-8 byte order = code point order
+    ordered = lines.take(_line_order(parts, lines))
     newline = pa.scalar("\n", pa.large_string())
     ended = pc.binary_join_element_wise(ordered, pa.scalar("", pa.large_string()), newline)  # line + LF
     if isinstance(ended, pa.ChunkedArray):
