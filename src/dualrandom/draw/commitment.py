@@ -79,13 +79,21 @@ def canonical_text(series: pd.Series) -> pd.Series:
     return text
 
 
+_ESCAPED = np.zeros(256, dtype=bool)
+_ESCAPED[[ord("\\"), ord("\t"), ord("\r"), ord("\n")]] = True
+
+
 def _cells(series: pd.Series) -> pa.Array:
-    text = canonical_text(series).astype("string[pyarrow]").fillna("")
-    if text.str.contains(r"[\\\t\r\n]", regex=True).any():
+    """The canonical text of ``series`` as one Arrow array, backslash, TAB, CR and LF escaped."""
+    cells = pa.array(canonical_text(series).array).cast(pa.large_string())
+    if isinstance(cells, pa.ChunkedArray):
+        cells = cells.combine_chunks()
+    cells = pc.fill_null(cells, "")
+    data = cells.buffers()[2]  # any byte to escape in the buffer (a superset of the values)?
+    if data is not None and bool(_ESCAPED[np.frombuffer(data, dtype=np.uint8)].any()):
         for raw, escaped in (("\\", "\\\\"), ("\t", "\\t"), ("\r", "\\r"), ("\n", "\\n")):
-            text = text.str.replace(raw, escaped, regex=False)
-    cells = pa.array(text.array).cast(pa.large_string())
-    return cells.combine_chunks() if isinstance(cells, pa.ChunkedArray) else cells
+            cells = pc.replace_substring(cells, raw, escaped)
+    return cells
 
 
 def _line_order(parts: Sequence[pa.Array], lines: pa.Array) -> pa.Array:
