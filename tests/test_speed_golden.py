@@ -9,6 +9,7 @@ three files it writes (SAMPLE, SAMPLE.manifest.json, SAMPLE.public.json) are has
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import numpy as np
@@ -95,3 +96,21 @@ def test_repeated_codes_are_reported_as_before() -> None:
         "  - roster, row 9, column 'uscc': duplicates row 6 (value 'C3') [DUPLICATE]",
         "  - roster, row 10, column 'uscc': duplicates row 6 (value 'C3') [DUPLICATE]",
     ]
+
+
+def test_manifests_grow_with_the_sample_not_with_the_roster(tmp_path: Path) -> None:
+    """Ten times the roster, the same number drawn: both manifests list the drawn and reserve only."""
+    sizes = {}
+    for n, ratio in ((2_000, "0.05"), (20_000, "0.005")):
+        frame = pd.DataFrame({"uscc": [f"C{i:07d}" for i in range(n)], "tier": "A"})
+        source, target = tmp_path / f"r{n}.csv", tmp_path / f"s{n}.csv"
+        frame.to_csv(source, index=False)
+        args = ["draw", str(source), "--ratio", f"A={ratio}", "--seed", SEED, "-o", str(target)]
+        assert CliRunner().invoke(main, args).exit_code == 0
+        manifest = json.loads(Path(f"{target}.manifest.json").read_text(encoding="utf-8"))
+        assert len(manifest["sample"]) == 100 and len(manifest["reserve"]) == 5
+        public = Path(f"{target}.public.json").read_text(encoding="utf-8")
+        listed = {r["uscc"] for r in json.loads(public)["sample"]}
+        assert listed == {r["uscc"] for r in manifest["sample"]}
+        sizes[n] = (Path(f"{target}.manifest.json").stat().st_size, len(public.encode()))
+    assert all(abs(big - small) < 200 for small, big in zip(sizes[2_000], sizes[20_000], strict=True))
