@@ -53,10 +53,12 @@ def median_of(runs: int, step: Callable[[], object]) -> float:
     return statistics.median(times)
 
 
-def roster(n: int) -> pd.DataFrame:
+def roster(n: int, shuffle: bool = False) -> pd.DataFrame:
+    """``n`` entities in code order, or (``shuffle``) in a random row order, as an export may be."""
     rng = np.random.default_rng(2026)
     tiers = rng.choice(np.array(list(RATIOS), dtype=object), size=n, p=SHARES)
-    return pd.DataFrame({"uscc": [f"91420600{i:010d}" for i in range(n)], "tier": tiers})
+    rows = rng.permutation(n) if shuffle else np.arange(n)
+    return pd.DataFrame({"uscc": [f"91420600{i:010d}" for i in rows], "tier": tiers})
 
 
 def with_kernel(enabled: bool, step: Callable[[], object]) -> Callable[[], object]:
@@ -124,12 +126,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n", nargs="?", type=int, default=1_000_000, help="entities (default 1,000,000)")
     parser.add_argument("--runs", type=int, default=3, help="runs per figure; the median is shown")
+    parser.add_argument("--shuffle", action="store_true", help="rows in a random order, not code order")
     args = parser.parse_args()
-    frame = roster(args.n)
+    frame = roster(args.n, args.shuffle)
     with open("/proc/loadavg") as load:  # other work on the machine inflates every figure
         loadavg = load.read().split()[0]
     print(f"entities: {args.n:,}   cores: {kernel.usable_cores()}   tickets: {kernel.backend()}   "
-          f"pandas {pd.__version__}   load average at start: {loadavg}")  # fmt: skip
+          f"pandas {pd.__version__}   rows {'shuffled' if args.shuffle else 'in code order'}   "
+          f"load average at start: {loadavg}")  # fmt: skip
     steps = in_process(frame, args.runs)
     pandas_time = steps[0][1]
     print(f"{'in-process step (median of ' + str(args.runs) + ')':52s} {'seconds':>8s} {'x pandas':>9s}")

@@ -21,7 +21,11 @@ def _item(value: object) -> str:
 def _cell(value: object) -> object:
     """A set or list cell as its sorted items joined by ';' (each ';' and '\\' escaped)."""
     if isinstance(value, frozenset | set | tuple | list):
-        return ";".join(sorted(_item(v) for v in value))
+        items = [str(v) for v in value]
+        joined = ";".join(items)
+        if "\\" in joined or joined.count(";") != len(items) - 1:  # some item needs escaping
+            return ";".join(sorted(_item(v) for v in value))
+        return ";".join(sorted(items))
     return value
 
 
@@ -36,7 +40,7 @@ def frame_digest(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> s
     if not chosen:
         return "sha256:" + hashlib.sha256(f"{COMMITMENT_VERSION}\n\n".encode()).hexdigest()
     table = frame[chosen]
-    listed = [c for c in chosen if table[c].dtype == object and table[c].map(_is_collection).any()]
+    listed = [c for c in chosen if _has_collections(table[c])]
     if listed:
         table = table.assign(**{c: table[c].map(_cell) for c in listed})
     return "sha256:" + table_digest(table, chosen)
@@ -44,6 +48,13 @@ def frame_digest(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> s
 
 def _is_collection(value: object) -> bool:
     return isinstance(value, frozenset | set | tuple | list)
+
+
+def _has_collections(column: pd.Series) -> bool:
+    """Whether an object column holds a set or list cell (a text column is told apart in C)."""
+    if column.dtype != object or pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):
+        return False
+    return bool(column.map(_is_collection).any())
 
 
 def versions() -> dict[str, Any]:

@@ -64,9 +64,10 @@ class _Arcs:
     """(slot, member) -> arc index, each slot's members looked up only when a swap asks for them."""
 
     def __init__(self, arc_slot: npt.NDArray[np.int32], arc_member: npt.NDArray[np.int32]) -> None:
-        self._order = np.lexsort((arc_member, arc_slot))
         self._width = int(arc_member.max(initial=0)) + 1
-        self._key = arc_slot[self._order].astype(np.int64) * self._width + arc_member[self._order]
+        key = arc_slot.astype(np.int64) * self._width + arc_member
+        self._order = np.argsort(key, kind="stable")
+        self._key = key[self._order]
         self._member = arc_member[self._order]
         slots = int(arc_slot.max(initial=-1)) + 1
         self._start = np.searchsorted(arc_slot[self._order], np.arange(slots + 1)).tolist()

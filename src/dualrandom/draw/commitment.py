@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 
 from ..errors import InputError, Problem
 from ..ids import normalize_ids
+from ..kernel.order import text_order
 from ..schema._columns import parse_dates
 
 __all__ = [
@@ -78,13 +79,39 @@ def canonical_text(series: pd.Series) -> pd.Series:
     return text
 
 
+_ESCAPED = np.zeros(256, dtype=bool)
+_ESCAPED[[ord("\\"), ord("\t"), ord("\r"), ord("\n")]] = True
+
+
 def _cells(series: pd.Series) -> pa.Array:
-    text = canonical_text(series).astype("string[pyarrow]").fillna("")
-    if text.str.contains(r"[\\\t\r\n]", regex=True).any():
+    """The canonical text of ``series`` as one Arrow array, backslash, TAB, CR and LF escaped."""
+    cells = pa.array(canonical_text(series).array).cast(pa.large_string())
+    if isinstance(cells, pa.ChunkedArray):
+        cells = cells.combine_chunks()
+    cells = pc.fill_null(cells, "")
+    data = cells.buffers()[2]  # any byte to escape in the buffer (a superset of the values)?
+    if data is not None and bool(_ESCAPED[np.frombuffer(data, dtype=np.uint8)].any()):
         for raw, escaped in (("\\", "\\\\"), ("\t", "\\t"), ("\r", "\\r"), ("\n", "\\n")):
-            text = text.str.replace(raw, escaped, regex=False)
-    cells = pa.array(text.array).cast(pa.large_string())
-    return cells.combine_chunks() if isinstance(cells, pa.ChunkedArray) else cells
+            cells = pc.replace_substring(cells, raw, escaped)
+    return cells
+
+
+def _line_order(parts: Sequence[pa.Array], lines: pa.Array) -> pa.Array:
+    """Positions of ``lines`` in UTF-8 byte order (= code point order).
+
+    When the first column's cells are unique and hold no byte below TAB, the lines are in the
+    order of their first cells (a cell that is a prefix of another is followed by TAB, which
+    is then smaller than the other's next byte), so the first column's order is used: the
+    uniqueness check of the codes has usually just computed it (`dualrandom.kernel.order`).
+    """
+    first = parts[0]
+    data = first.buffers()[2]
+    low = data is not None and bool((np.frombuffer(data, dtype=np.uint8) < 9).any())
+    if len(parts) == 1 or not low:
+        codes = text_order(first)
+        if len(parts) == 1 or codes.unique:
+            return pa.array(codes.order)
+    return pc.sort_indices(lines)
 
 
 def table_digest(table: pd.DataFrame, columns: Sequence[str]) -> str:
@@ -104,7 +131,7 @@ def table_digest(table: pd.DataFrame, columns: Sequence[str]) -> str:
     parts = [_cells(table[column]) for column in columns]
     tab = pa.scalar("\t", pa.large_string())
     lines = pc.binary_join_element_wise(*parts, tab) if len(parts) > 1 else parts[0]
-    ordered = lines.take(pc.sort_indices(lines))  # UTF-8 byte order = code point order
+    ordered = lines.take(_line_order(parts, lines))
     newline = pa.scalar("\n", pa.large_string())
     ended = pc.binary_join_element_wise(ordered, pa.scalar("", pa.large_string()), newline)  # line + LF
     if isinstance(ended, pa.ChunkedArray):

@@ -146,12 +146,18 @@ def parse_number(values: pd.Series, default: float) -> Parsed:
 
 def parse_list(values: pd.Series) -> Parsed:
     """A ';'-separated list kept in order (also '；', '、', ','), stripped, empties dropped, joined by ';'."""
-    parts = _split(as_text(values))
-    parts = parts[parts != ""]
-    joined = parts.groupby(level=0).agg(";".join)
-    typed = pd.Series("", index=values.index, dtype="str")
-    typed.loc[joined.index] = joined.astype("str")
-    return Parsed(typed, np.zeros(len(values), dtype=bool))
+    import pyarrow as pa  # columnar split and join: no Python call per row
+    import pyarrow.compute as pc
+
+    text = pa.array(as_text(values).to_numpy(dtype=object), pa.large_string())
+    lists = pc.split_pattern(pc.replace_substring_regex(text, "[；、,，]", ";"), ";")
+    parts = pc.utf8_trim_whitespace(pc.list_flatten(lists))
+    kept = np.asarray(pc.not_equal(parts, ""), dtype=bool)
+    parents = np.asarray(pc.list_parent_indices(lists), dtype=np.int64)[kept]
+    offsets = np.concatenate([[0], np.cumsum(np.bincount(parents, minlength=len(text)))])
+    rows = pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()), parts.filter(pa.array(kept)))
+    joined = pc.binary_join(rows, pa.scalar(";", pa.large_string())).to_numpy(zero_copy_only=False)
+    return Parsed(pd.Series(joined, index=values.index, dtype="str"), np.zeros(len(values), dtype=bool))
 
 
 _SCIENTIFIC = r"[0-9](\.[0-9]+)?[eE]\+?[0-9]+|[0-9]+\.0+"

@@ -15,10 +15,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ..errors import InputError, Problem, Severity
 from ..ids import validate_ids
+from ..kernel.order import text_order
 from . import _columns as col
 from ._spec import Column, TableSpec
 from ._tables import table_spec
@@ -104,7 +104,7 @@ def _collapse(problems: list[Problem], n_rows: int) -> list[Problem]:
 def _duplicates(source: str, column: str, keys: pd.Series) -> list[Problem]:
     """One problem per repeated key, at the later row, naming the row it repeats."""
     arrow = pa.array(keys.to_numpy(dtype=object), pa.string()) if keys.dtype == object else pa.array(keys)
-    if pc.count_distinct(arrow).as_py() == len(keys):  # fast path: no repeats at all
+    if text_order(arrow).unique:  # fast path: no repeats; the roster digest reuses this sort
         return []
     repeated = (keys.duplicated(keep="first") & (keys != "")).to_numpy(dtype=bool)
     first = pd.Series(np.arange(len(keys)), index=keys.index).groupby(keys.to_numpy()).transform("min")
