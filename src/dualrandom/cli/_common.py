@@ -133,19 +133,27 @@ def describe_error(error: DualrandomError) -> str:
     return str(error)
 
 
+OS_HINTS = {
+    0: "check the path and the disk",
+    errno.ENOSPC: "free some disk space and run the command again",
+    errno.EFBIG: "the file is larger than this system allows; free space or write elsewhere",
+    errno.EROFS: "the folder is on a read-only disk; write the output somewhere else",
+    errno.EACCES: "you may not write there; choose another folder or ask for permission",
+    errno.EPERM: "you may not write there; choose another folder or ask for permission",
+    errno.ENOENT: "check the path",
+    errno.EISDIR: "give a file name, not a folder",
+}
+"""What to do about a file error, by ``errno`` (0: anything else)."""
+
+STAGES = ("inclusion", "coordination", "caps", "officers")
+"""The stages the library reports through a progress callback (fairness studies), translated."""
+
+
 def describe_os_error(error: OSError) -> str:
     """What went wrong with which file, and what to do: for a full disk or a read-only folder."""
     where = " -> ".join(str(name) for name in (error.filename, error.filename2) if name is not None)
     reason = error.strerror or str(error)
-    hint = {
-        errno.ENOSPC: "free some disk space and run the command again",
-        errno.EFBIG: "the file is larger than this system allows; free space or write elsewhere",
-        errno.EROFS: "the folder is on a read-only disk; write the output somewhere else",
-        errno.EACCES: "you may not write there; choose another folder or ask for permission",
-        errno.EPERM: "you may not write there; choose another folder or ask for permission",
-        errno.ENOENT: "check the path",
-        errno.EISDIR: "give a file name, not a folder",
-    }.get(error.errno or 0, "check the path and the disk")
+    hint = OS_HINTS.get(error.errno or 0, OS_HINTS[0])
     return _("{where}: {reason} ({hint}); nothing was recorded in the ledger").format(
         where=where or _("a file"), reason=reason, hint=_(hint)
     )

@@ -148,7 +148,7 @@ def _option_records(command: click.Command, ctx: click.Context) -> list[tuple[st
     records = []
     for param in command.get_params(ctx):
         record = param.get_help_record(ctx)
-        if record is None:
+        if record is None or isinstance(param, click.Argument):
             continue
         original = getattr(param, "help", None) or ""
         text = record[1]

@@ -178,8 +178,11 @@ def _sections(report: FairnessReport, images: dict[str, str]) -> list[dict[str, 
 
 
 def _timed(
-    timings: dict[str, float], name: str, work: Callable[[], T], progress: Callable[[str, int, int], None] | None,
-) -> T:  # fmt: skip
+    timings: dict[str, float],
+    name: str,
+    work: Callable[[], T],
+    progress: Callable[[str, int, int], None] | None,
+) -> T:
     if progress is not None:
         progress(name, 0, 0)
     started = time.perf_counter()
