@@ -74,7 +74,7 @@ def command_messages() -> list[str]:
     found = []
     for command in _walk(main, click.Context(main, info_name="dualrandom")):
         found.extend(_words(p) for p in (command.help or "").split("\n\n") if p.strip())
-        found.extend(_words(p.help) for p in command.params if getattr(p, "help", None))  # type: ignore[attr-defined]
+        found.extend(_words(str(getattr(p, "help", "") or "")) for p in command.params)
         if isinstance(command, Command):
             found.extend(what for what, _line in command.examples)
     return found

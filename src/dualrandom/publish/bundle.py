@@ -280,6 +280,7 @@ def _notices(campaign: Campaign, drawn: pd.DataFrame, rows: pd.DataFrame) -> dic
             "authority": plan.authority,
             "initiating_department": departments[plan.initiating_department],
             "participating_departments": [departments[d] for d in plan.participating_departments],
+            **plan.notice(),
         },
         "tasks": [
             {
@@ -290,6 +291,7 @@ def _notices(campaign: Campaign, drawn: pd.DataFrame, rows: pd.DataFrame) -> dic
                 "items": [items[i].name for i in t.items],
                 "drawn": int(counts.get(t.id, 0)),
                 "published": int(checked.get(t.id, 0)),
+                **t.notice(),
             }
             for t in campaign.tasks
         ],
