@@ -39,18 +39,18 @@ CLICK_MESSAGES = (
     "Show the version and exit.",
     "Aborted!",
     "{value!r} is not a valid {number_type}.",
-    "{value!r} is not one of {choices}.",
-    "{value!r} is not {choice}.",
-    "'{default}' is not a valid date.",
-    "Path {filename!r} does not exist.",
-    "File {filename!r} does not exist.",
-    "Directory {filename!r} does not exist.",
-    "File {filename!r} is a directory.",
-    "Directory {filename!r} is a file.",
-    "Got unexpected extra argument ({args})",
-    "Option {name!r} requires an argument.",
+    "{value} is not in the range {range}.",
+    "file",
+    "directory",
+    "path",
+    "{name} {filename!r} does not exist.",
+    "{name} {filename!r} is a file.",
+    "{name} {filename!r} is a directory.",
 )
-"""Click's own messages that the catalog translates (a test checks each is still click's)."""
+"""Click's own messages that the catalog translates (a test checks each is still click's).
+
+Click says some messages through ``ngettext`` (singular and plural); those stay in English.
+"""
 
 SEVERITIES = ("error", "warning")
 """A problem's severity, as `dualrandom check --format lines` prints it."""
@@ -71,7 +71,7 @@ def _words(text: str) -> str:
 
 def command_messages() -> list[str]:
     """Help paragraphs, option help and example texts of every command, in command order."""
-    found = []
+    found: list[str] = []
     for command in _walk(main, click.Context(main, info_name="dualrandom")):
         found.extend(_words(p) for p in (command.help or "").split("\n\n") if p.strip())
         found.extend(_words(str(getattr(p, "help", "") or "")) for p in command.params)
@@ -82,7 +82,7 @@ def command_messages() -> list[str]:
 
 def source_messages(directory: Path | None = None) -> list[str]:
     """The literal arguments of every ``_(…)`` call (and progress stage) in the command-line modules."""
-    found = []
+    found: list[str] = []
     for path in sorted((directory or Path(__file__).parent).glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (
