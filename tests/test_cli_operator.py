@@ -23,7 +23,9 @@ ENGLISH = {"LANG": "C"}
 
 def run(args: list[str], cwd: Path, lang: dict[str, str], *more: str) -> subprocess.CompletedProcess[str]:
     """``dualrandom ARGS`` in a fresh process, as typed in a terminal of that locale."""
-    env = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_MESSAGES", "LANG", "DUALRANDOM_LANG")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_MESSAGES", "LANG", "DUALRANDOM_LANG")
+    }
     env.update(lang, PYTHONIOENCODING="utf-8")
     command = [sys.executable, "-m", "dualrandom", *args, *more]
     return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, encoding="utf-8")
@@ -46,7 +48,10 @@ EVERY = list(_walk(main, ["dualrandom"]))
 def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small synthetic city and an open campaign file, as the tutorial starts."""
     here = tmp_path_factory.mktemp("office")
-    assert run(["synth", "--out", "city", "--entities", "300", "--inspectors", "80"], here, ENGLISH).returncode == 0
+    assert (
+        run(["synth", "--out", "city", "--entities", "300", "--inspectors", "80"], here, ENGLISH).returncode
+        == 0
+    )
     assert run(["init", "campaign.toml"], here, ENGLISH).returncode == 0
     text = (here / "campaign.toml").read_text(encoding="utf-8")
     (here / "campaign.toml").write_text(text.replace('disclosure = "auto"', 'disclosure = "open"'), "utf-8")
@@ -68,7 +73,9 @@ def test_english_is_unchanged_under_lang_c(city: Path) -> None:
     done = run(["draw", "--help"], city, ENGLISH)
     assert "Usage: dualrandom draw [OPTIONS] ROSTER" in done.stdout
     assert "Campaign TOML file." in done.stdout and "Examples:" in done.stdout
-    assert not any("\u4e00" <= c <= "\u9fff" and c not in "双随机一公开" for c in done.stdout.split("Examples:")[0])
+    assert not any(
+        "\u4e00" <= c <= "\u9fff" and c not in "双随机一公开" for c in done.stdout.split("Examples:")[0]
+    )
 
 
 def test_dualrandom_lang_wins_over_the_locale(city: Path) -> None:
@@ -96,7 +103,9 @@ def test_a_bad_roster_is_reported_in_chinese_with_every_row_and_its_rule(city: P
 def test_a_mistake_on_the_command_line_is_told_in_chinese(city: Path) -> None:
     done = run(["draw", "city/entities.csv", "--campaign", "campaign.toml", "-o", "x.csv"], city, CHINESE)
     assert done.returncode == 2
-    assert "错误：缺少选项 '--seed'" in done.stderr and "运行 'dualrandom draw --help' 查看帮助。" in done.stderr
+    assert (
+        "错误：缺少选项 '--seed'" in done.stderr and "运行 'dualrandom draw --help' 查看帮助。" in done.stderr
+    )
     assert "没有命令 'drwa'。您是想输入 'draw' 吗？" in run(["drwa"], city, CHINESE).stderr
     english = run(["draw", "city/entities.csv", "--campaign", "campaign.toml", "-o", "x.csv"], city, ENGLISH)
     assert "Error: Missing option '--seed'." in english.stderr
@@ -113,12 +122,24 @@ def test_recorded_steps_give_chinese_next_hints(city: Path) -> None:
     assert "next: hold the seed ceremony in public" in again.stderr
     mismatch = run(["draw", "city/entities.csv", "--campaign", "campaign.toml", "--seed", "1", "-o", "s.csv",
                     "--ledger", "campaign.ledger", "--history", "city/history.csv"], city, CHINESE)  # fmt: skip
-    assert mismatch.returncode == 2 and "错误：--history 需要 --as-of（频次上限从该抽取日期向前统计）" in mismatch.stderr
+    assert (
+        mismatch.returncode == 2
+        and "错误：--history 需要 --as-of（频次上限从该抽取日期向前统计）" in mismatch.stderr
+    )
 
 
 def test_progress_goes_to_stderr_only_when_asked_or_on_a_terminal(city: Path) -> None:
     assert run(["init", "policy.toml", "--kind", "policy", "--force"], city, ENGLISH).returncode == 0
-    args = ["classify", "city/entities.csv", "--policy", "policy.toml", "--as-of", "2026-11-01", "-o", "s.parquet"]
+    args = [
+        "classify",
+        "city/entities.csv",
+        "--policy",
+        "policy.toml",
+        "--as-of",
+        "2026-11-01",
+        "-o",
+        "s.parquet",
+    ]
     quiet = run(args, city, CHINESE)
     assert quiet.returncode == 0, quiet.stderr
     assert quiet.stderr == ""  # not a terminal: no progress
@@ -146,7 +167,9 @@ def test_every_command_has_examples_whose_options_exist(path: list[str], command
             assert words[at + 1] in [*subcommands, path[-1]], line
             continue
         assert words[at + 1 : at + len(path)] == path[1:], line
-        given = [w.split("=")[0] for w in words[at + len(path) :] if w.startswith("-") and not w[1:2].isdigit()]
+        given = [
+            w.split("=")[0] for w in words[at + len(path) :] if w.startswith("-") and not w[1:2].isdigit()
+        ]
         assert set(given) <= known, f"{line}: unknown {sorted(set(given) - known)}"
         context = command.make_context(path[-1], words[at + len(path) :], resilient_parsing=True)
         assert not context.args, f"{line}: extra arguments {context.args}"

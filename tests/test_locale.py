@@ -93,9 +93,7 @@ def test_the_catalog_holds_exactly_the_messages_of_the_code() -> None:
 
 @pytest.mark.parametrize("message", CLICK_MESSAGES)
 def test_click_still_says_what_the_catalog_translates(message: str) -> None:
-    sources = "".join(
-        path.read_text(encoding="utf-8") for path in Path(click.__file__).parent.glob("*.py")
-    )
+    sources = "".join(path.read_text(encoding="utf-8") for path in Path(click.__file__).parent.glob("*.py"))
     assert message in sources
 
 
