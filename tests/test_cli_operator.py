@@ -62,8 +62,15 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_help_speaks_chinese_under_a_chinese_locale(city: Path) -> None:
     done = run(["draw", "--help"], city, CHINESE)
     assert done.returncode == 0
-    for shown in ("用法：", "以随机种子 SEED 从名录库 ROSTER 按风险等级分层抽取", "抽查方案 TOML 文件。", "[必需]",
-                  "显示本帮助并退出。", "示例", "dualrandom draw work/classified.csv --campaign campaign.toml"):  # fmt: skip
+    for shown in (
+        "用法：",
+        "以随机种子 SEED 从名录库 ROSTER 按风险等级分层抽取",
+        "抽查方案 TOML 文件。",
+        "[必需]",
+        "显示本帮助并退出。",
+        "示例",
+        "dualrandom draw work/classified.csv --campaign campaign.toml",
+    ):
         assert shown in done.stdout
     top = run(["--help"], city, CHINESE).stdout
     assert "命令" in top and "把名录库 ROSTER 中的检查对象分入信用风险等级" in top
@@ -120,8 +127,9 @@ def test_recorded_steps_give_chinese_next_hints(city: Path) -> None:
     assert "下一步：公开举行摇号仪式产生随机种子，然后 `dualrandom draw ROSTER" in done.stderr
     again = run(args, city, ENGLISH)
     assert "next: hold the seed ceremony in public" in again.stderr
-    mismatch = run(["draw", "city/entities.csv", "--campaign", "campaign.toml", "--seed", "1", "-o", "s.csv",
-                    "--ledger", "campaign.ledger", "--history", "city/history.csv"], city, CHINESE)  # fmt: skip
+    mistake = ["draw", "city/entities.csv", "--campaign", "campaign.toml", "--seed", "1", "-o", "s.csv",
+               "--ledger", "campaign.ledger", "--history", "city/history.csv"]  # fmt: skip
+    mismatch = run(mistake, city, CHINESE)
     assert (
         mismatch.returncode == 2
         and "错误：--history 需要 --as-of（频次上限从该抽取日期向前统计）" in mismatch.stderr

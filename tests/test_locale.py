@@ -9,8 +9,15 @@ from pathlib import Path
 import click
 import pytest
 
-from dualrandom.cli._i18n import LOCALE_DIR, _, _catalog, language, translate_help, use_language
-from dualrandom.cli._i18n import windows_language
+from dualrandom.cli._i18n import (
+    LOCALE_DIR,
+    _,
+    _catalog,
+    language,
+    translate_help,
+    use_language,
+    windows_language,
+)
 from dualrandom.cli._messages import CLICK_MESSAGES, messages
 
 PO = LOCALE_DIR / "zh_CN" / "LC_MESSAGES" / "dualrandom.po"
