@@ -14,7 +14,7 @@ import click
 import pytest
 
 from dualrandom.cli import COMMANDS, main
-from dualrandom.cli._i18n import Command
+from dualrandom.cli.i18n import Command
 
 TUTORIAL = Path(__file__).parents[1] / "docs" / "tutorial.md"
 CHINESE = {"LANG": "zh_CN.UTF-8"}

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import pytest
 
-from dualrandom.cli._i18n import (
+from dualrandom.cli.i18n import (
     LOCALE_DIR,
     _,
     _catalog,

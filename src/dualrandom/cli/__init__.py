@@ -4,7 +4,7 @@ Each command lives in its own module ``dualrandom.cli._<name>`` and is imported 
 it runs, so ``dualrandom --help`` starts fast and a command never pays for another's imports:
 the list of commands in ``--help`` comes from `SUMMARIES`, which a test keeps equal to the
 commands' own help. A mistyped command gets a suggestion ("Did you mean 'draw'?"). Help,
-summaries, hints and common errors speak Chinese under a Chinese locale (`dualrandom.cli._i18n`).
+summaries, hints and common errors speak Chinese under a Chinese locale (`dualrandom.cli.i18n`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from ._i18n import Command, Group, _, localize_click
+from .i18n import Command, Group, _, localize_click
 
 __all__ = ["main"]
 

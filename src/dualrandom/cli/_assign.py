@@ -10,7 +10,7 @@ import click
 
 from ._common import batch_option, campaign_protocol, fail_on_errors, next_step, progress_option, seed_text
 from ._common import steps as progress_steps
-from ._i18n import Command, _
+from .i18n import Command, _
 
 __all__ = ["assign"]
 

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ._common import console, describe_error, describe_problem, fail_on_errors
-from ._i18n import Command, _
+from .i18n import Command, _
 
 if TYPE_CHECKING:
     from ..errors import Problem

@@ -9,7 +9,7 @@ import click
 from rich.table import Table
 
 from ._common import console, fail_on_errors, progress_option, steps
-from ._i18n import Command, _
+from .i18n import Command, _
 
 __all__ = ["classify"]
 

@@ -1,6 +1,6 @@
 """What every command shares: error reporting, the console, progress, and common options.
 
-Everything an operator reads goes through `_` (`dualrandom.cli._i18n`): Chinese under a Chinese
+Everything an operator reads goes through `_` (`dualrandom.cli.i18n`): Chinese under a Chinese
 locale, the English of the code otherwise.
 """
 
@@ -18,7 +18,7 @@ import click
 from rich.console import Console
 
 from ..errors import DualrandomError, InputError, LedgerMismatchError, PolicyError, Problem
-from ._i18n import _, language
+from .i18n import _, language
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID

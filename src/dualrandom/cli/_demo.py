@@ -10,7 +10,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from ._common import console, fail_on_errors, seed_text
-from ._i18n import Command, _
+from .i18n import Command, _
 
 __all__ = ["demo"]
 

@@ -22,7 +22,7 @@ from ._common import (
     seed_text,
     steps,
 )
-from ._i18n import Command, _
+from .i18n import Command, _
 
 if TYPE_CHECKING:
     from ..draw import Draw

@@ -8,7 +8,7 @@ from datetime import datetime
 import click
 
 from ._common import fail_on_errors, progress_option, steps
-from ._i18n import Command, _
+from .i18n import Command, _
 
 __all__ = ["fairness"]
 

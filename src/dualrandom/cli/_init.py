@@ -9,7 +9,7 @@ import click
 
 from ..atomic import write_text_atomic
 from ._common import fail_on_errors
-from ._i18n import Command, _
+from .i18n import Command, _
 
 __all__ = ["campaign_template", "init"]
 

@@ -10,7 +10,7 @@ from rich.text import Text
 
 from ..ledger import KINDS, Ledger, LedgerHead
 from ._common import console, fail_on_errors
-from ._i18n import Group, _
+from .i18n import Group, _
 
 __all__ = ["ledger"]
 

@@ -16,7 +16,7 @@ import click
 
 from . import main
 from ._common import NEXT_STEPS, OS_HINTS, RULES, STAGES
-from ._i18n import Command
+from .i18n import Command
 
 __all__ = ["CLICK_MESSAGES", "SEVERITIES", "command_messages", "messages", "source_messages"]
 
@@ -109,9 +109,9 @@ def _po(text: str) -> str:
 
 
 if __name__ == "__main__":
-    from ._i18n import _catalog
+    from .i18n import _catalog
 
     catalog = _catalog("zh")
     for message in messages():
         if catalog.gettext(message) == message:
-            print(f"msgid {_po(message)}\nmsgstr \"\"\n")
+            print(f'msgid {_po(message)}\nmsgstr ""\n')

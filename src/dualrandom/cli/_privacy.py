@@ -7,7 +7,7 @@ import json
 import click
 
 from ._common import fail_on_errors
-from ._i18n import Command
+from .i18n import Command
 
 __all__ = ["privacy"]
 

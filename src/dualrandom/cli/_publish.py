@@ -18,7 +18,7 @@ from ._common import (
     seed_text,
     steps,
 )
-from ._i18n import Command, Group, _
+from .i18n import Command, Group, _
 
 __all__ = ["publish", "report", "results"]
 

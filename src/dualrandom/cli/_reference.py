@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from . import main
-from ._i18n import use_language
+from .i18n import use_language
 
 __all__ = ["render_reference"]
 

@@ -11,7 +11,7 @@ from ..io import write_table
 from ..synth import synth_city
 from ..synth.credit import synth_credit
 from ._common import fail_on_errors
-from ._i18n import Command, _
+from .i18n import Command, _
 
 __all__ = ["synth"]
 

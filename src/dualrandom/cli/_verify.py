@@ -7,7 +7,7 @@ import json
 import click
 
 from ._common import fail_on_errors, read_residents
-from ._i18n import Command, _
+from .i18n import Command, _
 
 __all__ = ["verify"]
 
