@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 import pytest
 
+from dualrandom.cli._messages import CLICK_MESSAGES, messages
 from dualrandom.cli.i18n import (
     LOCALE_DIR,
     _,
@@ -18,7 +19,6 @@ from dualrandom.cli.i18n import (
     use_language,
     windows_language,
 )
-from dualrandom.cli._messages import CLICK_MESSAGES, messages
 
 PO = LOCALE_DIR / "zh_CN" / "LC_MESSAGES" / "dualrandom.po"
 SCRIPT = Path(__file__).parents[1] / "scripts" / "compile_catalog.py"
