@@ -32,6 +32,8 @@ __all__ = [
     "HistoryRecord",
     "Inspector",
     "Item",
+    "Objection",
+    "Period",
     "Plan",
     "Publication",
     "Sampling",
@@ -162,6 +164,51 @@ class Item(StrictModel):
     kind: Literal["key", "general"] = "general"
 
 
+class Period(StrictModel):
+    """抽查时间: the days a plan's or a task's inspections run, first and last included."""
+
+    start: date
+    end: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.end < self.start:
+            raise ValueError(f"period ends ({self.end}) before it starts ({self.start})")
+        return self
+
+    def covers(self, other: Period) -> bool:
+        """Whether ``other`` lies within this period."""
+        return self.start <= other.start and other.end <= self.end
+
+
+class Objection(StrictModel):
+    """Where and until when an inspected entity may object (异议) to a published result."""
+
+    authority: str = Field(min_length=1, description="受理机关: the office that receives objections")
+    phone: str = ""
+    address: str = ""
+    email: str = ""
+    deadline_days: int | None = Field(
+        default=None, ge=1, le=60, description="working days from the publication to object"
+    )
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Objection:
+        if not (self.phone or self.address or self.email):
+            raise ValueError("an objection contact needs a phone, an address or an email")
+        return self
+
+    def notice(self) -> dict[str, Any]:
+        """The contact as the notices publish it: the fields given, in the page's order."""
+        shown: dict[str, Any] = {"authority": self.authority}
+        for key in ("phone", "address", "email"):
+            if getattr(self, key):
+                shown[key] = getattr(self, key)
+        if self.deadline_days is not None:
+            shown["deadline_days"] = self.deadline_days
+        return shown
+
+
 class Task(StrictModel):
     """A task of the plan: one draw, checked jointly by its departments (进一次门、查多项事)."""
 
@@ -180,6 +227,9 @@ class Task(StrictModel):
     # the annual plan (年度抽查计划): the batch the task is drawn in, and when its visits run
     batch: Identifier | None = Field(default=None, description="batch id of the plan; empty = every batch")
     starts_on: date | None = Field(default=None, description="first day of the task's visits")
+    # the notices (公示): 对象范围 and 抽查时间 of the task as published
+    scope: str = Field(default="", description="对象范围 as published, e.g. 辖区内食品销售企业")
+    period: Period | None = Field(default=None, description="抽查时间 of the task; default: the plan's")
 
     # The task's sampling rules (docs/campaign-file.md "Rules per task").
     ratios: dict[str, Ratio] = Field(
@@ -195,6 +245,17 @@ class Task(StrictModel):
     per_capita: float | None = Field(
         default=None, gt=0, description="per 1,000 residents, overriding [sampling].per_capita for this task"
     )
+
+    def notice(self) -> dict[str, Any]:
+        """The task's 对象范围, 抽查时间 and completion date for the notices, the ones given."""
+        shown: dict[str, Any] = {}
+        if self.scope:
+            shown["scope"] = self.scope
+        if self.period is not None:
+            shown["period"] = {"start": self.period.start.isoformat(), "end": self.period.end.isoformat()}
+        if self.completion_due is not None:
+            shown["completion_due"] = self.completion_due.isoformat()
+        return shown
 
     def tier_ratios(self, sampling: Sampling) -> dict[str, float]:
         """The ratio of every tier for this task: its own ``ratios`` over ``sampling.ratios``."""
@@ -226,6 +287,10 @@ class Plan(StrictModel):
     initiating_department: Identifier
     participating_departments: Identifiers = ()
     authority: str = Field(default="", description="抽查机关 as published")
+    # the notices (公示): 抽查时间, 对象范围 and where to object
+    period: Period | None = Field(default=None, description="抽查时间 of the plan as published")
+    scope: str = Field(default="", description="对象范围 of the plan as published")
+    objection: Objection | None = Field(default=None, description="异议: who receives objections, until when")
     batches: Annotated[tuple[Batch, ...], Field(strict=False)] = Field(
         default=(), description="the plan's batches, in drawing order; empty = one draw"
     )
@@ -245,6 +310,17 @@ class Plan(StrictModel):
                 f"a plan with batches records them as '{self.id}/<batch>': its id may not hold '/'"
             )
         return self
+
+    def notice(self) -> dict[str, Any]:
+        """The plan's 抽查时间, 对象范围 and objection contact for the notices, the ones given."""
+        shown: dict[str, Any] = {}
+        if self.period is not None:
+            shown["period"] = {"start": self.period.start.isoformat(), "end": self.period.end.isoformat()}
+        if self.scope:
+            shown["scope"] = self.scope
+        if self.objection is not None:
+            shown["objection"] = self.objection.notice()
+        return shown
 
     def batch(self, batch_id: str) -> Batch:
         """The batch with this id (raises `PolicyError` naming the plan's batches if there is none)."""
@@ -436,6 +512,12 @@ class Campaign(StrictModel):
         for task in self.tasks:
             if task.batch is not None and task.batch not in batches:
                 raise ValueError(f"task {task.id!r} names batch {task.batch!r}; allowed: {batches}")
+            period = self.plan.period
+            if task.period is not None and period is not None and not period.covers(task.period):
+                raise ValueError(
+                    f"task {task.id!r}: period {task.period.start}..{task.period.end} lies outside the "
+                    f"plan's period {period.start}..{period.end}"
+                )
         self._task_rules()
         return self
 

@@ -3,7 +3,8 @@
 Each command lives in its own module ``dualrandom.cli._<name>`` and is imported only when
 it runs, so ``dualrandom --help`` starts fast and a command never pays for another's imports:
 the list of commands in ``--help`` comes from `SUMMARIES`, which a test keeps equal to the
-commands' own help. A mistyped command gets a suggestion ("Did you mean 'draw'?").
+commands' own help. A mistyped command gets a suggestion ("Did you mean 'draw'?"). Help,
+summaries, hints and common errors speak Chinese under a Chinese locale (`dualrandom.cli.i18n`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import importlib
 from typing import Any
 
 import click
+
+from .i18n import Command, Group, _, localize_click
 
 __all__ = ["main"]
 
@@ -73,8 +76,13 @@ def suggestions(name: str, choices: list[str]) -> list[str]:
     return difflib.get_close_matches(name, choices, n=3, cutoff=0.6)
 
 
-class LazyGroup(click.Group):
+class LazyGroup(Group):
     """A group whose subcommands are imported on first use, and that suggests near misses."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the command line, click's own messages in the operator's language too."""
+        localize_click()
+        return super().main(*args, **kwargs)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)
@@ -89,8 +97,9 @@ class LazyGroup(click.Group):
         name = args[0]
         if name not in COMMANDS and not name.startswith("-") and not ctx.resilient_parsing:
             close = suggestions(name, list(COMMANDS))
-            hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-            raise click.UsageError(f"No such command {name!r}.{hint} See 'dualrandom --help'.", ctx)
+            hint = _(" Did you mean {names}?").format(names=_(" or ").join(repr(c) for c in close))
+            message = _("No such command {name!r}.{hint} See 'dualrandom --help'.")
+            raise click.UsageError(message.format(name=name, hint=hint if close else ""), ctx)
         return super().resolve_command(ctx, args)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -102,10 +111,10 @@ class LazyGroup(click.Group):
         rows = []
         for name in COMMANDS:
             # a stand-in command shortens the summary exactly as the real command would
-            command = click.Command(name, help=SUMMARIES[name]) if name in SUMMARIES else self._load(name)
+            command = Command(name, help=SUMMARIES[name]) if name in SUMMARIES else self._load(name)
             if command is not None:
                 rows.append((name, command.get_short_help_str(limit)))
-        with formatter.section("Commands"):
+        with formatter.section(_("Commands")):
             formatter.write_dl(rows)
 
     @staticmethod
@@ -124,7 +133,14 @@ class LazyGroup(click.Group):
         return command if isinstance(command, click.Command) else None
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    examples=[
+        ("Run a whole campaign on a synthetic city", "dualrandom demo --entities 20000 --out demo"),
+        ("Help on one command", "dualrandom draw --help"),
+    ],
+)
 @click.version_option(package_name="dualrandom")
 def main() -> None:
     """dualrandom: risk-based, publicly verifiable inspection scheduling (双随机、一公开).

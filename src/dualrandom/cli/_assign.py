@@ -8,14 +8,28 @@ from typing import Any
 
 import click
 
-from ._common import batch_option, campaign_protocol, fail_on_errors, next_step, seed_text, stderr
+from ._common import batch_option, campaign_protocol, fail_on_errors, next_step, progress_option, seed_text
+from ._common import steps as progress_steps
+from .i18n import Command, _
 
 __all__ = ["assign"]
 
-_LARGE = 5_000  # sample rows from which a progress bar is shown
+EXAMPLES = [
+    (
+        "Draw the teams of the tutorial's sample under the published seed; record them in the ledger",
+        "dualrandom assign work/sample.csv --inspectors city/inspectors.csv --conflicts city/conflicts.csv "
+        "--campaign campaign.toml --history city/history.csv --seed 73925180462217783145 -o work/teams.csv "
+        "--ledger work/campaign.ledger",
+    ),
+    (
+        "Every officer's chance per target too (marginals mode), without recording",
+        "dualrandom assign work/sample.csv --inspectors city/inspectors.csv --conflicts city/conflicts.csv "
+        "--campaign campaign.toml --seed 73925180462217783145 --mode marginals -o work/teams-trial.csv",
+    ),
+]
 
 
-@click.command()
+@click.command(cls=Command, examples=EXAMPLES)
 @click.argument("sample", type=click.Path(dir_okay=False))
 @click.option("--inspectors", required=True, type=click.Path(dir_okay=False), help="Inspector roster.")
 @click.option(
@@ -41,18 +55,17 @@ _LARGE = 5_000  # sample rows from which a progress bar is shown
     "--ledger", "ledger_url", default=None, help="Record the assignment in this ledger (needs --campaign)."
 )
 @batch_option
+@progress_option
 @fail_on_errors
 def assign(
     sample: str, inspectors: str, conflicts: str | None, campaign: str | None, history: str | None, seed: str,
     output: str, mode: str | None, allow_partial: bool, candidates: int | None, on: datetime | None,
-    ledger_url: str | None, batch: str | None,
+    ledger_url: str | None, batch: str | None, show_progress: bool | None,
 ) -> None:  # fmt: skip
     """Draw inspector teams for SAMPLE under SEED; write TEAMS and TEAMS.manifest.json.
 
     In marginals mode every officer's probability per target goes to TEAMS.marginals.csv.
     """
-    from rich.progress import Progress
-
     from ..assign import assign_teams
     from ..assign.figures import describe_fairness
     from ..io import read_table
@@ -60,7 +73,7 @@ def assign(
     from ..protocol import write_teams
 
     if ledger_url and not campaign:
-        raise click.UsageError("--ledger needs --campaign (the ledger records per campaign)")
+        raise click.UsageError(_("--ledger needs --campaign (the ledger records per campaign)"))
     check_output(output)
     sample_frame = read_table(sample)
     options: dict[str, Any] = {
@@ -70,12 +83,8 @@ def assign(
                     "history": history or ""},
     }  # fmt: skip
     people, declared = read_table(inspectors), read_table(conflicts) if conflicts else None
-    with Progress(console=stderr, transient=True, disable=len(sample_frame) < _LARGE) as bar:
-        task = bar.add_task("assigning teams", total=None)
-
-        def progress(pool: str, done: int, total: int) -> None:
-            bar.update(task, description=f"solving {pool}", completed=done, total=total)
-
+    with progress_steps(show_progress) as progress:
+        progress("assigning teams")
         if campaign is None:
             result = assign_teams(sample_frame, people, declared, None, seed, progress=progress, **options)
             write_teams(result, output)
@@ -87,15 +96,14 @@ def assign(
                 )  # fmt: skip
             result = step.value
     targets = result.teams[["uscc", "task_id"]].drop_duplicates().shape[0]
-    click.echo(
-        f"assigned {len(result.teams)} officer(s) to {targets} target(s) ({result.manifest['mode']} mode); "
-        f"manifest: {Path(output).name}.manifest.json"
-    )
+    message = _("assigned {officers} officer(s) to {targets} target(s) ({mode} mode); manifest: {name}")
+    click.echo(message.format(officers=len(result.teams), targets=targets, mode=result.manifest["mode"],
+                              name=f"{Path(output).name}.manifest.json"))  # fmt: skip
     click.echo(describe_fairness(result.manifest["fairness"]))
     if ledger_url:
         click.echo(step.describe())
         next_step("assign")
     if result.unassigned:
-        click.echo(f"{len(result.unassigned)} target(s) left unassigned:", err=True)
+        click.echo(_("{count} target(s) left unassigned:").format(count=len(result.unassigned)), err=True)
         for shortage in result.unassigned:
             click.echo(f"  - {shortage.describe()}", err=True)

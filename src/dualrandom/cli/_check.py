@@ -11,7 +11,8 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from ._common import console, fail_on_errors
+from ._common import console, describe_error, describe_problem, fail_on_errors
+from .i18n import Command, _
 
 if TYPE_CHECKING:
     from ..errors import Problem
@@ -47,16 +48,19 @@ def _kind_of(roster: str, kind: str | None, table: str | None) -> str:
 
 def _table(problems: tuple[Problem, ...]) -> Table:
     shown = problems[:TABLE_LIMIT]
-    more = f", first {TABLE_LIMIT} shown (--format lines lists all)" if len(problems) > TABLE_LIMIT else ""
-    table = Table(title=f"{len(problems)} problem(s){more}")
-    table.add_column("row", justify="right")
-    table.add_column("column")
-    table.add_column("value", min_width=18, overflow="fold")
-    table.add_column("problem", ratio=1)
+    more = _(", first {limit} shown (--format lines lists all)").format(limit=TABLE_LIMIT)
+    title = _("{count} problem(s)").format(count=len(problems)) + (
+        more if len(problems) > TABLE_LIMIT else ""
+    )
+    table = Table(title=title)
+    table.add_column(_("row"), justify="right")
+    table.add_column(_("column"))
+    table.add_column(_("value"), min_width=18, overflow="fold")
+    table.add_column(_("problem"), ratio=1)
     for p in shown:
         message = f"{p.message} [{p.rule}]"
         if p.severity == "warning":
-            message = f"[yellow]warning:[/yellow] {escape(message)}"
+            message = f"[yellow]{escape(_('warning:'))}[/yellow] {escape(message)}"
         else:
             message = escape(message)
         row = "" if p.row is None else str(p.row)
@@ -64,7 +68,18 @@ def _table(problems: tuple[Problem, ...]) -> Table:
     return table
 
 
-@click.command()
+@click.command(
+    cls=Command,
+    examples=[
+        (
+            "Check the entity roster: every problem at once, nothing written",
+            "dualrandom check city/entities.csv --kind entities",
+        ),
+        ("Check the inspector roster", "dualrandom check city/inspectors.csv --kind inspectors"),
+        ("Check the campaign file", "dualrandom check campaign.toml"),
+        ("One problem per line, for a script or a log", "dualrandom check city/entities.csv --format lines"),
+    ],
+)
 @click.argument("roster")
 @click.option(
     "--kind",
@@ -99,28 +114,29 @@ def check(
 
     if kind in FILE_KINDS or (kind is None and is_config(roster)):
         try:
-            _, summary = check_file(roster, cast("Any", kind))
+            _model, summary = check_file(roster, cast("Any", kind))
         except PolicyError as error:
-            click.echo(f"Error: {error}", err=True)
+            click.echo(_("Error: {message}").format(message=describe_error(error)), err=True)
             sys.exit(2)
-        click.echo(f"ok: {summary}")
+        click.echo(_("ok: {summary}").format(summary=summary))
         return
     chosen = _kind_of(roster, kind, sql_table)
     report = check_table(roster, chosen, lenient=lenient or None, sheet=sheet, table=sql_table, query=query)
     if report.problems:
         if fmt == "lines":
             for problem in report.problems:
-                click.echo(f"{problem.severity}: {problem}")
+                click.echo(f"{_(problem.severity)}: {describe_problem(problem)}")
         else:
             console.print(_table(report.problems))
     if report.errors:
-        click.echo(
-            f"Error: {roster}: {len(report.errors)} error(s), {len(report.warnings)} warning(s) "
-            f"in {len(report.frame):,} {chosen} rows",
-            err=True,
-        )
+        message = _("{roster}: {errors} error(s), {warnings} warning(s) in {rows} {kind} rows").format(
+            roster=roster, errors=len(report.errors), warnings=len(report.warnings),
+            rows=f"{len(report.frame):,}", kind=chosen,
+        )  # fmt: skip
+        click.echo(_("Error: {message}").format(message=message), err=True)
         sys.exit(2)
-    click.echo(f"ok: {len(report.frame):,} {chosen} rows, {len(report.warnings)} warning(s)")
+    message = _("ok: {rows} {kind} rows, {warnings} warning(s)")
+    click.echo(message.format(rows=f"{len(report.frame):,}", kind=chosen, warnings=len(report.warnings)))
 
 
 def _schema(name: str) -> dict[str, Any]:
@@ -137,7 +153,13 @@ def _schema(name: str) -> dict[str, Any]:
     return rows[name].model_json_schema()
 
 
-@click.command()
+@click.command(
+    cls=Command,
+    examples=[
+        ("The campaign file's schema, for an editor or a form", "dualrandom schema campaign"),
+        ("The schema of one entity roster row", "dualrandom schema entity"),
+    ],
+)
 @click.argument(
     "name", type=click.Choice(["campaign", "entity", "inspector", "conflict", "history"]), default="campaign"
 )

@@ -1,4 +1,8 @@
-"""What every command shares: error reporting, the console, and common options."""
+"""What every command shares: error reporting, the console, progress, and common options.
+
+Everything an operator reads goes through `_` (`dualrandom.cli.i18n`): Chinese under a Chinese
+locale, the English of the code otherwise.
+"""
 
 from __future__ import annotations
 
@@ -13,21 +17,28 @@ from typing import TYPE_CHECKING, ParamSpec, TypeVar
 import click
 from rich.console import Console
 
-from ..errors import DualrandomError
+from ..errors import DualrandomError, InputError, LedgerMismatchError, PolicyError, Problem
+from .i18n import _, language
 
 if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
     from ..protocol import CampaignProtocol
 
 __all__ = [
+    "Steps",
     "batch_option",
     "campaign_protocol",
     "console",
+    "describe_error",
     "describe_os_error",
     "fail_on_errors",
     "next_step",
+    "progress_option",
     "read_residents",
     "seed_text",
     "stderr",
+    "steps",
 ]
 
 P = ParamSpec("P")
@@ -49,32 +60,103 @@ def fail_on_errors(function: Callable[P, R]) -> Callable[P, R]:
         try:
             return function(*args, **kwargs)
         except DualrandomError as error:
-            click.echo(f"Error: {error}", err=True)
+            click.echo(_("Error: {message}").format(message=describe_error(error)), err=True)
             sys.exit(error.exit_code)
         except OSError as error:
-            click.echo(f"Error: {describe_os_error(error)}", err=True)
+            click.echo(_("Error: {message}").format(message=describe_os_error(error)), err=True)
             sys.exit(1)
         except UnicodeError as error:
-            click.echo(f"Error: text that is not valid {error_encoding(error)}: {error}", err=True)
+            message = _("text that is not valid {encoding}: {error}")
+            message = message.format(encoding=error_encoding(error), error=error)
+            click.echo(_("Error: {message}").format(message=message), err=True)
             sys.exit(2)
 
     return wrapper
+
+
+RULES = {
+    "ID_CHECK": "the check character is wrong",
+    "ID_ALPHABET": "a character that a code may not hold",
+    "ID_EMPTY": "the code is empty",
+    "ID_LENGTH": "the code has the wrong length",
+    "ID_LAYOUT": "the code's layout is wrong",
+    "COLUMN_MISSING": "a required column is missing",
+    "REQUIRED": "a required value is empty",
+    "EMPTY": "a required value is empty",
+    "DIVISION": "not a division code",
+    "DATE_DTYPE": "not a date",
+    "ENCODING": "the file's encoding cannot be read",
+    "FILE_NOT_FOUND": "the file does not exist",
+    "NO_ROWS": "the table has no rows",
+}
+"""The most common `Problem` rules, said in words that a Chinese operator reads in Chinese."""
+
+
+def describe_problem(problem: Problem) -> str:
+    """One problem in the operator's language; in English exactly ``str(problem)``."""
+    if language() == "en":
+        return str(problem)
+    where = problem.source
+    if problem.row is not None:
+        where += _(", row {row}").format(row=problem.row)
+    if problem.column is not None:
+        where += _(", column {column!r}").format(column=problem.column)
+    what = problem.message
+    if problem.rule in RULES:
+        what = f"{_(RULES[problem.rule])} ({problem.message})"
+    shown = "" if problem.value is None else _(" (value {value!r})").format(value=problem.value)
+    return f"{where}: {what}{shown} [{problem.rule}]"
+
+
+def describe_error(error: DualrandomError) -> str:
+    """The error as the operator reads it: every problem of an `InputError`, a named cause else.
+
+    In English this is ``str(error)``; in Chinese the summary line, each problem's place and the
+    prefixes of `PolicyError` and `LedgerMismatchError` are translated (rule names stay).
+    """
+    if language() == "en":
+        return str(error)
+    if isinstance(error, InputError):
+        errors = [p for p in error.problems if p.severity == "error"]
+        sources = sorted({p.source for p in errors})
+        if not errors:
+            return _("bad input: {summary}").format(summary=error)
+        head = _("{source}: {count} problem(s) found").format(source="、".join(sources), count=len(errors))
+        lines = [f"  - {describe_problem(p)}" for p in errors[:200]]
+        if len(errors) > 200:
+            lines.append(_("  ... and {count} more").format(count=len(errors) - 200))
+        return "\n".join([head + ":", *lines])
+    if isinstance(error, LedgerMismatchError):
+        return _("not what the ledger recorded: {message}").format(message=error)
+    if isinstance(error, PolicyError):
+        return _("the campaign or policy file breaks a rule: {message}").format(message=error)
+    return str(error)
+
+
+OS_HINTS = {
+    0: "check the path and the disk",
+    errno.ENOSPC: "free some disk space and run the command again",
+    errno.EFBIG: "the file is larger than this system allows; free space or write elsewhere",
+    errno.EROFS: "the folder is on a read-only disk; write the output somewhere else",
+    errno.EACCES: "you may not write there; choose another folder or ask for permission",
+    errno.EPERM: "you may not write there; choose another folder or ask for permission",
+    errno.ENOENT: "check the path",
+    errno.EISDIR: "give a file name, not a folder",
+}
+"""What to do about a file error, by ``errno`` (0: anything else)."""
+
+STAGES = ("inclusion", "coordination", "caps", "officers")
+"""The stages the library reports through a progress callback (fairness studies), translated."""
 
 
 def describe_os_error(error: OSError) -> str:
     """What went wrong with which file, and what to do: for a full disk or a read-only folder."""
     where = " -> ".join(str(name) for name in (error.filename, error.filename2) if name is not None)
     reason = error.strerror or str(error)
-    hint = {
-        errno.ENOSPC: "free some disk space and run the command again",
-        errno.EFBIG: "the file is larger than this system allows; free space or write elsewhere",
-        errno.EROFS: "the folder is on a read-only disk; write the output somewhere else",
-        errno.EACCES: "you may not write there; choose another folder or ask for permission",
-        errno.EPERM: "you may not write there; choose another folder or ask for permission",
-        errno.ENOENT: "check the path",
-        errno.EISDIR: "give a file name, not a folder",
-    }.get(error.errno or 0, "check the path and the disk")
-    return f"{where or 'a file'}: {reason} ({hint}); nothing was recorded in the ledger"
+    hint = OS_HINTS.get(error.errno or 0, OS_HINTS[0])
+    return _("{where}: {reason} ({hint}); nothing was recorded in the ledger").format(
+        where=where or _("a file"), reason=reason, hint=_(hint)
+    )
 
 
 def error_encoding(error: UnicodeError) -> str:
@@ -123,7 +205,7 @@ def campaign_protocol(
     from ..protocol import CampaignProtocol
 
     if campaign_file is None:
-        raise click.UsageError("--ledger needs --campaign (the ledger records per campaign)")
+        raise click.UsageError(_("--ledger needs --campaign (the ledger records per campaign)"))
     campaign = load_campaign(campaign_file)
     if ledger_url is None:
         yield CampaignProtocol(campaign, batch=batch)
@@ -149,7 +231,7 @@ NEXT_STEPS = {
 
 def next_step(step: str) -> None:
     """Print on stderr what to do after ``step`` (a key of `NEXT_STEPS`)."""
-    click.echo(f"next: {NEXT_STEPS[step]}", err=True)
+    click.echo(_("next: {hint}").format(hint=_(NEXT_STEPS[step])), err=True)
 
 
 def read_residents(path: str) -> dict[str, int]:
@@ -162,3 +244,65 @@ def read_residents(path: str) -> dict[str, int]:
 
     people = check_table(path, "residents").raise_errors()
     return {str(s): int(n) for s, n in zip(people["stratum"], people["residents"], strict=True)}
+
+
+progress_option = click.option(
+    "--progress/--no-progress",
+    "show_progress",
+    default=None,
+    help="Show progress on stderr (default: only when stderr is a terminal).",
+)
+"""The ``--progress`` option of every step that can take more than a few seconds."""
+
+
+class Steps:
+    """The progress of a long step, on stderr only: a live line on a terminal, plain lines otherwise.
+
+    Called as ``steps(stage, done, total)``, it is the progress callback the library takes
+    (``total`` 0: a stage without a count). Stage names are translated.
+    """
+
+    def __init__(self, bar: Progress | None, plain: bool) -> None:
+        self._bar = bar
+        self._plain = plain
+        self._task: TaskID | None = None
+        self._stage = ""
+
+    def __call__(self, stage: str, done: int = 0, total: int = 0) -> None:
+        shown = _(stage)
+        if self._bar is not None:
+            if self._task is None:
+                self._task = self._bar.add_task(shown, total=None)
+            self._bar.update(self._task, description=shown, completed=done, total=total or None)
+        elif self._plain and shown != self._stage:
+            click.echo(f"... {shown}", err=True)
+        self._stage = shown
+
+
+@contextmanager
+def steps(show: bool | None) -> Iterator[Steps]:
+    """`Steps` for one command: shown when ``show`` (``--progress``), or when stderr is a terminal.
+
+    On a terminal the line disappears when the step ends; written to a file or a pipe
+    (``--progress`` forced), each stage is one line. Standard output never carries progress.
+    """
+    terminal = stderr.is_terminal
+    if not (terminal if show is None else show):
+        yield Steps(None, plain=False)
+        return
+    if not terminal:
+        yield Steps(None, plain=True)
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())  # fmt: skip
+    with Progress(*columns, console=stderr, transient=True) as bar:
+        yield Steps(bar, plain=False)

@@ -10,13 +10,20 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from ._common import console, fail_on_errors, seed_text
+from .i18n import Command, _
 
 __all__ = ["demo"]
 
 STEPS = 10
 
 
-@click.command()
+@click.command(
+    cls=Command,
+    examples=[
+        ("A small city, in a few seconds", "dualrandom demo --entities 20000 --out demo"),
+        ("The default city of 150,000 entities", "dualrandom demo"),
+    ],
+)
 @click.option("--entities", default=150_000, show_default=True, help="Entities in the synthetic city.")
 @click.option(
     "--out",
@@ -45,16 +52,16 @@ def demo(entities: int, out: Path, seed: str | None) -> None:
         progress.update(task, description="done", completed=STEPS)
 
     table = Table(title="dualrandom demo")
-    table.add_column("what")
-    table.add_column("value", justify="right")
+    table.add_column(_("what"))
+    table.add_column(_("value"), justify="right")
     for name, count in summary.counts.items():
         table.add_row(name, f"{count:,}")
-    table.add_row("bundle verified", "yes" if summary.verified else "NO")
-    table.add_row("seconds", f"{time.perf_counter() - started:.1f}")
+    table.add_row(_("bundle verified"), _("yes") if summary.verified else _("NO"))
+    table.add_row(_("seconds"), f"{time.perf_counter() - started:.1f}")
     console.print(table)
-    paths = Table(title="open these")
-    paths.add_column("what")
-    paths.add_column("path")
+    paths = Table(title=_("open these"))
+    paths.add_column(_("what"))
+    paths.add_column(_("path"))
     for name, path in summary.paths.items():
         paths.add_row(name, str(path))
     console.print(paths)

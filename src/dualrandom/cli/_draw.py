@@ -12,13 +12,28 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._common import batch_option, campaign_protocol, fail_on_errors, next_step, read_residents, seed_text
+from ._common import (
+    batch_option,
+    campaign_protocol,
+    fail_on_errors,
+    next_step,
+    progress_option,
+    read_residents,
+    seed_text,
+    steps,
+)
+from .i18n import Command, _
 
 if TYPE_CHECKING:
     from ..draw import Draw
     from ..draw.sealed import Seal
 
 __all__ = ["commit", "draw", "substitute", "tickets", "trigger"]
+
+SEED = "73925180462217783145"
+"""The tutorial's seed, in the examples."""
+FIRST_DRAWN = '"$(sed -n 2p work/sample.csv | cut -d, -f1)"'
+"""The first drawn code of the tutorial's sample, in the examples."""
 
 
 def _ratios(values: tuple[str, ...]) -> dict[str, float]:
@@ -30,12 +45,24 @@ def _ratios(values: tuple[str, ...]) -> dict[str, float]:
         except ValueError:
             ratio = -1.0
         if not sep or not tier.strip() or not 0.0 <= ratio <= 1.0:
-            raise click.BadParameter(f"{value!r} is not TIER=R with 0 <= R <= 1", param_hint="'--ratio'")
+            message = _("{value!r} is not TIER=R with 0 <= R <= 1").format(value=value)
+            raise click.BadParameter(message, param_hint="'--ratio'")
         ratios[tier.strip()] = ratio
     return ratios
 
 
-@click.command()
+@click.command(
+    cls=Command,
+    examples=[
+        (
+            "Commit to the frozen roster in the ledger before the seed ceremony, sealing the tickets",
+            "dualrandom commit work/classified.csv -o work/commitment.json --ledger work/campaign.ledger "
+            "--campaign campaign.toml --seal-out auditor/sealed.json --history city/history.csv "
+            "--as-of 2026-11-02",
+        ),
+        ("Only print the roster's digest", "dualrandom commit work/classified.csv -o work/digest.json"),
+    ],
+)
 @click.argument("roster", type=click.Path(dir_okay=False))
 @click.option(
     "-o", "--output", required=True, type=click.Path(dir_okay=False), help="COMMITMENT.json to write."
@@ -74,9 +101,9 @@ def commit(
     from ..protocol import write_commitment
 
     if bool(ledger_url) != bool(campaign_file):
-        raise click.UsageError("--ledger and --campaign go together (the ledger records per campaign)")
+        raise click.UsageError(_("--ledger and --campaign go together (the ledger records per campaign)"))
     if seal_out and not campaign_file:
-        raise click.UsageError("--seal-out needs --campaign (the seal covers the campaign's tasks)")
+        raise click.UsageError(_("--seal-out needs --campaign (the seal covers the campaign's tasks)"))
     table = read_table(roster)
     if campaign_file:
         from ..models import load_campaign
@@ -112,17 +139,28 @@ def _seal(
     if Path(path).exists():
         return read_seal(path)
     if history and without:
-        raise click.UsageError("--history and --without-history exclude each other")
+        raise click.UsageError(_("--history and --without-history exclude each other"))
     if campaign.sampling.frequency_caps and not without and not (history and as_of):
         raise click.UsageError(
-            "this campaign has frequency caps, so the seal commits each task's frame after the caps: "
-            "give --history and --as-of, the same the draw will use (or --without-history to waive the caps)"
+            _(
+                "this campaign has frequency caps, so the seal commits each task's frame after the caps: "
+                "give --history and --as-of, the same the draw will use "
+                "(or --without-history to waive the caps)"
+            )
         )
     past = _history(history, without)
     return seal_campaign(table, campaign, history=past, as_of=as_of.date() if as_of else None)
 
 
-@click.command()
+@click.command(
+    cls=Command,
+    examples=[
+        (
+            "The tickets of the drawn entities of task T1 (its seed: the campaign seed, a slash, the task)",
+            f"tail -n +2 work/sample.csv | cut -d, -f1 | dualrandom tickets --seed {SEED}/T1",
+        ),
+    ],
+)
 @click.option(
     "--seed", required=True, callback=seed_text, help="The public seed (text; leading zeros matter)."
 )
@@ -141,7 +179,22 @@ def tickets(seed: str) -> None:
     click.echo(out.getvalue(), nl=False)
 
 
-@click.command()
+@click.command(
+    cls=Command,
+    examples=[
+        (
+            "Draw the campaign under the seed of the public ceremony; record it in the ledger",
+            f"dualrandom draw work/classified.csv --campaign campaign.toml --seed {SEED} "
+            "--history city/history.csv --as-of 2026-11-02 -o work/sample.csv --ledger work/campaign.ledger "
+            "--seal auditor/sealed.json",
+        ),
+        (
+            "Try ratios per tier without a campaign file (nothing recorded)",
+            "dualrandom draw work/classified.csv --ratio A=0.02 --ratio B=0.05 --ratio C=0.1 --ratio D=0.2 "
+            "--seed 12345 -o work/trial.csv",
+        ),
+    ],
+)
 @click.argument("roster", type=click.Path())
 @click.option("--campaign", "campaign_file", type=click.Path(dir_okay=False), help="Campaign TOML file.")
 @click.option(
@@ -186,6 +239,7 @@ def tickets(seed: str) -> None:
     "--scheduler", default=None, help="With --engine dask: 'threads', 'local' or a scheduler address."
 )
 @batch_option
+@progress_option
 @fail_on_errors
 def draw(
     roster: str,
@@ -206,6 +260,7 @@ def draw(
     engine: str,
     scheduler: str | None,
     batch: str | None,
+    show_progress: bool | None,
 ) -> None:
     """Draw the tier-stratified sample of ROSTER under SEED; write SAMPLE and SAMPLE.manifest.json.
 
@@ -214,26 +269,24 @@ def draw(
     batches and triggered checks, written as SAMPLE.history.csv for the auditor.
     """
     from ..draw import draw_campaign, draw_sample
-    from ..draw.sealed import read_seal
     from ..io import read_table
     from ..io.tables import check_output
-    from ..protocol import write_draw
 
     if bool(campaign_file) == bool(ratio_values):
-        raise click.UsageError("give either --campaign FILE or one or more --ratio TIER=R")
+        raise click.UsageError(_("give either --campaign FILE or one or more --ratio TIER=R"))
     if campaign_file and (mode is not None or reserve is not None):
-        raise click.UsageError("--mode and --reserve go with --ratio; a campaign sets them in [sampling]")
+        raise click.UsageError(_("--mode and --reserve go with --ratio; a campaign sets them in [sampling]"))
     if ledger_url and not campaign_file:
-        raise click.UsageError("--ledger needs --campaign (the ledger records per campaign)")
+        raise click.UsageError(_("--ledger needs --campaign (the ledger records per campaign)"))
     if history and as_of is None and batch is None:
-        raise click.UsageError("--history needs --as-of (the draw date the caps count back from)")
+        raise click.UsageError(_("--history needs --as-of (the draw date the caps count back from)"))
     if batch and not campaign_file:
-        raise click.UsageError("--batch needs --campaign (batches are declared in the plan)")
+        raise click.UsageError(_("--batch needs --campaign (batches are declared in the plan)"))
     if history and without_history:
-        raise click.UsageError("--history and --without-history exclude each other")
+        raise click.UsageError(_("--history and --without-history exclude each other"))
     when = as_of.date() if as_of is not None else None
     if scheduler and engine != "dask":
-        raise click.UsageError("--scheduler goes with --engine dask")
+        raise click.UsageError(_("--scheduler goes with --engine dask"))
     check_output(output)
     campaign_draw: Callable[..., Draw] = draw_campaign
     ratio_draw: Callable[..., Draw] = draw_sample
@@ -241,12 +294,32 @@ def draw(
         from ..engines.console import draw_on_dask
 
         campaign_draw = ratio_draw = draw_on_dask(scheduler)
-    table = read_table(roster) if engine == "memory" else roster
+    with steps(show_progress if engine == "memory" else False) as step:  # dask: the engine's own bar
+        step("reading the roster")
+        table = read_table(roster) if engine == "memory" else roster
+        step("drawing")
+        _draw(table, roster, campaign_file, ratio_values, seed, output, history, without_history, when,
+              mode, reserve, residents, snapshot_digest, ledger_url, seed_source, seal_file, batch,
+              (campaign_draw, ratio_draw))  # fmt: skip
+
+
+def _draw(
+    table: Any, roster: str, campaign_file: str | None, ratio_values: tuple[str, ...], seed: str, output: str,
+    history: str | None, without_history: bool, when: Any, mode: str | None, reserve: int | None,
+    residents: str | None, snapshot_digest: str | None, ledger_url: str | None, seed_source: str,
+    seal_file: str | None, batch: str | None, drawers: tuple[Callable[..., Draw], Callable[..., Draw]],
+) -> None:  # fmt: skip
+    """The draw itself, by ratios or by the campaign (recorded with a ledger), and its summary."""
+    from ..draw.sealed import read_seal
+    from ..protocol import write_draw
+
+    campaign_draw, ratio_draw = drawers
     if not campaign_file:
         if history or seal_file or without_history:
-            raise click.UsageError(
+            message = (
                 "--history, --without-history and --seal need --campaign (caps and seals are campaign policy)"
             )
+            raise click.UsageError(_(message))
         result = ratio_draw(
             table, _ratios(ratio_values), seed, mode=mode or "fixed",
             reserve=5 if reserve is None else reserve, snapshot_digest=snapshot_digest, source=roster,
@@ -280,14 +353,23 @@ def _history(path: str | None, without: bool) -> Any:
 
 def _drawn(result: Draw, output: str) -> None:
     tasks = result.sample["task_id"].nunique()
-    name = Path(output).name
-    click.echo(
-        f"drew {len(result.sample)} entities in {tasks} task(s); public manifest: {name}.public.json "
-        f"(publish it); auditor's manifest: {name}.manifest.json (internal: names tiers)"
+    message = _(
+        "drew {count} entities in {tasks} task(s); public manifest: {name}.public.json (publish it); "
+        "auditor's manifest: {name}.manifest.json (internal: names tiers)"
     )
+    click.echo(message.format(count=len(result.sample), tasks=tasks, name=Path(output).name))
 
 
-@click.command()
+@click.command(
+    cls=Command,
+    examples=[
+        (
+            "Replace a drawn entity found deregistered by the next of its reserve; record why",
+            f"dualrandom substitute work/sample.csv --uscc {FIRST_DRAWN} --reason 已注销 "
+            "--campaign campaign.toml --ledger work/campaign.ledger",
+        ),
+    ],
+)
 @click.argument("sample", type=click.Path(exists=True, dir_okay=False))
 @click.option("--uscc", required=True, help="The drawn entity to replace.")
 @click.option("--reason", required=True, help="Why (deregistered, moved out, recusal unsatisfiable, ...).")
@@ -319,10 +401,11 @@ def substitute(
     from ..protocol import write_draw
 
     if bool(ledger_url) != bool(campaign_file):
-        raise click.UsageError("--ledger and --campaign go together (the ledger records per campaign)")
+        raise click.UsageError(_("--ledger and --campaign go together (the ledger records per campaign)"))
     manifest_path = Path(f"{sample}.manifest.json")
     if not manifest_path.exists():
-        raise click.UsageError(f"{manifest_path} not found: substitute works on a sample written by draw")
+        message = _("{path} not found: substitute works on a sample written by draw")
+        raise click.UsageError(message.format(path=manifest_path))
     before = restore_draw(json.loads(manifest_path.read_text(encoding="utf-8")), read_table(sample))
     code = normalize_id(uscc)
     if campaign_file:
@@ -334,10 +417,27 @@ def substitute(
         after = replace_entity(before, code, reason, task_id=task_id)
         write_draw(after, sample)
     record = after.substitutions[-1]
-    click.echo(f"{record['removed']} -> {record['added']} in task {record['task_id']}: {record['reason']}")
+    message = _("{removed} -> {added} in task {task}: {reason}")
+    click.echo(message.format(removed=record["removed"], added=record["added"], task=record["task_id"],
+                              reason=record["reason"]))  # fmt: skip
 
 
-@click.command()
+@click.command(
+    cls=Command,
+    examples=[
+        (
+            "Record a check triggered by a complaint; write the history the next draw counts it in",
+            f"dualrandom trigger {FIRST_DRAWN} --campaign campaign.toml --department SAMR --reason 投诉举报 "
+            "--on 2026-11-20 --ledger work/campaign.ledger --history city/history.csv "
+            "--history-out work/history-2.csv",
+        ),
+        (
+            "Record an early-warning list as the targets of batch W1 of the annual plan",
+            "dualrandom trigger --from-file work/warnings.csv --task T1 --batch W1 --campaign year.toml "
+            "--ledger work/year.ledger -o work/W1.csv",
+        ),
+    ],
+)
 @click.argument("uscc", required=False)
 @click.option("--campaign", "campaign_file", required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option(
@@ -377,21 +477,21 @@ def trigger(
     from ..io.tables import check_output
 
     if bool(uscc) == bool(from_file):
-        raise click.UsageError("give either one USCC or --from-file LIST")
+        raise click.UsageError(_("give either one USCC or --from-file LIST"))
     if history and not history_out:
-        raise click.UsageError("--history needs --history-out: the history a draw used is never rewritten")
+        raise click.UsageError(_("--history needs --history-out: the history a draw used is never rewritten"))
     for path in (history_out, output):
         if path is not None:
             check_output(path)
     if history_out is not None and history and Path(history_out).resolve() == Path(history).resolve():
-        raise click.UsageError("--history-out must be a new file: the history a draw used stays as it is")
+        raise click.UsageError(_("--history-out must be a new file: the history a draw used stays as it is"))
     past = read_roster(history, "history") if history else None
     if from_file:
         _trigger_list(from_file, campaign_file, ledger_url, batch, task_id, department, reason, day, past,
                       history_out, output)  # fmt: skip
         return
     if not (department and reason and day):
-        raise click.UsageError("one triggered check needs --department, --reason and --on")
+        raise click.UsageError(_("one triggered check needs --department, --reason and --on"))
     _trigger_one(str(uscc), campaign_file, ledger_url, department, reason, day, past, history_out)
 
 
@@ -413,7 +513,8 @@ def _trigger_one(
             history=past,
             history_out=history_out,
         )
-    click.echo(f"triggered check of {step.value['uscc']}: {step.describe()}; outside the random quota")
+    message = _("triggered check of {uscc}: {step}; outside the random quota")
+    click.echo(message.format(uscc=step.value["uscc"], step=step.describe()))
 
 
 def _trigger_list(
@@ -425,7 +526,7 @@ def _trigger_list(
     from ..protocol.triggered import triggered_checks
 
     if task_id is None:
-        raise click.UsageError("--from-file needs --task: the task whose items the triggered checks cover")
+        raise click.UsageError(_("--from-file needs --task: the task whose items the triggered checks cover"))
     with campaign_protocol(campaign_file, ledger_url, batch=batch) as protocol:
         checks = triggered_checks(
             read_table(from_file), protocol.campaign, task_id=task_id, department=department,
@@ -434,7 +535,5 @@ def _trigger_list(
         step = protocol.trigger_many(
             checks, task_id=task_id, history=past, history_out=history_out, output=output
         )
-    click.echo(
-        f"{len(step.value)} triggered check(s) from {Path(from_file).name}: {step.describe()}; "
-        "outside the random quota"
-    )
+    message = _("{count} triggered check(s) from {name}: {step}; outside the random quota")
+    click.echo(message.format(count=len(step.value), name=Path(from_file).name, step=step.describe()))

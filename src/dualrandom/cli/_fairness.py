@@ -7,14 +7,29 @@ from datetime import datetime
 
 import click
 
-from ._common import fail_on_errors
+from ._common import fail_on_errors, progress_option, steps
+from .i18n import Command, _
 
 __all__ = ["fairness"]
 
 _FILE = click.Path(dir_okay=False)
 
 
-@click.command()
+@click.command(
+    cls=Command,
+    examples=[
+        (
+            "Study the tutorial's campaign on its classified roster and officers (internal report)",
+            "dualrandom fairness campaign.toml -o work/fairness.html --roster work/classified.csv "
+            "--inspectors city/inspectors.csv --conflicts city/conflicts.csv --history city/history.csv "
+            "--seeds 200 --team-seeds 50",
+        ),
+        (
+            "A quick look on a synthetic city",
+            "dualrandom fairness campaign.toml -o work/fairness-city.html --seeds 100",
+        ),
+    ],
+)
 @click.argument("campaign", type=_FILE)
 @click.option("-o", "--output", required=True, type=_FILE, help="HTML report to write.")
 @click.option(
@@ -46,6 +61,7 @@ _FILE = click.Path(dir_okay=False)
     type=click.IntRange(min=1),
     help="Worker processes; the figures are the same for any number.",
 )
+@progress_option
 @fail_on_errors
 def fairness(
     campaign: str,
@@ -61,6 +77,7 @@ def fairness(
     seed: str,
     city_entities: int,
     processes: int,
+    show_progress: bool | None,
 ) -> None:
     """Test CAMPAIGN's draw and teams for fairness and burden; write an internal HTML report.
 
@@ -77,27 +94,39 @@ def fairness(
     from ..models import load_campaign
 
     plan = load_campaign(campaign)
-    report = fairness_report(
-        plan,
-        read_table(roster) if roster else None,
-        inspectors=read_table(inspectors) if inspectors else None,
-        conflicts=read_table(conflicts) if conflicts else None,
-        history=read_table(history) if history else None,
-        as_of=as_of.date() if as_of else None,
-        seeds=seeds,
-        team_seeds=team_seeds,
-        coordination_seeds=coordination_seeds,
-        seed=seed,
-        processes=processes,
-        city_entities=city_entities,
-        roster_source=roster or "roster",
-    )
-    write_text_atomic(output, report.html())
-    verdict = "passed" if report.inclusion.passed else "FAILED"
-    click.echo(f"wrote {output}: inclusion test {verdict} (p = {report.inclusion.p_value:.3g})")
+    with steps(show_progress) as step:
+        step("reading the rosters")
+        officers, declared = (read_table(path) if path else None for path in (inspectors, conflicts))
+        past = read_table(history) if history else None
+        report = fairness_report(
+            plan,
+            read_table(roster) if roster else None,
+            inspectors=officers,
+            conflicts=declared,
+            history=past,
+            as_of=as_of.date() if as_of else None,
+            seeds=seeds,
+            team_seeds=team_seeds,
+            coordination_seeds=coordination_seeds,
+            seed=seed,
+            processes=processes,
+            city_entities=city_entities,
+            roster_source=roster or "roster",
+            progress=step,
+        )
+        step("writing the report")
+        write_text_atomic(output, report.html())
+    verdict = _("passed") if report.inclusion.passed else _("FAILED")
+    message = _("wrote {output}: inclusion test {verdict} (p = {p})")
+    click.echo(message.format(output=output, verdict=verdict, p=f"{report.inclusion.p_value:.3g}"))
     if report.chances is not None:
-        click.echo(f"one assignment: {describe_fairness(report.chances)}")
+        click.echo(_("one assignment: {figures}").format(figures=describe_fairness(report.chances)))
     if report.officers is not None:
         study = report.officers
-        verdict = "passed" if study.passed else f"FAILED ({study.flagged_officers} officer(s) flagged)"
-        click.echo(f"officers' chances over {study.replicates} seeds: {verdict} (p = {study.p_value:.3g})")
+        verdict = (
+            _("passed")
+            if study.passed
+            else _("FAILED ({count} officer(s) flagged)").format(count=study.flagged_officers)
+        )
+        message = _("officers' chances over {seeds} seeds: {verdict} (p = {p})")
+        click.echo(message.format(seeds=study.replicates, verdict=verdict, p=f"{study.p_value:.3g}"))

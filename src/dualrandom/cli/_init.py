@@ -9,6 +9,7 @@ import click
 
 from ..atomic import write_text_atomic
 from ._common import fail_on_errors
+from .i18n import Command, _
 
 __all__ = ["campaign_template", "init"]
 
@@ -21,7 +22,13 @@ def campaign_template(kind: str = "campaign") -> str:
     return resources.files("dualrandom").joinpath(f"data/{TEMPLATES[kind]}").read_text("utf-8")
 
 
-@click.command()
+@click.command(
+    cls=Command,
+    examples=[
+        ("The campaign file to edit", "dualrandom init campaign.toml"),
+        ("The classification policy to edit", "dualrandom init policy.toml --kind policy"),
+    ],
+)
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path), required=False)
 @click.option(
     "--kind",
@@ -39,7 +46,9 @@ def init(path: Path | None, kind: str, force: bool) -> None:
     """
     path = path or Path(f"{kind}.toml")
     if path.exists() and not force:
-        raise click.ClickException(f"{path} exists; pass --force to overwrite it")
+        raise click.ClickException(_("{path} exists; pass --force to overwrite it").format(path=path))
     write_text_atomic(path, campaign_template(kind))
-    what = "the plan, departments, items, tasks and ratios" if kind == "campaign" else "weights and tiers"
-    click.echo(f"wrote {path}: edit {what}")
+    what = (
+        _("the plan, departments, items, tasks and ratios") if kind == "campaign" else _("weights and tiers")
+    )
+    click.echo(_("wrote {path}: edit {what}").format(path=path, what=what))

@@ -10,6 +10,7 @@ from rich.text import Text
 
 from ..ledger import KINDS, Ledger, LedgerHead
 from ._common import console, fail_on_errors
+from .i18n import Group, _
 
 __all__ = ["ledger"]
 
@@ -19,21 +20,35 @@ URL = click.argument("url", metavar="URL")
 def _anchor(context: click.Context, parameter: click.Parameter, values: tuple[str, ...]) -> list[LedgerHead]:
     anchors = []
     for value in values:
-        seq, _, digest = value.partition(":")
+        seq, _colon, digest = value.partition(":")
         if not seq.isdigit() or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
             raise click.BadParameter(
-                f"{value!r} is not SEQ:HASH (a record number and 64 lower-case hex digits)"
+                _("{value!r} is not SEQ:HASH (a record number and 64 lower-case hex digits)").format(
+                    value=value
+                )
             )
         anchors.append(LedgerHead(int(seq), digest))
     return anchors
 
 
-@click.group()
+VERIFY = (
+    "Check that no record was edited, deleted or reordered",
+    "dualrandom ledger verify work/campaign.ledger",
+)
+SHOW = ("List the records of the ledger", "dualrandom ledger show work/campaign.ledger")
+SUPERSEDE = (
+    "Withdraw record 5 with the reason and the decision, so that its step can be taken again",
+    "dualrandom ledger supersede work/campaign.ledger 5 "
+    '--reason "wrong results file; decided by the head of unit"',
+)
+
+
+@click.group(cls=Group, examples=[VERIFY, SHOW])
 def ledger() -> None:
     """Check and read the campaign ledger (a SQLite file or a postgresql:// URL)."""
 
 
-@ledger.command()
+@ledger.command(examples=[VERIFY])
 @URL
 @click.option(
     "--anchor",
@@ -51,10 +66,14 @@ def verify(url: str, anchors: list[LedgerHead]) -> None:
     """
     with Ledger.open(url, create=False, read_only=True) as opened:
         head = opened.ensure_intact(anchors)
-    click.echo(f"ledger OK: {head.seq} record(s); head {head.seq}:{head.hash}")
+    click.echo(
+        _("ledger OK: {count} record(s); head {seq}:{hash}").format(
+            count=head.seq, seq=head.seq, hash=head.hash
+        )
+    )
 
 
-@ledger.command()
+@ledger.command(examples=[SHOW])
 @URL
 @click.option("--campaign", "campaign_id", metavar="ID", help="Only this campaign's records.")
 @click.option("--kind", type=click.Choice(KINDS), help="Only records of this kind.")
@@ -68,7 +87,9 @@ def show(url: str, campaign_id: str | None, kind: str | None, as_json: bool) -> 
         for record in records:
             click.echo(json.dumps(record.to_dict(), ensure_ascii=False, sort_keys=True))
         return
-    table = Table("seq", "campaign", "kind", "supersedes", "reason", "recorded at (UTC)", "hash")
+    table = Table(
+        *(_(h) for h in ("seq", "campaign", "kind", "supersedes", "reason", "recorded at (UTC)", "hash"))
+    )
     for record in records:
         cells = (
             str(record.seq),
@@ -83,7 +104,7 @@ def show(url: str, campaign_id: str | None, kind: str | None, as_json: bool) -> 
     console.print(table)
 
 
-@ledger.command()
+@ledger.command(examples=[SUPERSEDE])
 @URL
 @click.argument("seq", type=click.IntRange(min=1))
 @click.option("--reason", required=True, help="What was wrong and who decided (kept in the ledger).")
@@ -98,7 +119,8 @@ def supersede(url: str, seq: int, reason: str) -> None:
 
     with Ledger.open(url, create=False) as opened:
         record = withdraw(opened, seq, reason)
-    click.echo(
-        f"record {seq} ({record.kind} of campaign {record.campaign_id}) withdrawn by record {record.seq}; "
+    message = _(
+        "record {seq} ({kind} of campaign {campaign}) withdrawn by record {by}; "
         "the step can now be taken again"
     )
+    click.echo(message.format(seq=seq, kind=record.kind, campaign=record.campaign_id, by=record.seq))

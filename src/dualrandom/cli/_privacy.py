@@ -7,11 +7,20 @@ import json
 import click
 
 from ._common import fail_on_errors
+from .i18n import Command
 
 __all__ = ["privacy"]
 
 
-@click.command()
+@click.command(
+    cls=Command,
+    examples=[
+        (
+            "How many entities' tiers the tutorial's bundle narrows (0 when sealed)",
+            "dualrandom privacy bundle --campaign campaign.toml --roster work/classified.csv",
+        ),
+    ],
+)
 @click.argument("bundle", type=click.Path(exists=True, file_okay=False))
 @click.option(
     "--campaign", type=click.Path(exists=True, dir_okay=False), required=True, help="Campaign TOML."

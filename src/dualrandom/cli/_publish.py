@@ -9,7 +9,16 @@ from typing import Any
 
 import click
 
-from ._common import batch_option, campaign_protocol, fail_on_errors, next_step, seed_text
+from ._common import (
+    batch_option,
+    campaign_protocol,
+    fail_on_errors,
+    next_step,
+    progress_option,
+    seed_text,
+    steps,
+)
+from .i18n import Command, Group, _
 
 __all__ = ["publish", "report", "results"]
 
@@ -30,7 +39,19 @@ def _draw_manifest(sample: Path, given: Path | None) -> dict[str, Any] | None:
     return data
 
 
-@click.group()
+IMPORT = (
+    "Check the results against the drawn sample and record them; list the checks still without a result",
+    "dualrandom results import work/results.csv --campaign campaign.toml --sample work/sample.csv "
+    "--ledger work/campaign.ledger --as-of 2026-11-30",
+)
+FEEDBACK = (
+    "Add the visits and the credit records of the results to next month's history and records",
+    "dualrandom results feedback work/results.csv --campaign campaign.toml --sample work/sample.csv "
+    "--teams work/teams.csv --policy policy.toml --history work/history-12.csv --records work/records-12.csv",
+)
+
+
+@click.group(cls=Group, examples=[IMPORT, FEEDBACK])
 def results() -> None:
     """Inspection results: import and validate them (official vocabulary).
 
@@ -39,7 +60,7 @@ def results() -> None:
     """
 
 
-@results.command("import")
+@results.command("import", examples=[IMPORT])
 @click.argument("file", type=_FILE)
 @click.option("--campaign", "campaign_file", type=_FILE, required=True, help="Campaign TOML file.")
 @click.option("--sample", type=_FILE, required=True, help="The draw's sample (CSV/XLSX/Parquet).")
@@ -55,10 +76,11 @@ def results() -> None:
     help="Write the drawn checks that still have no result (CSV, with each task's completion date).",
 )  # fmt: skip
 @batch_option
+@progress_option
 @fail_on_errors
 def import_(
     file: Path, campaign_file: Path, sample: Path, ledger_url: str | None, output: Path | None, as_of: Any,
-    pending: Path | None, batch: str | None,
+    pending: Path | None, batch: str | None, show_progress: bool | None,
 ) -> None:  # fmt: skip
     """Validate a results FILE (CSV/XLSX) against the campaign and the drawn sample.
 
@@ -71,38 +93,43 @@ def import_(
     from ..publish.deadlines import deadlines, overdue
 
     day = as_of.date() if as_of is not None else date.today()
-    drawn = _table(sample, "sample")
-    with campaign_protocol(campaign_file, ledger_url, batch=batch) as protocol:
-        step = protocol.import_results(
-            file, drawn, source_name=str(file), sample_source=str(sample), output=output, as_of=day
-        )
+    with steps(show_progress) as stage:
+        stage("reading the sample")
+        drawn = _table(sample, "sample")
+        stage("checking the results")
+        with campaign_protocol(campaign_file, ledger_url, batch=batch) as protocol:
+            step = protocol.import_results(
+                file, drawn, source_name=str(file), sample_source=str(sample), output=output, as_of=day
+            )
     validated = step.value
     _report_pending(protocol.campaign, drawn, validated, pending)
     calendar = campaign_calendar(protocol.campaign)
     checked = deadlines(validated["completed_on"], protocol.campaign.publication.working_days, calendar)
     late = overdue(checked.due_on, day)
     if ledger_url:
-        click.echo(f"ledger: {step.describe()}")
+        click.echo(_("ledger: {step}").format(step=step.describe()))
     key = ["uscc", "task_id", "department"]
     checks = validated.drop_duplicates(key)
     late_checks = validated[late.to_numpy()].drop_duplicates(key)
-    click.echo(f"{file}: {len(validated)} result(s) for {len(checks)} check(s) are valid")
-    click.echo(f"overdue on {day.isoformat()}: {len(late_checks)} check(s) past their publication deadline")
+    message = _("{file}: {results} result(s) for {checks} check(s) are valid")
+    click.echo(message.format(file=file, results=len(validated), checks=len(checks)))
+    message = _("overdue on {day}: {count} check(s) past their publication deadline")
+    click.echo(message.format(day=day.isoformat(), count=len(late_checks)))
     if checked.provisional_years:
         provisional = validated[checked.provisional.to_numpy()].drop_duplicates(key)
-        years = ", ".join(str(year) for year in checked.provisional_years)
-        click.echo(
-            f"warning: {len(provisional)} check(s) have a provisional due date: it counts through "
-            f"{years}, whose holiday notice is neither in the bureau calendar file "
-            f"({calendar.source or 'none: set publication.calendar in the campaign'}) nor in the "
-            "installed holidays package; enter the State Council's notice in the calendar file",
-            err=True,
+        message = _(
+            "warning: {count} check(s) have a provisional due date: it counts through {years}, whose "
+            "holiday notice is neither in the bureau calendar file ({calendar}) nor in the installed "
+            "holidays package; enter the State Council's notice in the calendar file"
         )
+        where = calendar.source or _("none: set publication.calendar in the campaign")
+        years = ", ".join(str(year) for year in checked.provisional_years)
+        click.echo(message.format(count=len(provisional), years=years, calendar=where), err=True)
     if ledger_url:
         next_step("results")
 
 
-@results.command("feedback")
+@results.command("feedback", examples=[FEEDBACK])
 @click.argument("file", type=_FILE)
 @click.option("--campaign", "campaign_file", type=_FILE, required=True, help="Campaign TOML file.")
 @click.option("--sample", type=_FILE, required=True, help="The draw's sample (CSV/XLSX/Parquet).")
@@ -139,15 +166,16 @@ def feedback(
         history_path=history_file, records_path=records_file, source_name=str(file), teams_source=str(teams),
         batch=batch,
     )  # fmt: skip
-    click.echo(f"{history_file}: {done.history_added} visit(s) added, {done.history_present} already there")
-    click.echo(
-        f"{records_file}: {done.records_added} credit record(s) added, {done.records_present} already there"
+    message = _("{file}: {added} visit(s) added, {present} already there")
+    click.echo(message.format(file=history_file, added=done.history_added, present=done.history_present))
+    message = _("{file}: {added} credit record(s) added, {present} already there")
+    click.echo(message.format(file=records_file, added=done.records_added, present=done.records_present))
+    hint = _(
+        "`dualrandom classify ROSTER --policy {policy} --records {records} --history {history} ...`, "
+        "then `dualrandom draw ... --history {history} --as-of DATE`"
     )
-    click.echo(
-        f"next: `dualrandom classify ROSTER --policy {policy_file} --records {records_file} --history "
-        f"{history_file} ...`, then `dualrandom draw ... --history {history_file} --as-of DATE`",
-        err=True,
-    )
+    hint = hint.format(policy=policy_file, records=records_file, history=history_file)
+    click.echo(_("next: {hint}").format(hint=hint), err=True)
 
 
 def _report_pending(campaign: Any, sample: Any, validated: Any, path: Path | None) -> None:
@@ -160,17 +188,32 @@ def _report_pending(campaign: Any, sample: Any, validated: Any, path: Path | Non
         with atomic_file(path, suffix=".csv") as temporary:
             waiting.to_csv(temporary, index=False, encoding="utf-8-sig")
     if waiting.empty:
-        click.echo("every drawn check has a result")
+        click.echo(_("every drawn check has a result"))
         return
-    click.echo(f"{len(waiting)} drawn check(s) have no result yet" + (f" (all in {path})" if path else ""))
+    where = _(" (all in {path})").format(path=path) if path else ""
+    click.echo(_("{count} drawn check(s) have no result yet").format(count=len(waiting)) + where)
     for uscc, task_id, department, due_on in waiting.head(10).itertuples(index=False, name=None):
-        due = f", due {due_on}" if due_on else ""
-        click.echo(f"  - {uscc} task {task_id}, {department}{due}")
+        due = _(", due {day}").format(day=due_on) if due_on else ""
+        click.echo("  - " + _("{uscc} task {task}, {department}").format(
+            uscc=uscc, task=task_id, department=department
+        ) + due)  # fmt: skip
     if len(waiting) > 10:
-        click.echo(f"  ... and {len(waiting) - 10} more (--pending FILE lists them all)")
+        click.echo(
+            _("  ... and {count} more (--pending FILE lists them all)").format(count=len(waiting) - 10)
+        )
 
 
-@click.command()
+@click.command(
+    cls=Command,
+    examples=[
+        (
+            "Publish the checks' results with their teams; anchor the bundle to the ledger",
+            "dualrandom publish --campaign campaign.toml --sample work/sample.csv --teams work/teams.csv "
+            "--inspectors city/inspectors.csv --results work/results.csv --roster work/classified.csv "
+            "--published-on 2026-11-30 --ledger work/campaign.ledger -o bundle",
+        ),
+    ],
+)
 @click.option("--campaign", "campaign_file", type=_FILE, required=True, help="Campaign TOML file.")
 @click.option("--sample", type=_FILE, required=True, help="The draw's sample.")
 @click.option("--results", "results_file", type=_FILE, required=True, help="Results (CSV/XLSX).")
@@ -185,6 +228,7 @@ def _report_pending(campaign: Any, sample: Any, validated: Any, path: Path | Non
     "-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True, help="Bundle dir."
 )
 @batch_option
+@progress_option
 @fail_on_errors
 def publish(
     campaign_file: Path,
@@ -199,6 +243,7 @@ def publish(
     ledger_url: str | None,
     output: Path,
     batch: str | None,
+    show_progress: bool | None,
 ) -> None:
     """Write the publication bundle (CSV, JSON, static site, public manifest) atomically.
 
@@ -206,23 +251,36 @@ def publish(
     replaces other files. With --ledger, every input must be the recorded one and the bundle
     carries the ledger head (its anchor) for `dualrandom verify BUNDLE --ledger`.
     """
-    with campaign_protocol(campaign_file, ledger_url, batch=batch) as protocol:
-        step = protocol.publish(
-            _table(sample, "sample"), results_file, _table(roster, "entities"), output,
-            published_on=published_on.date() if published_on is not None else date.today(),
-            seed=seed, draw_manifest=_draw_manifest(sample, draw_manifest),
-            teams=_table(teams, "teams"), inspectors=_table(inspectors, "inspectors"),
-        )  # fmt: skip
+    with steps(show_progress) as stage:
+        stage("reading the sample, the roster and the teams")
+        drawn, register = _table(sample, "sample"), _table(roster, "entities")
+        officers, people = _table(teams, "teams"), _table(inspectors, "inspectors")
+        stage("writing the publication bundle")
+        with campaign_protocol(campaign_file, ledger_url, batch=batch) as protocol:
+            step = protocol.publish(
+                drawn, results_file, register, output,
+                published_on=published_on.date() if published_on is not None else date.today(),
+                seed=seed, draw_manifest=_draw_manifest(sample, draw_manifest), teams=officers,
+                inspectors=people,
+            )  # fmt: skip
     index = step.value
-    click.echo(f"{output}: {index['rows']} published row(s); bundle.json SHA-256 {index['digest']}")
-    click.echo(f"on time: {index['on_time']}, overdue: {index['overdue']} (publication deadline)")
+    message = _("{output}: {rows} published row(s); bundle.json SHA-256 {digest}")
+    click.echo(message.format(output=output, rows=index["rows"], digest=index["digest"]))
+    message = _("on time: {on_time}, overdue: {overdue} (publication deadline)")
+    click.echo(message.format(on_time=index["on_time"], overdue=index["overdue"]))
     if ledger_url:
         anchor = index.get("ledger") or {}
-        click.echo(f"ledger: {step.describe()}; anchored at head {anchor.get('seq')}:{anchor.get('hash')}")
+        message = _("ledger: {step}; anchored at head {seq}:{hash}")
+        click.echo(message.format(step=step.describe(), seq=anchor.get("seq"), hash=anchor.get("hash")))
         next_step("publish")
 
 
-@click.command()
+@click.command(
+    cls=Command,
+    examples=[
+        ("The year's statistics from the ledger", "dualrandom report --ledger work/campaign.ledger -o report")
+    ],
+)
 @click.option("--ledger", "ledger_url", required=True, help="Ledger path or URL.")
 @click.option("--year", type=int, help="Only checks completed in this year.")
 @click.option(
@@ -237,7 +295,8 @@ def report(ledger_url: str, year: int | None, output: Path) -> None:
     with Ledger.open(ledger_url, create=False, read_only=True) as ledger:
         figures = annual_report(ledger, year)
     write_report(figures, output)
-    click.echo(
-        f"{output}: {figures['random_checks']} check(s) by task (抽查次数), "
-        f"{figures['entity_checks']} entity check(s) (户次), {figures['entities_checked']} entities"
+    message = _(
+        "{output}: {checks} check(s) by task (抽查次数), {visits} entity check(s) (户次), {entities} entities"
     )
+    click.echo(message.format(output=output, checks=figures["random_checks"], visits=figures["entity_checks"],
+                              entities=figures["entities_checked"]))  # fmt: skip

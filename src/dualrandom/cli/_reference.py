@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 
 from . import main
+from .i18n import use_language
 
 __all__ = ["render_reference"]
 
@@ -39,8 +40,9 @@ def _sections(command: click.Command, path: list[str], parent: click.Context | N
 
 
 def render_reference() -> str:
-    """The whole reference as Markdown."""
-    return HEADER + "".join(_sections(main, ["dualrandom"]))
+    """The whole reference as Markdown, in English whatever the locale."""
+    with use_language("en"):
+        return HEADER + "".join(_sections(main, ["dualrandom"]))
 
 
 if __name__ == "__main__":

@@ -11,11 +11,24 @@ from ..io import write_table
 from ..synth import synth_city
 from ..synth.credit import synth_credit
 from ._common import fail_on_errors
+from .i18n import Command, _
 
 __all__ = ["synth"]
 
 
-@click.command()
+@click.command(
+    cls=Command,
+    examples=[
+        (
+            "The tutorial's city: 20,000 entities and their officers, conflicts, history and records",
+            "dualrandom synth --out city --entities 20000",
+        ),
+        (
+            "Simulated results for the tutorial's sample",
+            "dualrandom synth --out work --results-for work/sample.csv",
+        ),
+    ],
+)
 @click.option(
     "--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Directory."
 )
@@ -54,10 +67,12 @@ def synth(
 
         results = synth_results(read_table(results_for), seed=seed, start=as_of.date() + timedelta(days=2))
         write_table(results, out / "results.csv")
-        click.echo(f"wrote {out / 'results.csv'} ({len(results):,} rows)")
+        click.echo(_("wrote {path} ({rows} rows)").format(path=out / "results.csv", rows=f"{len(results):,}"))
         return
     if n_inspectors < 2 * n_departments:
-        raise click.BadParameter(f"need at least 2 inspectors per department ({2 * n_departments})")
+        raise click.BadParameter(
+            _("need at least 2 inspectors per department ({count})").format(count=2 * n_departments)
+        )
     city = synth_city(
         n_entities, seed=seed, n_departments=n_departments, n_inspectors=n_inspectors, as_of=as_of.date()
     )
@@ -65,4 +80,4 @@ def synth(
     for name, frame in {**city.tables(), "credit_records": records}.items():
         path = out / f"{name}.{fmt}"
         write_table(frame, path)
-        click.echo(f"wrote {path} ({len(frame):,} rows)")
+        click.echo(_("wrote {path} ({rows} rows)").format(path=path, rows=f"{len(frame):,}"))

@@ -7,11 +7,24 @@ import json
 import click
 
 from ._common import fail_on_errors, read_residents
+from .i18n import Command, _
 
 __all__ = ["verify"]
 
 
-@click.command()
+@click.command(
+    cls=Command,
+    examples=[
+        ("Anyone checks a published bundle", "dualrandom verify bundle"),
+        (
+            "The auditor recomputes the sealed draw bit for bit",
+            "dualrandom verify bundle --roster work/classified.csv "
+            "--draw-manifest work/sample.csv.manifest.json --history city/history.csv "
+            "--seal auditor/sealed.json",
+        ),
+        ("Check the bundle against the ledger", "dualrandom verify bundle --ledger work/campaign.ledger"),
+    ],
+)
 @click.argument("target", metavar="TARGET")
 @click.option("--roster", type=click.Path(dir_okay=False), help="The frozen roster (with tiers).")
 @click.option(
@@ -79,4 +92,4 @@ def verify(
             raise SystemExit(1)
         return
     result.raise_if_failed()
-    click.echo(f"OK: {result.subject} verified")
+    click.echo(_("OK: {subject} verified").format(subject=result.subject))

@@ -177,7 +177,14 @@ def _sections(report: FairnessReport, images: dict[str, str]) -> list[dict[str, 
     return sections
 
 
-def _timed(timings: dict[str, float], name: str, work: Callable[[], T]) -> T:
+def _timed(
+    timings: dict[str, float],
+    name: str,
+    work: Callable[[], T],
+    progress: Callable[[str, int, int], None] | None,
+) -> T:
+    if progress is not None:
+        progress(name, 0, 0)
     started = time.perf_counter()
     result = work()
     timings[name] = time.perf_counter() - started
@@ -200,13 +207,14 @@ def fairness_report(
     processes: int = 1,
     city_entities: int = 3000,
     roster_source: str = "roster",
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> FairnessReport:
     """Run every study on ``campaign``; without ``roster``, on a classified synthetic city.
 
     ``roster`` needs ``uscc`` and ``tier`` (plus the columns the tasks filter on). Without
     ``as_of`` the studies date from the day after the last inspection in ``history``. The
     officer study runs when an inspector roster is available. ``roster_source`` names the
-    roster in error messages.
+    roster in error messages; ``progress`` is called as ``progress(study, 0, 0)`` as each study starts.
     """
     synthetic = roster is None
     if roster is None:
@@ -232,6 +240,7 @@ def fairness_report(
         lambda: inclusion_study(
             sampler, design, replicates=seeds, seed=seed, alpha=alpha, processes=processes
         ),
+        progress,
     )
     groups = disparity(inclusion.entities, roster, alpha=alpha)
     coordination = None
@@ -247,6 +256,7 @@ def fairness_report(
                 alpha=alpha,
                 processes=processes,
             ),
+            progress,
         )
     except PolicyError as error:
         notes["coordination"] = f"not run: {error}"
@@ -257,7 +267,9 @@ def fairness_report(
         burden, years = burden_summary(per_entity), burden_by_year(history, roster)
     else:
         notes["burden"] = "no inspection history: past burden not measured"
-    caps = _timed(timings, "caps", lambda: cap_effect(roster, campaign, start=start, replicates=3, seed=seed))
+    caps = _timed(
+        timings, "caps", lambda: cap_effect(roster, campaign, start=start, replicates=3, seed=seed), progress
+    )
     if burden is None:
         burden = pd.DataFrame(columns=["group", "inspected", "twice_or_more"])
     load = officers = paired = chances = None
@@ -277,6 +289,7 @@ def fairness_report(
                 lambda: officer_study(
                     teams, pairs, replicates=team_seeds, seed=seed, alpha=alpha, processes=processes
                 ),
+                progress,
             )
         except InfeasibleAssignmentError as error:
             notes["officers"] = f"not run: {str(error).splitlines()[0]}"

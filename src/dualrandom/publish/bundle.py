@@ -299,6 +299,7 @@ def _notices(
             "authority": plan.authority,
             "initiating_department": departments[plan.initiating_department],
             "participating_departments": [departments[d] for d in plan.participating_departments],
+            **plan.notice(),
         },
         "tasks": [
             {
@@ -310,6 +311,7 @@ def _notices(
                 "drawn": int(counts.get(t.id, 0)),
                 "published": int(checked.get(t.id, 0)),
                 **marked,
+                **t.notice(),
             }
             for t in campaign.tasks
             if not triggered or counts.get(t.id, 0)

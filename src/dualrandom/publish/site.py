@@ -30,6 +30,7 @@ __all__ = ["check_data", "embed_json", "notice_view", "render_site", "site_data"
 _ASSETS = ("site.js", "site.css")
 _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 _OBJECTION_LABELS = {
+    "authority": "受理机关",
     "contact": "受理机关",
     "department": "受理机关",
     "phone": "电话",
@@ -156,10 +157,12 @@ def notice_view(publication: Bundle) -> dict[str, Any]:
     """抽查时间, 对象范围 and the objection (异议) contact as the page shows them.
 
     Read from the notices when they carry ``plan.period`` (text or ``{start, end}``),
-    ``plan.scope``, ``plan.objection`` (text or a mapping of contact, phone, email, address,
-    deadline or deadline_days) and per task ``period``, ``scope`` or ``completion_due``. When a
-    field is absent the page says what it can: the span of completion dates of the published
-    results, "未公布" for a scope, and the 抽查机关 as the place to object.
+    ``plan.scope``, ``plan.objection`` (text or a mapping of authority or contact, phone, email,
+    address, deadline or deadline_days) and per task ``period``, ``scope`` or ``completion_due``
+    (the campaign file's fields, `dualrandom.models.Plan.notice` and `Task.notice`). When a
+    field is absent the page says what it can: a task takes the plan's period, else the span of
+    completion dates of the published results; "未公布" for a scope; the 抽查机关 as the place to
+    object.
     """
     plan = publication.notices["plan"]
     task_ids, completed = columns(publication.rows, ["task_id", "completed_on"])
@@ -168,6 +171,7 @@ def notice_view(publication: Bundle) -> dict[str, Any]:
         dates_by_task.setdefault(str(task_id), []).append(str(day))
     authority = str(plan.get("authority") or plan.get("initiating_department") or "")
     objection = plan.get("objection") or publication.notices.get("objection")
+    planned = _period(plan.get("period"))
     tasks = {}
     for task in publication.notices.get("tasks", []):
         scope = task.get("scope")
@@ -175,10 +179,10 @@ def notice_view(publication: Bundle) -> dict[str, Any]:
         tasks[task["id"]] = {
             "scope": "、".join(scope) if isinstance(scope, list | tuple) else str(scope or "未公布"),
             "period": _period(task.get("period"))
-            or (f"{due} 前完成" if due else _observed(dates_by_task.get(task["id"], []))),
+            or (f"{due} 前完成" if due else planned or _observed(dates_by_task.get(task["id"], []))),
         }
     return {
-        "period": _period(plan.get("period")) or _observed([str(d) for d in completed]),
+        "period": planned or _observed([str(d) for d in completed]),
         "scope": _period(plan.get("scope")),
         "objection": _objection(objection, authority),
         "tasks": tasks,
