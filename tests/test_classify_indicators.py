@@ -117,7 +117,7 @@ def test_a_kind_the_policy_does_not_declare_is_still_refused() -> None:
         classify(
             ROSTER, credit((0, "tax_evasion", "2026-03-01", 1)), parse_policy(base_policy()), as_of=AS_OF
         )
-    assert [(p.row, p.rule) for p in caught.value.problems] == [(2, "RECORD_KIND")]
+    assert [(p.row, p.rule) for p in caught.value.problems] == [(2, "ENUM")]
     assert "commitment_breach" in caught.value.problems[0].message
 
 

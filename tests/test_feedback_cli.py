@@ -121,7 +121,8 @@ def test_two_cycles_with_the_commands(tmp_path: Path) -> None:
     credit_before = (t / "credit.csv").read_bytes()
     failed = run(*feedback[:2], wrong, *feedback[2:])
     assert failed.exit_code == 2
-    assert "column 'result': required column 'result' is missing [COLUMN_MISSING]" in failed.output
+    assert "'result': the results table needs this column" in failed.output
+    assert "[COLUMN_MISSING]" in failed.output
     assert not (t / "history.csv").exists() and (t / "credit.csv").read_bytes() == credit_before
 
     results = results_file(t / "nov-sample.csv", t / "nov-results.csv")
