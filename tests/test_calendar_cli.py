@@ -63,6 +63,7 @@ def test_a_missing_bureau_calendar_is_an_error(files: Path) -> None:
     text = text.replace("[publication]\n", '[publication]\ncalendar = "calendar.toml"\n', 1)
     (files / "campaign.toml").write_text(text, encoding="utf-8")
     arguments = ["results", "import", str(files / "results.csv"), "--campaign", str(files / "campaign.toml")]
-    result = CliRunner().invoke(main, [*arguments, "--sample", str(files / "sample.csv"), "--as-of", "2027-01-05"])
+    arguments += ["--sample", str(files / "sample.csv"), "--as-of", "2027-01-05"]
+    result = CliRunner().invoke(main, arguments)
     assert result.exit_code == 1
     assert "calendar.toml: calendar file not found" in result.output

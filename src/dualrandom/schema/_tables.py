@@ -113,7 +113,8 @@ def _history() -> TableSpec:
              aliases=tuple(HISTORY_KIND_ALIASES.items())),
         _col("inspector_id", "text", _OFFICER),
         _col("officers", "text", ("检查人员",),
-             "`;`-separated inspector ids of one visit (written by `dualrandom results feedback`)", fill=False),
+             "`;`-separated inspector ids of one visit (written by `dualrandom results feedback`)",
+             fill=False),
         _col("visit", "text", ("检查编号",), "the visit id; rows of one visit count once toward a cap",
              fill=False),
     ), may_be_empty=True)  # fmt: skip
