@@ -198,8 +198,12 @@ def history_digest(history: pd.DataFrame) -> str:
 
     Codes are normalised, dates written YYYY-MM-DD whatever their spelling (2026/3/5,
     2026年3月5日 or a Parquet timestamp; a value that is not a date is hashed as written) and
-    kinds lower-cased. Raises `InputError` when ``uscc`` or ``inspected_on`` is missing.
+    kinds lower-cased; Chinese headers (统一社会信用代码, 检查日期, ...) name their columns as
+    in `dualrandom.schema`. Raises `InputError` when ``uscc`` or ``inspected_on`` is missing.
     """
+    from ..schema import canonical_headers, table_spec
+
+    history, _ = canonical_headers(history, table_spec("history"))
     absent = [c for c in ("uscc", "inspected_on") if c not in history.columns]
     if absent:
         raise InputError(
