@@ -37,7 +37,8 @@ PINNED = {
     "bernoulli manifest": "c3114bdc934bd8f8ce9daa427cd670689dca34682193dc5c3196fc17e2bd58de",
     "bernoulli public": "5c807be6fe16033b2fd9cd79e45a8d42dbadba5d8d4975420b79f92290440e14",
     "campaign sample": "20af2451a2e1527e792f134765535482917e3168f297f9f45577a392afeb8abe",
-    "campaign manifest": "8dc773d6ddb6dd56af2aba697c819d8d9332496fb4b050dab6b0bbc014ea77f9",  # tasks gained scope and period (notices)
+    # the campaign manifest changed when tasks gained scope and period (notices)
+    "campaign manifest": "8dc773d6ddb6dd56af2aba697c819d8d9332496fb4b050dab6b0bbc014ea77f9",
     "campaign public": "a645d39cfed889d1c6196fd28bf22e3bca6daba50a96572cb45dcf19fb2bb53b",
 }
 ROSTER_DIGEST = "7577803379cd65a67b58e35a73c688d944cf0297ae4ac5b7ad49f2a289d90717"
