@@ -124,7 +124,7 @@ def year(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
                 sample, start = draw.value.sample, BATCHES[batch] + timedelta(days=3)
             teams = step.assign(sample, city.inspectors, city.conflicts, f"teams-{batch}").value
             raw = synth_results(sample, seed=batch, start=start)
-            results = step.import_results(raw, sample).value
+            results = step.import_results(raw, sample, as_of=start + timedelta(days=60)).value
             bundle = folder / f"bundle-{batch}"
             step.publish(
                 sample,

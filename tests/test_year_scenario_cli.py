@@ -173,6 +173,8 @@ def batch_steps(t: Path, batch: str, start: date, policy: Path) -> None:
         t / "history.csv",
         "--records",
         t / "credit.csv",
+        "--as-of",
+        published,
         "--batch",
         batch,
     )

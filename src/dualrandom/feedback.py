@@ -17,6 +17,7 @@ is not there yet: running the feedback twice adds nothing, and rows edited by ha
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -248,6 +249,7 @@ def feed_back(
     records: pd.DataFrame | None = None,
     teams_source: str = "teams",
     batch: str | None = None,
+    as_of: date | None = None,
 ) -> Feedback:
     """Add a campaign's visits to ``history`` and its credit records to ``records``.
 
@@ -279,11 +281,13 @@ def update_feedback(
     source_name: str | None = None,
     teams_source: str = "teams",
     batch: str | None = None,
+    as_of: date | None = None,
 ) -> Feedback:
     """Validate results against the campaign and sample, then update both files atomically.
 
     ``batch`` names the batch of a plan in batches (or of triggered checks) the results are
-    of. The files are created when missing and otherwise extended (`merge_rows`), each written
+    of; ``as_of`` (default: today) is the day they are read on, so a completion date after it
+    is refused. The files are created when missing and otherwise extended (`merge_rows`), each written
     atomically; after an interrupted run, running it again completes it. Raises `InputError`
     for bad result rows (every one listed) or a teams file of another draw, and `PolicyError`
     for a plan in batches without ``batch``.
@@ -296,7 +300,7 @@ def update_feedback(
             f"plan {campaign.plan.id!r} is drawn in batches ({listed}): name the batch (--batch)"
         )
     checked = campaign if batch is None else batch_campaign(campaign, batch)
-    validated = import_results(results_source, checked, sample, source_name=source_name)
+    validated = import_results(results_source, checked, sample, source_name=source_name, as_of=as_of)
     history_file, records_file = Path(history_path), Path(records_path)
     result = feed_back(
         validated,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -143,11 +143,15 @@ def import_(
     "--records", "records_file", type=click.Path(dir_okay=False, path_type=Path), required=True,
     help="Credit records to extend (created if missing); the --records of classify.",
 )  # fmt: skip
+@click.option(
+    "--as-of", type=click.DateTime(["%Y-%m-%d"]),
+    help="The day the results are read on: a completion date after it is refused (default: today).",
+)  # fmt: skip
 @batch_option
 @fail_on_errors
 def feedback(
     file: Path, campaign_file: Path, sample: Path, teams: Path, policy_file: Path, history_file: Path,
-    records_file: Path, batch: str | None,
+    records_file: Path, as_of: datetime | None, batch: str | None,
 ) -> None:  # fmt: skip
     """Add the visits and credit records of a results FILE to the history and records files.
 
@@ -164,7 +168,7 @@ def feedback(
     done = update_feedback(
         file, load_campaign(campaign_file), _table(sample, "sample"), _table(teams, "teams"), policy,
         history_path=history_file, records_path=records_file, source_name=str(file), teams_source=str(teams),
-        batch=batch,
+        batch=batch, as_of=as_of.date() if as_of else None,
     )  # fmt: skip
     message = _("{file}: {added} visit(s) added, {present} already there")
     click.echo(message.format(file=history_file, added=done.history_added, present=done.history_present))

@@ -50,7 +50,7 @@ def prepare_publication(
     their bundle says so (`dualrandom.publish.manifest.triggered_manifest`).
     """
     if triggered:
-        validated = import_results(results, campaign, sample)
+        validated = import_results(results, campaign, sample, as_of=published_on)
         publication = build_publication(
             campaign, sample, validated, roster, published_on=published_on, seed=None, teams=teams,
             inspectors=inspectors,
@@ -64,7 +64,7 @@ def prepare_publication(
         raise PolicyError(
             f"--seed {seed!r} differs from the draw manifest's seed {draw_manifest.get('seed')!r}"
         )
-    validated = import_results(results, campaign, sample)
+    validated = import_results(results, campaign, sample, as_of=published_on)
     policy = internal.get("policy") or {}
     task_seeds = {str(t["id"]): str(t["seed"]) for t in policy.get("tasks", []) if "seed" in t}
     digest = internal.get("roster_digest")
