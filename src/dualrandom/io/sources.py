@@ -232,8 +232,11 @@ def hive_partitioning(path: str, fs: Any = None) -> Any:
     import pyarrow as pa
     import pyarrow.dataset as ds
 
-    discovered = ds.dataset(path, filesystem=fs, format="parquet", partitioning="hive")
-    names = [f.name for f in discovered.partitioning.schema] if discovered.partitioning is not None else []
+    base = path.rstrip("/")
+    names: dict[str, None] = {}
+    for file in ds.dataset(path, filesystem=fs, format="parquet").files:
+        folders = file[len(base) :].strip("/").split("/")[:-1] if file.startswith(base) else []
+        names.update((f.split("=", 1)[0], None) for f in folders if "=" in f)
     if not names:
         return None
     return ds.partitioning(pa.schema([(n, pa.string()) for n in names]), flavor="hive")
@@ -257,4 +260,5 @@ def read_dataset(path: str, fs: Any, name: str) -> pd.DataFrame:
         raise _fail(name, "PARQUET", f"not a readable Parquet dataset: {_first_line(error)}") from None
     if not dataset.files:
         raise _fail(name, "EMPTY", "the folder holds no Parquet file")
-    return table.to_pandas()
+    frame: pd.DataFrame = table.to_pandas()
+    return frame
