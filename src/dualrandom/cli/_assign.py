@@ -8,7 +8,15 @@ from typing import Any
 
 import click
 
-from ._common import batch_option, campaign_protocol, fail_on_errors, next_step, seed_text, stderr
+from ._common import (
+    batch_option,
+    campaign_protocol,
+    fail_on_errors,
+    next_step,
+    seed_text,
+    stderr,
+    table_source,
+)
 
 __all__ = ["assign"]
 
@@ -16,6 +24,7 @@ _LARGE = 5_000  # sample rows from which a progress bar is shown
 
 
 @click.command()
+@table_source("inspectors", "sample", "conflicts", "history")
 @click.argument("sample", type=click.Path(dir_okay=False))
 @click.option("--inspectors", required=True, type=click.Path(dir_okay=False), help="Inspector roster.")
 @click.option(

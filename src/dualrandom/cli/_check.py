@@ -11,7 +11,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from ._common import console, fail_on_errors
+from ._common import console, fail_on_errors, table_source
 
 if TYPE_CHECKING:
     from ..errors import Problem
@@ -65,6 +65,7 @@ def _table(problems: tuple[Problem, ...]) -> Table:
 
 
 @click.command()
+@table_source("roster")
 @click.argument("roster")
 @click.option(
     "--kind",
@@ -75,8 +76,6 @@ def _table(problems: tuple[Problem, ...]) -> Table:
     "--lenient", is_flag=True, help="Accept a USCC whose only fault is its check character (warning)."
 )
 @click.option("--sheet", help="XLSX: the sheet name (default: the first sheet).")
-@click.option("--table", "sql_table", help="SQL URL: the table to read.")
-@click.option("--query", help="SQL URL: the query to read.")
 @click.option("--format", "fmt", type=click.Choice(["table", "lines"]), default="table", show_default=True)
 @fail_on_errors
 def check(
@@ -84,8 +83,6 @@ def check(
     kind: str | None,
     lenient: bool,
     sheet: str | None,
-    sql_table: str | None,
-    query: str | None,
     fmt: str,
 ) -> None:
     """Validate ROSTER (a CSV/XLSX/Parquet file or SQL URL) and list every problem; writes nothing.
@@ -105,8 +102,8 @@ def check(
             sys.exit(2)
         click.echo(f"ok: {summary}")
         return
-    chosen = _kind_of(roster, kind, sql_table)
-    report = check_table(roster, chosen, lenient=lenient or None, sheet=sheet, table=sql_table, query=query)
+    chosen = _kind_of(roster, kind, getattr(roster, "table", None))
+    report = check_table(roster, chosen, lenient=lenient or None, sheet=sheet)
     if report.problems:
         if fmt == "lines":
             for problem in report.problems:

@@ -8,12 +8,13 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from ._common import console, fail_on_errors
+from ._common import console, fail_on_errors, table_source
 
 __all__ = ["classify"]
 
 
 @click.command()
+@table_source("roster", "records", "history")
 @click.argument("roster")
 @click.option("--policy", "policy_file", required=True, type=click.Path(dir_okay=False), help="Policy TOML.")
 @click.option(

@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._common import batch_option, campaign_protocol, fail_on_errors, next_step, read_residents, seed_text
+from ._common import (
+    batch_option,
+    campaign_protocol,
+    fail_on_errors,
+    next_step,
+    read_residents,
+    seed_text,
+    table_source,
+)
 
 if TYPE_CHECKING:
     from ..draw import Draw
@@ -36,6 +44,7 @@ def _ratios(values: tuple[str, ...]) -> dict[str, float]:
 
 
 @click.command()
+@table_source("roster", "history", snapshot=True)
 @click.argument("roster", type=click.Path(dir_okay=False))
 @click.option(
     "-o", "--output", required=True, type=click.Path(dir_okay=False), help="COMMITMENT.json to write."
@@ -70,14 +79,14 @@ def commit(
     With --seal-out, tickets are keyed by a secret key committed here (sealed draw, tier-private):
     keep the written file for the auditors and pass it to `dualrandom draw --seal`.
     """
-    from ..io import read_table
+    from ..engines.tiers import read_tiered
     from ..protocol import write_commitment
 
     if bool(ledger_url) != bool(campaign_file):
         raise click.UsageError("--ledger and --campaign go together (the ledger records per campaign)")
     if seal_out and not campaign_file:
         raise click.UsageError("--seal-out needs --campaign (the seal covers the campaign's tasks)")
-    table = read_table(roster)
+    table = read_tiered(roster)
     if campaign_file:
         from ..models import load_campaign
 
@@ -142,6 +151,7 @@ def tickets(seed: str) -> None:
 
 
 @click.command()
+@table_source("roster", "history", "residents", snapshot=True)
 @click.argument("roster", type=click.Path())
 @click.option("--campaign", "campaign_file", type=click.Path(dir_okay=False), help="Campaign TOML file.")
 @click.option(
@@ -215,7 +225,7 @@ def draw(
     """
     from ..draw import draw_campaign, draw_sample
     from ..draw.sealed import read_seal
-    from ..io import read_table
+    from ..engines.tiers import read_tiered
     from ..io.tables import check_output
     from ..protocol import write_draw
 
@@ -241,7 +251,7 @@ def draw(
         from ..engines.console import draw_on_dask
 
         campaign_draw = ratio_draw = draw_on_dask(scheduler)
-    table = read_table(roster) if engine == "memory" else roster
+    table = read_tiered(roster) if engine == "memory" else roster
     if not campaign_file:
         if history or seal_file or without_history:
             raise click.UsageError(
@@ -338,6 +348,7 @@ def substitute(
 
 
 @click.command()
+@table_source("from_file", "history")
 @click.argument("uscc", required=False)
 @click.option("--campaign", "campaign_file", required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option(

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import click
 
-from ._common import fail_on_errors
+from ._common import fail_on_errors, table_source
 
 __all__ = ["fairness"]
 
@@ -15,6 +15,7 @@ _FILE = click.Path(dir_okay=False)
 
 
 @click.command()
+@table_source("roster", "inspectors", "conflicts", "history")
 @click.argument("campaign", type=_FILE)
 @click.option("-o", "--output", required=True, type=_FILE, help="HTML report to write.")
 @click.option(

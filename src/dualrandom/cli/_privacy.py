@@ -6,12 +6,13 @@ import json
 
 import click
 
-from ._common import fail_on_errors
+from ._common import fail_on_errors, table_source
 
 __all__ = ["privacy"]
 
 
 @click.command()
+@table_source("roster")
 @click.argument("bundle", type=click.Path(exists=True, file_okay=False))
 @click.option(
     "--campaign", type=click.Path(exists=True, dir_okay=False), required=True, help="Campaign TOML."

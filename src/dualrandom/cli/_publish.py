@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from ._common import batch_option, campaign_protocol, fail_on_errors, next_step, seed_text
+from ._common import batch_option, campaign_protocol, fail_on_errors, next_step, seed_text, table_source
 
 __all__ = ["publish", "report", "results"]
 
@@ -40,6 +40,7 @@ def results() -> None:
 
 
 @results.command("import")
+@table_source("file", "sample")
 @click.argument("file", type=_FILE)
 @click.option("--campaign", "campaign_file", type=_FILE, required=True, help="Campaign TOML file.")
 @click.option("--sample", type=_FILE, required=True, help="The draw's sample (CSV/XLSX/Parquet).")
@@ -169,6 +170,7 @@ def _report_pending(campaign: Any, sample: Any, validated: Any, path: Path | Non
 
 
 @click.command()
+@table_source("roster", "sample", "results_file", "teams", "inspectors")
 @click.option("--campaign", "campaign_file", type=_FILE, required=True, help="Campaign TOML file.")
 @click.option("--sample", type=_FILE, required=True, help="The draw's sample.")
 @click.option("--results", "results_file", type=_FILE, required=True, help="Results (CSV/XLSX).")
