@@ -183,10 +183,11 @@ def read_sql(location: Location, name: str) -> pd.DataFrame:
                     raise _fail(name, "SQL", f"no table {location.table!r} in the database; tables: {listed}")
                 return pd.read_sql_table(table, connection, schema=schema or None)
             return pd.read_sql_query(text(location.query or ""), connection)
-    except (SQLAlchemyError, ValueError) as error:
+    except (SQLAlchemyError, ValueError, pd.errors.DatabaseError) as error:
         if isinstance(error, InputError):
             raise
-        raise _fail(name, "SQL", f"cannot read: {_first_line(error)}") from None
+        cause = error.__cause__ if isinstance(error, pd.errors.DatabaseError) and error.__cause__ else error
+        raise _fail(name, "SQL", f"cannot read: {_first_line(cause)}") from None
     finally:
         engine.dispose()
 
