@@ -102,7 +102,9 @@ def test_operator_runs_a_campaign_from_the_bureau_database(bureau: tuple[str, An
     assert ours["roster_digest"] == manifest["roster_digest"]
 
 
-def test_database_mistakes_are_clear_errors_naming_the_source(bureau: tuple[str, Any], tmp_path: Path) -> None:
+def test_database_mistakes_are_clear_errors_naming_the_source(
+    bureau: tuple[str, Any], tmp_path: Path
+) -> None:
     url, _ = bureau
     operator = Operator(None)  # type: ignore[arg-type]
     shown = url  # no password in the test server's URL; a password would show as ***
@@ -112,9 +114,8 @@ def test_database_mistakes_are_clear_errors_naming_the_source(bureau: tuple[str,
     wrong = operator.run("classify", url, "--table", "rostre", *common)
     assert wrong.exit_code == 2
     assert f"{shown} (table rostre)" in wrong.output
-    assert "no table 'rostre' in the database; tables: conflicts, credit_records, history, inspectors, roster" in (
-        wrong.output
-    )
+    tables = "conflicts, credit_records, history, inspectors, roster"
+    assert f"no table 'rostre' in the database; tables: {tables}" in wrong.output
 
     syntax = operator.run("classify", url, "--query", "SELEC uscc FROM roster", *common)
     assert syntax.exit_code == 2
@@ -124,9 +125,8 @@ def test_database_mistakes_are_clear_errors_naming_the_source(bureau: tuple[str,
     narrow = operator.run("classify", url, "--query", "SELECT uscc, name FROM roster", *common)
     assert narrow.exit_code == 2
     assert f"{shown} (query)" in narrow.output
-    assert "column 'entity_type': the entities table needs this column; found: uscc, name [COLUMN_MISSING]" in (
-        narrow.output
-    )
+    needed = "column 'entity_type': the entities table needs this column; found: uscc, name [COLUMN_MISSING]"
+    assert needed in narrow.output
 
     unnamed = operator.run("classify", url, *common)
     assert unnamed.exit_code == 2
