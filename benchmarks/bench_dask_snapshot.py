@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
 from bench_dask import RATIOS, RssSampler, generate
 
 
@@ -42,7 +43,8 @@ def write_snapshot(roster: Path, target: Path) -> float:
     snapshot = classify(entities, None, policy, as_of=date(2026, 11, 1))
     tiers = frame.set_index("uscc")["tier"].astype(str)
     table = snapshot.table.copy()
-    table["tier"] = pd.Categorical(tiers.loc[table["uscc"]].to_numpy(), categories=table["tier"].cat.categories)
+    categories = table["tier"].cat.categories
+    table["tier"] = pd.Categorical(tiers.loc[table["uscc"]].to_numpy(), categories=categories)
     digest = content_digest(
         table, version=snapshot.version, as_of=snapshot.as_of, policy_sha=snapshot.policy_digest
     )
@@ -99,13 +101,15 @@ def main() -> None:
                 joined = left.merge(right.astype({"tier": "string"}), on="uscc", how="inner")
                 return draw_dask(joined, RATIOS, args.seed, scheduler=client)
 
-            ours, ours_s, ours_peak = timed(client, "engine", engine)
-            hand, hand_s, hand_peak = timed(client, "hand join", by_hand)
+            ours, ours_s, _ = timed(client, "engine", engine)
+            hand, hand_s, _ = timed(client, "hand join", by_hand)
         cluster.close()
-        same = ours.sample.equals(hand.sample) and ours.manifest["roster_digest"] == hand.manifest["roster_digest"]
+        digests = ours.manifest["roster_digest"] == hand.manifest["roster_digest"]
+        same = ours.sample.equals(hand.sample) and digests
         print(f"entities/s: engine {args.entities / ours_s:,.0f}, hand join {args.entities / hand_s:,.0f}; "
               f"speed-up {hand_s / ours_s:.2f}x; same sample and roster digest: {same}")  # fmt: skip
-        print(f"drawn {len(ours.sample):,}; snapshot digest recorded: {ours.manifest['snapshot_digest'][:16]}...")
+        recorded = ours.manifest["snapshot_digest"][:16]
+        print(f"drawn {len(ours.sample):,}; snapshot digest recorded: {recorded}...")
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

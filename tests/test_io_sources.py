@@ -34,7 +34,8 @@ def sqlite_bureau(tmp_path: Path) -> str:
 
 
 def test_locations_tell_sql_fsspec_and_paths_apart(tmp_path: Path) -> None:
-    assert locate("postgresql://u:pw@h/bureau#inspectors") == locate("postgresql://u:pw@h/bureau", table="inspectors")
+    named = locate("postgresql://u:pw@h/bureau", table="inspectors")
+    assert locate("postgresql://u:pw@h/bureau#inspectors") == named
     assert locate("postgresql://u:pw@h/bureau#inspectors").url == "postgresql://u:pw@h/bureau"
     assert locate("postgresql+psycopg://h/db", query="SELECT 1").kind == "sql"
     assert locate("s3://bucket/roster/").kind == "fsspec"
@@ -56,7 +57,7 @@ def test_sql_table_query_and_fragment_read_the_same_rows(tmp_path: Path) -> None
     pd.testing.assert_frame_equal(read_table(url, query="SELECT * FROM roster ORDER BY uscc"), ROSTER)
     with pytest.raises(InputError, match="no table 'rostre' in the database; tables: roster"):
         read_table(url, table="rostre")
-    with pytest.raises(InputError, match="cannot read: .*syntax error"):
+    with pytest.raises(InputError, match=r"cannot read: .*syntax error"):
         read_table(url, query="SELEC * FROM roster")
 
 
@@ -113,7 +114,10 @@ def test_check_reads_a_sql_table_and_refuses_table_options_without_sql(tmp_path:
     runner = CliRunner()
     wrong = runner.invoke(main, ["check", url, "--table", "rostre"])
     assert wrong.exit_code == 2
-    assert f"Error: {url} (table rostre): no table 'rostre' in the database; tables: roster" in wrong.output
+    assert wrong.output == (
+        f"Error: 1 problem(s) found:\n  - {url} (table rostre): no table 'rostre' in the database; "
+        "tables: roster [SQL]\n"
+    )
     unnamed = runner.invoke(main, ["check", url])
     assert unnamed.exit_code == 2
     assert "name what to read with --table NAME or --query SQL" in unnamed.output
