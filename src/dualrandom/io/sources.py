@@ -192,7 +192,7 @@ def read_sql(location: Location, name: str) -> pd.DataFrame:
         engine.dispose()
 
 
-def _first_line(error: Exception) -> str:
+def _first_line(error: BaseException) -> str:
     text = str(getattr(error, "orig", None) or error)
     return text.strip().splitlines()[0] if text.strip() else type(error).__name__
 
