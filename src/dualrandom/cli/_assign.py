@@ -8,7 +8,15 @@ from typing import Any
 
 import click
 
-from ._common import batch_option, campaign_protocol, fail_on_errors, next_step, progress_option, seed_text
+from ._common import (
+    batch_option,
+    campaign_protocol,
+    fail_on_errors,
+    next_step,
+    progress_option,
+    seed_text,
+    table_source,
+)
 from ._common import steps as progress_steps
 from .i18n import Command, _
 
@@ -30,6 +38,7 @@ EXAMPLES = [
 
 
 @click.command(cls=Command, examples=EXAMPLES)
+@table_source("inspectors", "sample", "conflicts", "history")
 @click.argument("sample", type=click.Path(dir_okay=False))
 @click.option("--inspectors", required=True, type=click.Path(dir_okay=False), help="Inspector roster.")
 @click.option(

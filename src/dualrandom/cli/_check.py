@@ -11,7 +11,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from ._common import console, describe_error, describe_problem, fail_on_errors
+from ._common import console, describe_error, describe_problem, fail_on_errors, table_source
 from .i18n import Command, _
 
 if TYPE_CHECKING:
@@ -80,6 +80,7 @@ def _table(problems: tuple[Problem, ...]) -> Table:
         ("One problem per line, for a script or a log", "dualrandom check city/entities.csv --format lines"),
     ],
 )
+@table_source("roster")
 @click.argument("roster")
 @click.option(
     "--kind",
@@ -90,8 +91,6 @@ def _table(problems: tuple[Problem, ...]) -> Table:
     "--lenient", is_flag=True, help="Accept a USCC whose only fault is its check character (warning)."
 )
 @click.option("--sheet", help="XLSX: the sheet name (default: the first sheet).")
-@click.option("--table", "sql_table", help="SQL URL: the table to read.")
-@click.option("--query", help="SQL URL: the query to read.")
 @click.option("--format", "fmt", type=click.Choice(["table", "lines"]), default="table", show_default=True)
 @fail_on_errors
 def check(
@@ -99,8 +98,6 @@ def check(
     kind: str | None,
     lenient: bool,
     sheet: str | None,
-    sql_table: str | None,
-    query: str | None,
     fmt: str,
 ) -> None:
     """Validate ROSTER (a CSV/XLSX/Parquet file or SQL URL) and list every problem; writes nothing.
@@ -120,8 +117,8 @@ def check(
             sys.exit(2)
         click.echo(_("ok: {summary}").format(summary=summary))
         return
-    chosen = _kind_of(roster, kind, sql_table)
-    report = check_table(roster, chosen, lenient=lenient or None, sheet=sheet, table=sql_table, query=query)
+    chosen = _kind_of(roster, kind, getattr(roster, "table", None))
+    report = check_table(roster, chosen, lenient=lenient or None, sheet=sheet)
     if report.problems:
         if fmt == "lines":
             for problem in report.problems:

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from ._common import console, fail_on_errors, progress_option, steps
+from ._common import console, fail_on_errors, progress_option, steps, table_source
 from .i18n import Command, _
 
 __all__ = ["classify"]
@@ -31,6 +31,7 @@ EXAMPLES = [
 
 
 @click.command(cls=Command, examples=EXAMPLES)
+@table_source("roster", "records", "history")
 @click.argument("roster")
 @click.option("--policy", "policy_file", required=True, type=click.Path(dir_okay=False), help="Policy TOML.")
 @click.option(

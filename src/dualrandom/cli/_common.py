@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 
 import click
 from rich.console import Console
@@ -39,6 +39,7 @@ __all__ = [
     "seed_text",
     "stderr",
     "steps",
+    "table_source",
 ]
 
 P = ParamSpec("P")
@@ -185,6 +186,117 @@ batch_option = click.option(
     help="The batch of the annual plan (an id of [[plan.batches]], or of triggered checks).",
 )
 """The ``--batch`` option of every step taken per batch (draw, trigger, assign, results, publish)."""
+
+
+class _Where(click.ParamType[Any]):
+    """A table input: a URL (SQL or fsspec) or a Parquet folder as typed, else the original type's check."""
+
+    def __init__(self, inner: click.ParamType[Any]) -> None:
+        self.inner = inner
+        self.name = inner.name
+
+    def get_metavar(self, *args: Any, **kwargs: Any) -> str | None:
+        return self.inner.get_metavar(*args, **kwargs)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and ("://" in value or Path(value).is_dir()):
+            return value
+        return self.inner.convert(value, param, ctx)
+
+
+def _snapshot_digest(snapshot: str, given: str | None) -> str:
+    """The content digest in a snapshot's sidecar (the join checks the table against it)."""
+    import json
+
+    from ..classify.snapshot import sidecar_path
+
+    try:
+        recorded = str(json.loads(sidecar_path(Path(snapshot)).read_text(encoding="utf-8"))["content_digest"])
+    except (OSError, ValueError, KeyError) as error:
+        raise click.BadParameter(
+            f"{snapshot}: not a classification snapshot with its JSON sidecar ({error})",
+            param_hint="'--snapshot'",
+        ) from None
+    if given is not None and given != recorded:
+        raise click.UsageError(
+            f"--snapshot-digest {given} is not the digest of --snapshot {snapshot} ({recorded})"
+        )
+    return recorded
+
+
+def table_source(
+    target: str, *others: str, snapshot: bool = False
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Let a command read its tables where they live; place it right under ``@click.command()``.
+
+    The inputs ``target`` and ``others`` (parameter names) also accept SQL URLs, fsspec URLs
+    and Parquet folders (`dualrandom.io.sources`). ``--table`` / ``--query`` name what to read
+    of ``target`` given as a SQL URL (the others name theirs as ``URL#table``); with
+    ``snapshot``, ``--snapshot S`` joins a classification snapshot's tiers onto ``target``
+    and records its digest as ``--snapshot-digest``. The command receives ``target`` as a
+    `SourceText` carrying them.
+    """
+    label = target.upper()
+
+    def decorate(function: Callable[P, R]) -> Callable[P, R]:
+        params: list[click.Parameter] = getattr(function, "__click_params__", [])
+        for param in params:
+            if param.name in (target, *others):
+                param.type = _Where(param.type)
+        added = [
+            click.Option(["--table", "source_table"], help=f"{label} is a SQL URL: the table to read."),
+            click.Option(["--query", "source_query"], help=f"{label} is a SQL URL: the query to read."),
+        ]
+        if snapshot:
+            added.append(click.Option(
+                ["--snapshot", "source_snapshot"], type=click.Path(),
+                help=f"Join this classification snapshot's tiers onto {label} (by uscc); record its digest.",
+            ))  # fmt: skip
+
+        @functools.wraps(function)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            table, query, tiers = (
+                cast("str | None", kwargs.pop(name, None))
+                for name in ("source_table", "source_query", "source_snapshot")
+            )
+            value = kwargs.get(target)
+            if value is None:
+                if table or query or tiers:
+                    raise click.UsageError(f"--table, --query and --snapshot need {label}")
+                return function(*args, **kwargs)
+            if (table or query) and not _is_sql(str(value)):
+                raise click.UsageError(
+                    f"--table and --query go with a SQL URL as {label} (sqlite:///…, postgresql://…)"
+                )
+            if table and query:
+                raise click.UsageError("give --table or --query, not both")
+            if _is_sql(str(value)) and not (table or query or "#" in str(value)):
+                raise click.UsageError(
+                    f"{label} is a SQL URL: name what to read with --table NAME or --query SQL"
+                )
+            if tiers is not None and "snapshot_digest" in kwargs:
+                given = kwargs["snapshot_digest"]
+                kwargs["snapshot_digest"] = _snapshot_digest(
+                    str(tiers), None if given is None else str(given)
+                )
+            from ..io.sources import SourceText
+
+            kwargs[target] = SourceText(str(value), table=table, query=query, snapshot=tiers)
+            return function(*args, **kwargs)
+
+        params[:0] = reversed(added)  # listed after the command's own options
+        return wrapper
+
+    return decorate
+
+
+def _is_sql(text: str) -> bool:
+    from ..io.sources import locate
+
+    try:
+        return locate(text).kind == "sql"
+    except DualrandomError:
+        return False
 
 
 @contextmanager

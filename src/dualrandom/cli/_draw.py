@@ -21,6 +21,7 @@ from ._common import (
     read_residents,
     seed_text,
     steps,
+    table_source,
 )
 from .i18n import Command, _
 
@@ -63,6 +64,7 @@ def _ratios(values: tuple[str, ...]) -> dict[str, float]:
         ("Only print the roster's digest", "dualrandom commit work/classified.csv -o work/digest.json"),
     ],
 )
+@table_source("roster", "history", snapshot=True)
 @click.argument("roster", type=click.Path(dir_okay=False))
 @click.option(
     "-o", "--output", required=True, type=click.Path(dir_okay=False), help="COMMITMENT.json to write."
@@ -97,14 +99,14 @@ def commit(
     With --seal-out, tickets are keyed by a secret key committed here (sealed draw, tier-private):
     keep the written file for the auditors and pass it to `dualrandom draw --seal`.
     """
-    from ..io import read_table
+    from ..engines.tiers import read_tiered
     from ..protocol import write_commitment
 
     if bool(ledger_url) != bool(campaign_file):
         raise click.UsageError(_("--ledger and --campaign go together (the ledger records per campaign)"))
     if seal_out and not campaign_file:
         raise click.UsageError(_("--seal-out needs --campaign (the seal covers the campaign's tasks)"))
-    table = read_table(roster)
+    table = read_tiered(roster)
     if campaign_file:
         from ..models import load_campaign
 
@@ -195,6 +197,7 @@ def tickets(seed: str) -> None:
         ),
     ],
 )
+@table_source("roster", "history", "residents", snapshot=True)
 @click.argument("roster", type=click.Path())
 @click.option("--campaign", "campaign_file", type=click.Path(dir_okay=False), help="Campaign TOML file.")
 @click.option(
@@ -269,7 +272,7 @@ def draw(
     batches and triggered checks, written as SAMPLE.history.csv for the auditor.
     """
     from ..draw import draw_campaign, draw_sample
-    from ..io import read_table
+    from ..engines.tiers import read_tiered
     from ..io.tables import check_output
 
     if bool(campaign_file) == bool(ratio_values):
@@ -296,7 +299,7 @@ def draw(
         campaign_draw = ratio_draw = draw_on_dask(scheduler)
     with steps(show_progress if engine == "memory" else False) as step:  # dask: the engine's own bar
         step("reading the roster")
-        table = read_table(roster) if engine == "memory" else roster
+        table = read_tiered(roster) if engine == "memory" else roster
         step("drawing")
         _draw(table, roster, campaign_file, ratio_values, seed, output, history, without_history, when,
               mode, reserve, residents, snapshot_digest, ledger_url, seed_source, seal_file, batch,
@@ -438,6 +441,7 @@ def substitute(
         ),
     ],
 )
+@table_source("from_file", "history")
 @click.argument("uscc", required=False)
 @click.option("--campaign", "campaign_file", required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option(

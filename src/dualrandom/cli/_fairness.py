@@ -7,7 +7,7 @@ from datetime import datetime
 
 import click
 
-from ._common import fail_on_errors, progress_option, steps
+from ._common import fail_on_errors, progress_option, steps, table_source
 from .i18n import Command, _
 
 __all__ = ["fairness"]
@@ -30,6 +30,7 @@ _FILE = click.Path(dir_okay=False)
         ),
     ],
 )
+@table_source("roster", "inspectors", "conflicts", "history")
 @click.argument("campaign", type=_FILE)
 @click.option("-o", "--output", required=True, type=_FILE, help="HTML report to write.")
 @click.option(

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from ._common import fail_on_errors
+from ._common import fail_on_errors, table_source
 from .i18n import Command
 
 __all__ = ["privacy"]
@@ -21,6 +21,7 @@ __all__ = ["privacy"]
         ),
     ],
 )
+@table_source("roster")
 @click.argument("bundle", type=click.Path(exists=True, file_okay=False))
 @click.option(
     "--campaign", type=click.Path(exists=True, dir_okay=False), required=True, help="Campaign TOML."

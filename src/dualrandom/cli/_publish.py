@@ -17,6 +17,7 @@ from ._common import (
     progress_option,
     seed_text,
     steps,
+    table_source,
 )
 from .i18n import Command, Group, _
 
@@ -61,6 +62,7 @@ def results() -> None:
 
 
 @results.command("import", examples=[IMPORT])
+@table_source("file", "sample")
 @click.argument("file", type=_FILE)
 @click.option("--campaign", "campaign_file", type=_FILE, required=True, help="Campaign TOML file.")
 @click.option("--sample", type=_FILE, required=True, help="The draw's sample (CSV/XLSX/Parquet).")
@@ -218,6 +220,7 @@ def _report_pending(campaign: Any, sample: Any, validated: Any, path: Path | Non
         ),
     ],
 )
+@table_source("roster", "sample", "results_file", "teams", "inspectors")
 @click.option("--campaign", "campaign_file", type=_FILE, required=True, help="Campaign TOML file.")
 @click.option("--sample", type=_FILE, required=True, help="The draw's sample.")
 @click.option("--results", "results_file", type=_FILE, required=True, help="Results (CSV/XLSX).")

@@ -21,6 +21,7 @@ from ..draw.frame import TaskSpec, apply_caps, check_frame, filter_task
 from ..errors import Problem
 from ..models import Sampling
 from ..tickets import ticket_keys
+from .tiers import unclassified
 
 __all__ = [
     "CANDIDATE_COLUMNS",
@@ -45,7 +46,8 @@ class DrawPlan:
     """What a worker needs: the policy, the tasks and, for selection, how many to keep per cell.
 
     ``keep`` is quota + reserve per cell; cells in ``limits`` are Bernoulli cells, which keep
-    every ticket key below the limit plus the reserve after it.
+    every ticket key below the limit plus the reserve after it. ``snapshot`` names the
+    classification snapshot whose tiers were joined on (a row without one is NOT_CLASSIFIED).
     """
 
     sampling: Sampling
@@ -54,6 +56,7 @@ class DrawPlan:
     checks: pd.Series | None = None
     keep: Mapping[CellKey, int] = field(default_factory=dict)
     limits: Mapping[CellKey, int] = field(default_factory=dict)
+    snapshot: str | None = None
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,10 @@ def scan(part: pd.DataFrame, plan: DrawPlan, limits: Mapping[tuple[int, str], in
     With Bernoulli ``limits`` (ticket-key limit per (task position, tier)) also count the keys below them.
     """
     frame, problems = check_frame(part, plan.sampling.tiers, source=plan.source, partition=True)
+    if plan.snapshot is not None and part["tier"].isna().any():
+        missing = unclassified(part.reset_index(drop=True), plan.source, plan.snapshot)
+        unjoined = {p.row for p in missing}
+        problems = [p for p in problems if p.row not in unjoined or "tier" not in (p.column or "")] + missing
     sizes: dict[CellKey, int] = {}
     capped: dict[CellKey, int] = {}
     below: dict[CellKey, int] = {}

@@ -49,31 +49,153 @@ from ._classify import DaskClassification, classify_dask
 from ._commit import stream_digest
 from ._partition import CellKey, DrawPlan, Scan, candidates, clean, scan, trim
 from ._runtime import Progress, dask_client, delayed, gather, require_dask
+from .tiers import TierLookup, attach_tiers
 
-__all__ = ["DaskClassification", "classify_dask", "dask_client", "draw_dask", "read_roster"]
+__all__ = [
+    "DaskClassification",
+    "classify_dask",
+    "dask_client",
+    "draw_dask",
+    "read_roster",
+    "read_sql_roster",
+]
 
 _FILTER_COLUMNS = ("entity_type", "industry", "division")
 
 
 PANDAS_PARTITION_ROWS = 1_000_000
-"""Rows per partition when a pandas DataFrame is handed to the engine."""
+"""Rows per partition when a pandas DataFrame (or a table read whole: CSV, XLSX, a SQL query) is handed on."""
+
+SQL_PARTITION_ROWS = 1_000_000
+"""Rows per partition of a SQL table read by ranges of its index column."""
 
 
-def read_roster(roster: Any, columns: Sequence[str] | None = None) -> tuple[Any, str]:
-    """A Dask DataFrame of ``roster``: a Dask or pandas DataFrame, or a Parquet file, directory or glob."""
+def read_roster(
+    roster: Any,
+    columns: Sequence[str] | None = None,
+    *,
+    table: str | None = None,
+    query: str | None = None,
+    index_col: str | None = None,
+) -> tuple[Any, str]:
+    """A Dask DataFrame of ``roster`` and the name problems use for it.
+
+    ``roster`` is a Dask or pandas DataFrame; a Parquet file, folder (hive partitions read as
+    text) or glob, local or at an fsspec URL; a SQL URL with ``table`` (read in ranges of
+    ``index_col``, default the primary key, else ``uscc``: see `read_sql_roster`) or ``query``
+    (read whole); or a CSV/XLSX file (read whole). Raises `InputError` when it cannot be read
+    and `MissingDependencyError` for a missing fsspec backend or database driver.
+    """
+    from ..io.sources import locate
+    from ..io.tables import _PARQUET, describe_source, read_table
+
     dd, _ = require_dask()
     if isinstance(roster, dd.DataFrame):
-        return roster, "roster"
+        return _plain(roster), "roster"
     if isinstance(roster, pd.DataFrame):
-        parts = max(1, -(-len(roster) // PANDAS_PARTITION_ROWS))
-        return dd.from_pandas(roster.reset_index(drop=True), npartitions=parts, sort=False), "roster"
-    path = str(roster)
-    if "*" not in path and not Path(path).exists():
-        raise InputError([Problem(path, None, None, None, "FILE_NOT_FOUND", "no such file or directory")])
-    frame = dd.read_parquet(path)
+        return _partitioned(roster), "roster"
+    location = locate(roster, table=table, query=query)
+    name = describe_source(roster, table=table, query=query)
+    if location.kind == "sql" and location.table is not None and location.query is None:
+        frame = read_sql_roster(location.url, location.table, name, index_col=index_col)
+    elif location.kind == "sql" or Path(location.url).suffix.lower() not in (*_PARQUET, ""):
+        return _partitioned(read_table(roster, table=table, query=query)), name
+    else:
+        frame = _read_parquet(location.url, location.kind == "fsspec", name)
     if columns is not None:
         frame = frame[[c for c in frame.columns if c in columns]]
-    return frame, path
+    return _plain(frame), name
+
+
+def _partitioned(frame: pd.DataFrame) -> Any:
+    dd, _ = require_dask()
+    parts = max(1, -(-len(frame) // PANDAS_PARTITION_ROWS))
+    return dd.from_pandas(frame.reset_index(drop=True), npartitions=parts, sort=False)
+
+
+def _plain(frame: Any) -> Any:
+    """Categorical columns (hive partitions, Parquet dictionaries) as text, as `read_table` reads them."""
+    categorical = [c for c in frame.columns if isinstance(frame._meta[c].dtype, pd.CategoricalDtype)]
+    return frame.astype(dict.fromkeys(categorical, "string")) if categorical else frame
+
+
+def _read_parquet(url: str, remote: bool, name: str) -> Any:
+    from ..io.sources import filesystem, hive_partitioning
+
+    dd, _ = require_dask()
+    fs, path = filesystem(url, name) if remote else (None, url)
+    exists = (fs.exists(path) or bool(fs.glob(path))) if fs is not None else Path(path).exists()
+    if not exists and "*" not in path:
+        raise InputError([Problem(name, None, None, None, "FILE_NOT_FOUND", "no such file or directory")])
+    is_dir = fs.isdir(path) if fs is not None else Path(path).is_dir()
+    partitioning = hive_partitioning(path, fs) if is_dir else None
+    dataset = {"partitioning": partitioning} if partitioning is not None else {}
+    return dd.read_parquet(url, dataset=dataset) if dataset else dd.read_parquet(url)
+
+
+def read_sql_roster(url: str, table: str, name: str, *, index_col: str | None = None) -> Any:
+    """A SQL table as a Dask DataFrame read in ranges of ``index_col`` (`dask.dataframe.read_sql_table`).
+
+    The index column defaults to the table's one-column primary key, else ``uscc``; it stays
+    a column. Range bounds are every `SQL_PARTITION_ROWS`-th value in index order, asked of
+    the database (a numbered ordering), so text keys such as codes partition evenly too.
+    Raises `InputError` (rule SQL) when the table, the column or the database is not there.
+    """
+    from sqlalchemy import create_engine, inspect, text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from ..io.sources import sql_url
+
+    dd, _ = require_dask()
+    connect = sql_url(url, name)
+    engine = create_engine(connect)
+    schema, _, bare = table.rpartition(".")
+    try:
+        with engine.connect() as connection:
+            found = inspect(connection)
+            if bare not in found.get_table_names(schema=schema or None):
+                raise _sql_problem(name, f"no table {table!r} in the database")
+            keys = found.get_pk_constraint(bare, schema=schema or None).get("constrained_columns") or []
+            column = index_col or (keys[0] if len(keys) == 1 else "uscc")
+            if column not in [c["name"] for c in found.get_columns(bare, schema=schema or None)]:
+                raise _sql_problem(name, f"no column {column!r} to partition the table by")
+            quoted, where = engine.dialect.identifier_preparer.quote(column), _qualified(engine, table)
+            bounds = (
+                connection.execute(
+                    text(
+                        f"SELECT v FROM (SELECT {quoted} AS v, ROW_NUMBER() OVER (ORDER BY {quoted}) AS n "
+                        f"FROM {where}) numbered WHERE (n - 1) % :step = 0 ORDER BY v"
+                    ),
+                    {"step": SQL_PARTITION_ROWS},
+                )
+                .scalars()
+                .all()
+            )
+            last = connection.execute(text(f"SELECT MAX({quoted}) FROM {where}")).scalar()
+    except SQLAlchemyError as error:
+        raise _sql_problem(
+            name, f"cannot read: {str(getattr(error, 'orig', error)).splitlines()[0]}"
+        ) from None
+    finally:
+        engine.dispose()
+    if last is None:  # an empty table: one empty partition, still checked like any roster
+        from ..io.tables import read_table
+
+        return _partitioned(read_table(url, table=table))
+    divisions = list(dict.fromkeys(bounds))  # in the database's order (its collation), not Python's
+    if divisions[-1] != last or len(divisions) == 1:
+        divisions.append(last)
+    frame = dd.read_sql_table(bare, connect, index_col=column, divisions=divisions, schema=schema or None)
+    return frame.reset_index()
+
+
+def _qualified(engine: Any, table: str) -> str:
+    quote = engine.dialect.identifier_preparer.quote
+    return ".".join(quote(part) for part in table.split("."))
+
+
+def _sql_problem(name: str, message: str) -> InputError:
+    return InputError([Problem(name, None, None, None, "SQL", message)])
 
 
 def _policy(
@@ -150,6 +272,7 @@ def draw_dask(
     as_of: date | None = None,
     residents: Mapping[str, int] | None = None,
     snapshot_digest: str | None = None,
+    snapshot: Any = None,
     source: str | None = None,
     history_source: str = "history",
     scheduler: Any = None,
@@ -160,9 +283,15 @@ def draw_dask(
 
     ``policy`` is a `Campaign` (as `draw_campaign`) or per-tier ratios (as `draw_sample`,
     with ``mode``, ``reserve``, ``min_total``, ``max_total``, ``coordination``, ``task_id``
-    and ``departments``). ``roster`` is a Dask DataFrame or a Parquet path; rows are numbered
-    in partition order (header = row 1). ``scheduler``: see `dask_client`. ``progress`` is
-    called as ``progress(stage, done, total)``.
+    and ``departments``). ``roster`` is anything `read_roster` reads; rows are numbered in
+    partition order (header = row 1). ``snapshot`` (a `ClassificationSnapshot` or its path;
+    default: the roster's ``--snapshot``) gives every entity its tier, joined partition by
+    partition (`dualrandom.engines.tiers`); its content digest is recorded. ``scheduler``:
+    see `dask_client`. ``progress`` is called as ``progress(stage, done, total)``.
+
+    Raises `InputError` listing every bad row (NOT_CLASSIFIED for a code the snapshot lacks),
+    `PolicyError` for a policy the roster cannot serve, `DrawError` for a snapshot digest
+    that is not the snapshot's.
     """
     require_dask()
     options = {"mode": mode, "reserve": reserve, "min_total": min_total, "max_total": max_total,
@@ -176,7 +305,16 @@ def draw_dask(
     _check_policy(sampling, specs)
     frame, name = read_roster(roster)
     name = source or name
-    meta = frame._meta
+    lookup = _lookup(snapshot if snapshot is not None else getattr(roster, "snapshot", None))
+    if lookup is not None:
+        if snapshot_digest is not None and snapshot_digest != lookup.content_digest:
+            raise DrawError(
+                f"--snapshot-digest {snapshot_digest} is not the digest of the snapshot {lookup.source} "
+                f"({lookup.content_digest}); leave it out, the snapshot's digest is recorded"
+            )
+        snapshot_digest = lookup.content_digest
+        frame = frame[[c for c in frame.columns if c not in ("tier", "score")]]
+    meta = frame._meta if lookup is None else attach_tiers(frame._meta, lookup)
     missing = [p for p in check_frame(meta, None, source=name)[1] if p.rule == "COLUMN_MISSING"]
     if missing:  # rows are checked partition by partition
         raise InputError(missing)
@@ -184,7 +322,7 @@ def draw_dask(
         raise PolicyError(f"sampling.strata names the column {sampling.strata!r}, which the roster lacks")
     columns = commitment_columns(meta, sampling.strata)
     wanted = {"uscc", "tier", *_FILTER_COLUMNS, *columns}
-    frame = frame[[c for c in meta.columns if c in wanted]]
+    frame = frame[[c for c in frame.columns if c in wanted]]
     checks, history_digest, history_error = None, None, None
     if history is not None:
         if as_of is None:
@@ -208,9 +346,12 @@ def draw_dask(
         if sampling.mode == "bernoulli"
         else {}
     )
-    plan = DrawPlan(sampling, tuple(specs), name, checks)
+    plan = DrawPlan(sampling, tuple(specs), name, checks, snapshot=lookup.source if lookup else None)
     with dask_client(scheduler) as client:
         parts = frame.to_delayed()
+        if lookup is not None:  # broadcast once; every stage joins its partition again
+            tiers_future = client.scatter(lookup, broadcast=True)
+            parts = [delayed(attach_tiers)(p, tiers_future) for p in parts]
         plan_future = client.scatter(plan, broadcast=True)
         scans: list[Scan] = gather(
             client, [delayed(scan)(p, plan_future, limits) for p in parts], "scan", progress
@@ -253,6 +394,10 @@ def draw_dask(
         frequency_caps=caps_state(sampling, specs, history is not None, waived),
     )  # fmt: skip
     return Draw(sample=sample[SAMPLE_COLUMNS], reserve=reserve_table, counts=counts, manifest=manifest)
+
+
+def _lookup(snapshot: Any) -> TierLookup | None:
+    return None if snapshot is None else TierLookup.of(snapshot)
 
 
 def _task_cells(

@@ -1,5 +1,8 @@
 """Read and write raw tables: CSV (UTF-8, UTF-8 with BOM, GBK/GB18030), XLSX, Parquet, SQL, DataFrame.
 
+Tables are read where they live (`dualrandom.io.sources`): local paths, Parquet folders
+(hive-partitioned too), SQL databases and object stores (fsspec URLs).
+
 `read_table` gives the table as stored: text formats (CSV, XLSX) come back as strings with
 empty cells as ``""``; typed formats (Parquet, SQL, DataFrame) keep their column types.
 `write_table` writes a frame atomically, choosing the format from the destination.
@@ -9,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -21,11 +23,13 @@ import pyarrow.csv as pacsv
 
 from ..atomic import atomic_file
 from ..errors import InputError, Problem
+from .sources import filesystem, locate, read_dataset, read_sql, shown_url
 
 __all__ = ["TableSource", "check_output", "describe_source", "read_table", "write_table"]
 
 TableSource = str | Path | pd.DataFrame
-"""A path (.csv, .xlsx, .parquet), a SQLAlchemy URL (with ``table=`` or ``query=``) or a DataFrame."""
+"""A path (.csv, .xlsx, .parquet, a Parquet folder), a SQL or fsspec URL (see `dualrandom.io.sources`)
+or a DataFrame."""
 
 _CSV = (".csv", ".txt", ".tsv")
 _XLSX = (".xlsx", ".xlsm")
@@ -37,19 +41,17 @@ def _is_url(source: str | Path) -> bool:
 
 
 def describe_source(source: TableSource, *, table: str | None = None, query: str | None = None) -> str:
-    """The name problems use for a source (a SQL URL is shown without its password)."""
+    """The name problems use for a source (a URL is shown without its password).
+
+    A SQL source names its table or says ``(query)``; raises `InputError` as `locate` does.
+    """
     if isinstance(source, pd.DataFrame):
         return "<DataFrame>"
-    if _is_url(source):
-        from sqlalchemy.engine import make_url
-        from sqlalchemy.exc import ArgumentError
-
-        try:
-            shown = make_url(str(source)).render_as_string(hide_password=True)
-        except ArgumentError:
-            shown = re.sub(r"://[^@/]*@", "://***@", str(source))
-        return f"{shown} ({f'table {table}' if table else 'query'})"
-    return str(source)
+    location = locate(source, table=table, query=query)
+    if location.kind == "sql":
+        what = f"table {location.table}" if location.table else "query"
+        return f"{shown_url(location.url)} ({what})"
+    return shown_url(location.url) if location.kind == "fsspec" else str(source)
 
 
 def _fail(source: str, rule: str, message: str) -> InputError:
@@ -63,28 +65,23 @@ def read_table(
     table: str | None = None,
     query: str | None = None,
 ) -> pd.DataFrame:
-    """Read a table as stored (see the module docstring); raises `InputError` if it cannot be read."""
+    """Read a table as stored (see the module docstring); raises `InputError` if it cannot be read.
+
+    ``source`` is a DataFrame, a path (a file, or a folder of Parquet files), a SQL URL (with
+    ``table=``, ``query=`` or ``URL#table``) or an fsspec URL (`dualrandom.io.sources`); a
+    missing fsspec backend or database driver raises `MissingDependencyError`.
+    """
     name = describe_source(source, table=table, query=query)
     if isinstance(source, pd.DataFrame):
         frame = source.copy()
-    elif _is_url(source):
-        frame = _read_sql(str(source), name, table=table, query=query)
     else:
-        path = Path(source)
-        if not path.is_file():
-            raise _fail(name, "FILE_NOT_FOUND", "no such file")
-        suffix = path.suffix.lower()
-        if suffix in _CSV:
-            frame = _read_csv(path, name)
-        elif suffix in _XLSX:
-            frame = _read_xlsx(path, name, sheet)
-        elif suffix in _PARQUET:
-            try:
-                frame = pd.read_parquet(path)
-            except (OSError, pa.ArrowInvalid) as error:
-                raise _fail(name, "PARQUET", f"not a readable Parquet file: {error}") from None
+        location = locate(source, table=table, query=query)
+        if location.kind == "sql":
+            frame = read_sql(location, name)
+        elif location.kind == "fsspec":
+            frame = _read_remote(location.url, name, sheet)
         else:
-            raise _unknown_type(name, suffix)
+            frame = _read_local(Path(source), name, sheet)
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
     repeated = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
     if repeated:
@@ -95,6 +92,49 @@ def read_table(
             ]
         )
     return frame.reset_index(drop=True)
+
+
+def _read_local(path: Path, name: str, sheet: str | int | None) -> pd.DataFrame:
+    if path.is_dir():
+        return read_dataset(str(path), None, name)
+    if not path.is_file():
+        raise _fail(name, "FILE_NOT_FOUND", "no such file")
+    suffix = path.suffix.lower()
+    if suffix in _CSV + _XLSX + _PARQUET:
+        return _read_bytes(path.read_bytes() if suffix in _CSV else path, suffix, name, sheet)
+    raise _unknown_type(name, suffix)
+
+
+def _read_remote(url: str, name: str, sheet: str | int | None) -> pd.DataFrame:
+    """A file or a Parquet folder at an fsspec URL."""
+    fs, path = filesystem(url, name)
+    try:
+        if fs.isdir(path):
+            return read_dataset(path, fs, name)
+        if not fs.isfile(path):
+            raise _fail(name, "FILE_NOT_FOUND", "no such file or folder")
+        suffix = Path(path).suffix.lower()
+        if suffix not in _CSV + _XLSX + _PARQUET:
+            raise _unknown_type(name, suffix)
+        with fs.open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as error:
+        raise _fail(name, "URL", f"cannot read: {error}") from None
+    return _read_bytes(data if suffix in _CSV else io.BytesIO(data), suffix, name, sheet)
+
+
+def _read_bytes(
+    data: bytes | Path | io.BytesIO, suffix: str, name: str, sheet: str | int | None
+) -> pd.DataFrame:
+    """A CSV (bytes), XLSX or Parquet (path or buffer) table by its suffix."""
+    if isinstance(data, bytes):
+        return _read_csv(data, name, tsv=suffix == ".tsv")
+    if suffix in _XLSX:
+        return _read_xlsx(data, name, sheet)
+    try:
+        return pd.read_parquet(data)
+    except (OSError, pa.ArrowInvalid) as error:
+        raise _fail(name, "PARQUET", f"not a readable Parquet file: {error}") from None
 
 
 def _utf8(data: bytes, name: str) -> pa.Buffer:
@@ -163,8 +203,7 @@ def _in_gb2312(character: str) -> bool:
     return True
 
 
-def _read_csv(path: Path, name: str) -> pd.DataFrame:
-    raw = path.read_bytes()
+def _read_csv(raw: bytes, name: str, *, tsv: bool = False) -> pd.DataFrame:
     if b"\r" in raw and b"\n" not in raw:
         raw = raw.replace(b"\r", b"\n")  # classic Mac line endings: CR alone ends each line
     data = _utf8(raw, name)
@@ -172,7 +211,7 @@ def _read_csv(path: Path, name: str) -> pd.DataFrame:
     first_line = head.split(b"\n", 1)[0].decode("utf-8", errors="replace")
     if not first_line.strip():
         raise _fail(name, "EMPTY", "the file is empty (a header row is needed)")
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    delimiter = "\t" if tsv else ","
     try:
         header = [h.strip() for h in next(csv.reader(io.StringIO(first_line), delimiter=delimiter))]
     except csv.Error as error:
@@ -246,7 +285,7 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _read_xlsx(path: Path, name: str, sheet: str | int | None) -> pd.DataFrame:
+def _read_xlsx(path: Path | io.BytesIO, name: str, sheet: str | int | None) -> pd.DataFrame:
     import openpyxl
 
     try:
@@ -276,36 +315,6 @@ def _read_xlsx(path: Path, name: str, sheet: str | int | None) -> pd.DataFrame:
         pd.DataFrame(body, columns=header, dtype="str") if body else pd.DataFrame(columns=header, dtype="str")
     )
     return _drop_trailing_blank_rows(frame)
-
-
-def _read_sql(url: str, name: str, *, table: str | None, query: str | None) -> pd.DataFrame:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import SQLAlchemyError
-
-    if (table is None) == (query is None):
-        raise _fail(name, "SQL", "give exactly one of table= or query= with a SQL URL")
-    try:
-        parsed = make_url(url)
-        database = parsed.database or ""
-        if (
-            parsed.get_backend_name() == "sqlite"
-            and database not in ("", ":memory:")
-            and not Path(database).is_file()
-        ):
-            raise _fail(name, "FILE_NOT_FOUND", f"no SQLite database at {database}")  # do not create one
-        engine = create_engine(url)
-    except SQLAlchemyError as error:
-        raise _fail(name, "SQL", f"cannot connect: {str(error).splitlines()[0]}") from None
-    try:
-        with engine.connect() as connection:
-            if table is not None:
-                return pd.read_sql_table(table, connection)
-            return pd.read_sql_query(text(query or ""), connection)
-    except (SQLAlchemyError, ValueError) as error:
-        raise _fail(name, "SQL", f"cannot read: {str(error).splitlines()[0]}") from None
-    finally:
-        engine.dispose()
 
 
 # --- writing ---------------------------------------------------------------------------------
