@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import optimize, sparse, stats
 
-from dualrandom.assign import Explanation, assign_teams, ensure_teams
+from dualrandom.assign import InfeasibilityExplanation, assign_teams, ensure_teams
 from dualrandom.assign.flow import solve_network
 from dualrandom.assign.marginals import ONE, dependent_round
 from dualrandom.errors import InfeasibleAssignmentError, InputError, SolverError, VerificationError
@@ -293,7 +293,7 @@ def test_random_instances_never_break_a_rule(case: tuple, mode: str) -> None:
         )
     except InfeasibleAssignmentError as error:
         assert not feasible, "the assigner gave up on a feasible instance"
-        assert isinstance(error.explanation, Explanation) and error.explanation.remedies
+        assert isinstance(error.explanation, InfeasibilityExplanation) and error.explanation.remedies
         partial = assign_teams(
             sample,
             roster,
@@ -605,7 +605,7 @@ def test_infeasible_campaign_is_explained_for_a_clerk() -> None:
     assert "Drop department FOOD from task(s) T1 if the plan allows" in text
     assert "allow_partial (CLI: --allow-partial)" in text
     explanation = caught.value.explanation
-    assert isinstance(explanation, Explanation)
+    assert isinstance(explanation, InfeasibilityExplanation)
     assert explanation.shortages[0].excluded["CONFLICT"] == ["F2 (brother-in-law)"]
 
 

@@ -24,7 +24,7 @@ fsspec = pytest.importorskip("fsspec")
 from dualrandom.classify import classify, load_policy, save_snapshot  # noqa: E402
 from dualrandom.draw import Draw, draw_sample  # noqa: E402
 from dualrandom.engines import dask as engine  # noqa: E402
-from dualrandom.engines.dask import draw_dask, read_roster  # noqa: E402
+from dualrandom.engines.dask import draw_dask, read_dask_roster  # noqa: E402
 from dualrandom.engines.tiers import TierLookup, read_tiered  # noqa: E402
 from dualrandom.errors import DrawError, InputError, VerificationError  # noqa: E402
 from dualrandom.io import read_table  # noqa: E402
@@ -167,7 +167,7 @@ def test_hive_partition_values_stay_text(tmp_path: Path) -> None:
     frame.to_parquet(tmp_path / "d", partition_cols=["division"])
     for read in (
         lambda: read_table(str(tmp_path / "d")),
-        lambda: read_roster(str(tmp_path / "d"))[0].compute(),
+        lambda: read_dask_roster(str(tmp_path / "d"))[0].compute(),
     ):
         got = read().sort_values("uscc", ignore_index=True)
         assert list(got["division"].astype(str)) == ["010101", "010101", "420602"]
@@ -191,7 +191,7 @@ def test_memory_url_dataset_draws_the_in_memory_sample(
 
 def test_missing_url_dataset_is_file_not_found(client: Any) -> None:
     with pytest.raises(InputError, match="FILE_NOT_FOUND"):
-        read_roster("memory://nowhere/roster")
+        read_dask_roster("memory://nowhere/roster")
 
 
 # --- SQL --------------------------------------------------------------------------------------
@@ -223,7 +223,7 @@ def test_sql_table_read_in_ranges_draws_the_in_memory_sample(
 ) -> None:
     url = bureau_sqlite(tmp_path / "bureau.db", roster_of(town), key=key)
     monkeypatch.setattr(engine, "SQL_PARTITION_ROWS", 400)  # 1500 rows -> 4 ranges
-    frame, name = read_roster(url, table="roster")
+    frame, name = read_dask_roster(url, table="roster")
     assert frame.npartitions == 4
     assert name == f"{url} (table roster)"
     got = draw_dask(SourceText(url, table="roster", snapshot=str(snapshot_file)), RATIOS, SEEDS[1],
@@ -235,9 +235,9 @@ def test_sql_table_read_in_ranges_draws_the_in_memory_sample(
 def test_sql_mistakes_name_the_source(client: Any, town: Any, tmp_path: Path) -> None:
     url = bureau_sqlite(tmp_path / "bureau.db", roster_of(town), key="id")
     with pytest.raises(InputError, match=r"no table 'rostre'") as caught:
-        read_roster(url, table="rostre")
+        read_dask_roster(url, table="rostre")
     assert caught.value.problems[0].source == f"{url} (table rostre)"
     with pytest.raises(InputError, match="no column 'code' to partition"):
-        read_roster(url, table="roster", index_col="code")
-    query, _ = read_roster(f"{url}", query="SELECT uscc, division FROM roster")
+        read_dask_roster(url, table="roster", index_col="code")
+    query, _ = read_dask_roster(f"{url}", query="SELECT uscc, division FROM roster")
     assert len(query.compute()) == len(roster_of(town))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .assigner import ALGORITHM, TEAM_COLUMNS, Assignment, assign_teams
-from .explain import CapacityShortage, Explanation, Shortage
+from .explain import CapacityShortage, InfeasibilityExplanation, Shortage
 from .verify import ensure_teams, verify_teams
 
 __all__ = [
@@ -11,7 +11,7 @@ __all__ = [
     "TEAM_COLUMNS",
     "Assignment",
     "CapacityShortage",
-    "Explanation",
+    "InfeasibilityExplanation",
     "Shortage",
     "assign_teams",
     "ensure_teams",

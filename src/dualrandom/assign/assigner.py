@@ -20,7 +20,7 @@ from ..errors import InfeasibleAssignmentError, PolicyError
 from ..models import Campaign, TeamRules
 from . import keys
 from .eligibility import Eligibility, Pool, PoolArcs
-from .explain import CapacityShortage, Explanation, Shortage, pool_label
+from .explain import CapacityShortage, InfeasibilityExplanation, Shortage, pool_label
 from .flow import Cover, Solved, solve_balanced, solve_covering, solve_network
 from .inputs import Sources, normalize_conflicts, normalize_history, normalize_inspectors, normalize_sample
 from .manifest import frame_digest, versions
@@ -53,7 +53,7 @@ class Assignment:
     manifest: dict[str, Any]
     marginals: pd.DataFrame | None = None
     unassigned: tuple[Shortage, ...] = ()
-    explanation: Explanation | None = None
+    explanation: InfeasibilityExplanation | None = None
 
 
 @dataclass
@@ -111,7 +111,7 @@ def assign_teams(
     declared = normalize_conflicts(conflicts, names.conflicts)
     past = normalize_history(history, names.history)
 
-    explanation: Explanation | None = None
+    explanation: InfeasibilityExplanation | None = None
     unassigned: list[Shortage] = []
     remaining = targets
     while True:
@@ -123,7 +123,7 @@ def assign_teams(
         failed = [o for o in outcomes if not o.solved.ok]
         if not failed:
             break
-        found = Explanation.build(
+        found = InfeasibilityExplanation.build(
             [s for o in failed for s in o.shortages],
             [o.capacity for o in failed if o.capacity is not None],
             marginals=chosen_mode == "marginals",

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from .quotas import EXPERTS
 
-__all__ = ["CapacityShortage", "Explanation", "Shortage", "pool_label"]
+__all__ = ["CapacityShortage", "InfeasibilityExplanation", "Shortage", "pool_label"]
 
 RULE_NAMES: dict[str, str] = {
     "CONFLICT": "declared conflict of interest",
@@ -80,7 +80,7 @@ class CapacityShortage:
 
 
 @dataclass(frozen=True)
-class Explanation:
+class InfeasibilityExplanation:
     """Everything that blocks an assignment, and what to do about it."""
 
     shortages: tuple[Shortage, ...]
@@ -108,7 +108,7 @@ class Explanation:
         capacity: list[CapacityShortage],
         *,
         marginals: bool,
-    ) -> Explanation:
+    ) -> InfeasibilityExplanation:
         """Collect findings and derive the remedies, most specific first."""
         remedies: list[str] = []
         for c in capacity:

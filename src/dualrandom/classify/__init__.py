@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from .explain import Contribution, Explanation, explain, explain_frame
+from .explain import Contribution, TierExplanation, explain, explain_frame
 from .fitting import FitReport, auc, features, fit_weights, outcomes_from_results
 from .policy import (
     INDICATORS,
@@ -30,11 +30,11 @@ __all__ = [
     "ClassificationPolicy",
     "ClassificationSnapshot",
     "Contribution",
-    "Explanation",
     "FitReport",
     "IndicatorSpec",
     "Override",
     "TierBands",
+    "TierExplanation",
     "auc",
     "classify",
     "content_digest",

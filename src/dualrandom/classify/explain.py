@@ -16,7 +16,7 @@ from .policy import ClassificationPolicy, reason_code
 from .scoring import contributions
 from .snapshot import ClassificationSnapshot
 
-__all__ = ["LABELS", "Contribution", "Explanation", "explain", "explain_frame", "label"]
+__all__ = ["LABELS", "Contribution", "TierExplanation", "explain", "explain_frame", "label"]
 
 LABELS: dict[str, tuple[str, str]] = {
     "annual_report_late": ("未按时报送年度报告", "annual report filed late"),
@@ -64,7 +64,7 @@ class Contribution:
 
 
 @dataclass(frozen=True)
-class Explanation:
+class TierExplanation:
     """Why one entity has its tier."""
 
     uscc: str
@@ -116,7 +116,7 @@ def _texts(row: pd.Series, top: list[Contribution], snapshot: ClassificationSnap
     return "".join(zh), " ".join(en)
 
 
-def explain(snapshot: ClassificationSnapshot, uscc: str) -> Explanation:
+def explain(snapshot: ClassificationSnapshot, uscc: str) -> TierExplanation:
     """The explanation of one entity's tier; raises `InputError` if it is not in the snapshot."""
     table = snapshot.table
     found = table.index[table["uscc"] == uscc]
@@ -135,7 +135,7 @@ def explain(snapshot: ClassificationSnapshot, uscc: str) -> Explanation:
     reasons = codes + ((str(row["override"]),) if row["override"] else ())
     reasons += ("NEW_ENTITY",) if row["new_entity"] else ()
     zh, en = _texts(row, top, snapshot)
-    return Explanation(
+    return TierExplanation(
         uscc=uscc,
         tier=str(row["tier"]),
         score=float(row["score"]),

@@ -24,7 +24,7 @@ __all__ = ["NO_DATE", "Credit", "History", "Roster", "day_number", "prepare_inpu
 NO_DATE = np.iinfo(np.int64).max
 """Day number standing for an empty optional date (an open end)."""
 
-ROSTER_COLUMNS = ("uscc", "registered_on")
+NEEDED_ROSTER_COLUMNS = ("uscc", "registered_on")
 _KINDS = tuple(RECORD_KINDS)
 
 
@@ -88,7 +88,7 @@ def _days(values: pd.Series) -> np.ndarray:
 
 
 def _roster(frame: pd.DataFrame, source: str, need_industry: bool, problems: list[Problem]) -> Roster | None:
-    needed = (*ROSTER_COLUMNS, "industry") if need_industry else ROSTER_COLUMNS
+    needed = (*NEEDED_ROSTER_COLUMNS, "industry") if need_industry else NEEDED_ROSTER_COLUMNS
     checked = validate(frame, "entities", source=source, needs=needed, any_code=True)
     errors = [p for p in checked.errors if p.rule != "NO_ROWS"]
     problems.extend(errors)

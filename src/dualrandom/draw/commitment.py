@@ -29,8 +29,8 @@ from ..schema._columns import parse_dates
 
 __all__ = [
     "COMMITMENT_VERSION",
+    "COMMITTED_COLUMNS",
     "HISTORY_COLUMNS",
-    "ROSTER_COLUMNS",
     "canonical_text",
     "commitment",
     "commitment_columns",
@@ -42,7 +42,7 @@ __all__ = [
 COMMITMENT_VERSION = "dualrandom-table/2"
 """Version 2 hashes canonical text (version 1 hashed pandas' ``str`` of each value, dtype-dependent)."""
 HISTORY_COLUMNS = ("uscc", "inspected_on", "kind")
-ROSTER_COLUMNS = ("uscc", "tier", "entity_type", "industry", "division")
+COMMITTED_COLUMNS = ("uscc", "tier", "entity_type", "industry", "division")
 """Columns a draw depends on; those present in the roster are committed (plus any strata column)."""
 
 
@@ -147,8 +147,8 @@ def table_digest(table: pd.DataFrame, columns: Sequence[str]) -> str:
 
 
 def commitment_columns(roster: pd.DataFrame, strata: str | None = None) -> list[str]:
-    """The roster columns a draw commits to: `ROSTER_COLUMNS` present, then ``strata``."""
-    columns = [c for c in ROSTER_COLUMNS if c in roster.columns]
+    """The roster columns a draw commits to: `COMMITTED_COLUMNS` present, then ``strata``."""
+    columns = [c for c in COMMITTED_COLUMNS if c in roster.columns]
     if strata and strata not in columns:
         columns.append(strata)
     return columns

@@ -189,9 +189,9 @@ def classify_dask(
     ``records`` and ``history`` are broadcast (each partition gets its entities' rows).
     """
     require_dask()
-    from .dask import read_roster
+    from .dask import read_dask_roster
 
-    frame, name = read_roster(roster)
+    frame, name = read_dask_roster(roster)
     names = sources or (name, "records", "history")
     meta = frame._meta
     need_industry = "industry_risk" in policy.indicators or any(

@@ -56,7 +56,7 @@ __all__ = [
     "classify_dask",
     "dask_client",
     "draw_dask",
-    "read_roster",
+    "read_dask_roster",
     "read_sql_roster",
 ]
 
@@ -70,7 +70,7 @@ SQL_PARTITION_ROWS = 1_000_000
 """Rows per partition of a SQL table read by ranges of its index column."""
 
 
-def read_roster(
+def read_dask_roster(
     roster: Any,
     columns: Sequence[str] | None = None,
     *,
@@ -283,7 +283,7 @@ def draw_dask(
 
     ``policy`` is a `Campaign` (as `draw_campaign`) or per-tier ratios (as `draw_sample`,
     with ``mode``, ``reserve``, ``min_total``, ``max_total``, ``coordination``, ``task_id``
-    and ``departments``). ``roster`` is anything `read_roster` reads; rows are numbered in
+    and ``departments``). ``roster`` is anything `read_dask_roster` reads; rows are numbered in
     partition order (header = row 1). ``snapshot`` (a `ClassificationSnapshot` or its path;
     default: the roster's ``--snapshot``) gives every entity its tier, joined partition by
     partition (`dualrandom.engines.tiers`); its content digest is recorded. ``scheduler``:
@@ -303,7 +303,7 @@ def draw_dask(
     elif isinstance(history, NoHistory):
         history = None
     _check_policy(sampling, specs)
-    frame, name = read_roster(roster)
+    frame, name = read_dask_roster(roster)
     name = source or name
     lookup = _lookup(snapshot if snapshot is not None else getattr(roster, "snapshot", None))
     if lookup is not None:
