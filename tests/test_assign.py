@@ -34,7 +34,7 @@ def pair_cost(seed: str, uscc: str, task: str, officer: str) -> int:
     """The published pair-cost recipe (v2), written out independently of the library."""
 
     def key(text: str) -> int:
-        message = b"dualrandom/assign/pair/v2\x1f" + seed.encode() + b"\x1f" + text.encode()
+        message = b"dualrandom-assign-pair/3\x1f" + seed.encode() + b"\x1f" + text.encode()
         return int.from_bytes(hashlib.sha256(message).digest()[:8], "big")
 
     z = key(f"target\x1f{uscc}\x1f{task}") ^ key(f"officer\x1f{officer}")

@@ -221,8 +221,8 @@ def test_avoiding_repeat_pairs_keeps_loads_and_rules_and_repeats_less(balance: s
         {"inspector_id": ["o0", "o1", "o2"], "uscc": [code(0), code(0), code(5)], "reason": "r"}
     )
     default = TeamRules(rotation_campaigns=0, local_recusal=False)
-    assert default.avoid_repeat_pairs and default.balance == "chances"
-    spread = default.model_copy(update={"balance": balance})
+    assert not default.avoid_repeat_pairs and default.balance == "chances"  # swaps shift chances
+    spread = default.model_copy(update={"balance": balance, "avoid_repeat_pairs": True})
     plain = spread.model_copy(update={"avoid_repeat_pairs": False})
     before, after = 0, 0
     for k in range(5):

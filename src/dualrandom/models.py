@@ -441,7 +441,7 @@ class TeamRules(StrictModel):
     )
     pair_cap: float = Field(default=0.5, gt=0.0, le=1.0, description="q: max P(officer, target)")
     avoid_repeat_pairs: bool = Field(
-        default=True,
+        default=False,
         description="fast mode: swaps that keep loads (in a keyed random order) break repeated officer pairs",
     )
     tasks: dict[str, TaskTeam] = Field(default_factory=dict, description="per-task overrides")

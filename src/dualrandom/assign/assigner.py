@@ -30,7 +30,7 @@ from .repeats import spread_pairs
 
 __all__ = ["ALGORITHM", "TEAM_COLUMNS", "Assignment", "assign_teams"]
 
-ALGORITHM = "dualrandom.assign/v1"
+ALGORITHM = "dualrandom-assign/2"
 TEAM_COLUMNS = ["uscc", "task_id", "inspector_id", "department", "role"]
 MARGINAL_COLUMNS = ["uscc", "task_id", "inspector_id", "department", "role", "probability"]
 Mode = Literal["fast", "marginals"]

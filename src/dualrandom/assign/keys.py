@@ -28,9 +28,9 @@ __all__ = [
     "target_key",
 ]
 
-PAIR = b"dualrandom/assign/pair/v2\x1f"
-CANDIDATE = b"dualrandom/assign/candidate/v1\x1f"
-ROUND = b"dualrandom/assign/round/v1\x1f"
+PAIR = b"dualrandom-assign-pair/3\x1f"
+CANDIDATE = b"dualrandom-assign-candidate/2\x1f"
+ROUND = b"dualrandom-assign-round/2\x1f"
 SEP = b"\x1f"
 COST_BITS = 40
 
