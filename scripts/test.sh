@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up and run the whole test suite on a fresh machine (Python 3.11, pip, Debian's apt).
 # Installs what the tests need: Debian's chromium (publication page) and postgresql (ledger),
-# a virtual environment with dualrandom[test]; then ruff, mypy and pytest.
+# a virtual environment with dualrandom[test]; then ruff, mypy and pytest (with a coverage gate).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,4 +21,8 @@ fi
 
 .venv/bin/ruff check .
 .venv/bin/mypy
+# the whole suite also gates coverage (96 % measured when the gate was set); a chosen subset does not
+if [ $# -eq 0 ]; then
+    set -- --cov=dualrandom --cov-report=term --cov-fail-under=94
+fi
 .venv/bin/python -m pytest "$@"
