@@ -75,6 +75,7 @@ def _shown(value: object) -> str:
 @functools.cache
 def _hints(function: Callable[..., Any]) -> dict[str, Any]:
     """The resolvable annotations of ``function`` (names only imported for mypy are skipped)."""
+    function = inspect.unwrap(function)  # a wrapper (a raising twin) checks as what it wraps
     try:
         return typing.get_type_hints(function)
     except (NameError, TypeError):

@@ -19,11 +19,12 @@ manifest, a ledger).
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, overload
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, ParamSpec, overload
 
 from .errors import InputError, Problem, VerificationError
 
@@ -585,3 +586,20 @@ def _verify_visit_teams_path(
         sources={"sample": str(sample), "inspectors": str(inspectors), "conflicts": str(conflicts or ""),
                  "history": str(history or "")},
     )  # fmt: skip
+
+
+P = ParamSpec("P")
+
+
+def raising(verifier: Callable[P, Verification]) -> Callable[P, None]:
+    """The raising twin of ``verifier`` (``verify_x`` → ``ensure_x``): the same call, raising
+    `VerificationError` carrying every difference instead of returning them."""
+
+    @functools.wraps(verifier)
+    def ensure(*args: P.args, **kwargs: P.kwargs) -> None:
+        verifier(*args, **kwargs).raise_if_failed()
+
+    ensure.__name__ = verifier.__name__.replace("verify_", "ensure_", 1)
+    ensure.__qualname__ = ensure.__name__
+    ensure.__doc__ = f"Like `{verifier.__name__}`, but raise `VerificationError` carrying every difference."
+    return ensure

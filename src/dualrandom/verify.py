@@ -22,7 +22,7 @@ from .draw.sealed import Seal, commitment_digest, draw_tasks_sealed, key_digest
 from .errors import DualrandomError, InputError, Problem
 from .models import Sampling
 from .tickets import seed_digest
-from .verification import Difference, Verification
+from .verification import Difference, Verification, raising
 
 __all__ = ["ensure_draw", "verify_draw"]
 
@@ -223,13 +223,4 @@ def _compare_sample(published: list[dict[str, Any]], recomputed: list[dict[str, 
     return out
 
 
-def ensure_draw(
-    manifest: Mapping[str, Any],
-    roster: pd.DataFrame,
-    *,
-    history: pd.DataFrame | None = None,
-    residents: Mapping[str, int] | None = None,
-    seal: Seal | None = None,
-) -> None:
-    """Like `verify_draw`, but raise `VerificationError` carrying the differences."""
-    verify_draw(manifest, roster, history=history, residents=residents, seal=seal).raise_if_failed()
+ensure_draw = raising(verify_draw)

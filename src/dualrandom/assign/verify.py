@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..errors import InputError, Problem
 from ..models import LOCAL_LEVELS, Campaign, TeamRules
-from ..verification import Difference, Verification
+from ..verification import Difference, Verification, raising
 from .inputs import Sources, normalize_conflicts, normalize_history, normalize_inspectors, normalize_sample
 from .quotas import TeamSpec, team_spec
 
@@ -256,23 +256,4 @@ def verify_teams(
     return Verification("teams", tuple(found))
 
 
-def ensure_teams(
-    teams: pd.DataFrame,
-    sample: pd.DataFrame,
-    inspectors: pd.DataFrame,
-    conflicts: pd.DataFrame | None,
-    campaign_or_rules: Campaign | TeamRules | None,
-    *,
-    history: pd.DataFrame | None = None,
-    seed: str | None = None,
-    mode: Literal["fast", "marginals"] | None = None,
-    candidates: int | None = None,
-    allow_partial: bool = False,
-    sources: Mapping[str, str] | None = None,
-    on: date | None = None,
-) -> None:
-    """Like `verify_teams`, but raise `VerificationError` carrying every difference."""
-    verify_teams(
-        teams, sample, inspectors, conflicts, campaign_or_rules, history=history, seed=seed, mode=mode,
-        candidates=candidates, allow_partial=allow_partial, sources=sources, on=on,
-    ).raise_if_failed()  # fmt: skip
+ensure_teams = raising(verify_teams)

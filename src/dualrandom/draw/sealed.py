@@ -35,7 +35,7 @@ from ..ids import normalize_ids
 from ..jsontext import stable_json
 from ..models import Campaign, Sampling
 from ..tickets import ticket
-from ..verification import Difference, Verification
+from ..verification import Difference, Verification, raising
 from .commitment import commitment_columns, history_digest, roster_digest
 from .draw import Draw, NoHistory, draw_tasks, resolve_history, task_sampling, task_specs
 from .frame import TaskSpec, apply_caps, filter_task, prepare_frame, recent_checks
@@ -469,12 +469,7 @@ def verify_receipt(
     return Verification(subject)
 
 
-def ensure_receipt(
-    receipt: Mapping[str, Any], frames_root: str, *, opening: Mapping[str, str] | None = None
-) -> None:
-    """Like `verify_receipt`, but raise `VerificationError` when the receipt does not hold."""
-    verify_receipt(receipt, frames_root, opening=opening).raise_if_failed()
-
+ensure_receipt = raising(verify_receipt)
 
 def opening_ticket(opening: Mapping[str, str], task_seed: str) -> str:
     """The entity's own ticket under ``task_seed``, from its opening (check its receipt first)."""

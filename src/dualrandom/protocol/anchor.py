@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..errors import InputError, Problem
 from ..ledger import Ledger
-from ..verification import Difference, Verification
+from ..verification import Difference, Verification, raising
 from .recorded import difference, drawn_pairs, recorded_sample
 
 __all__ = ["ensure_against_ledger", "verify_against_ledger"]
@@ -45,10 +45,7 @@ def verify_against_ledger(bundle: str | Path, ledger: Ledger) -> Verification:
     return Verification(f"bundle {directory.name} against the ledger", tuple(found))
 
 
-def ensure_against_ledger(bundle: str | Path, ledger: Ledger) -> None:
-    """Like `verify_against_ledger`, but raise `VerificationError` carrying the differences."""
-    verify_against_ledger(bundle, ledger).raise_if_failed()
-
+ensure_against_ledger = raising(verify_against_ledger)
 
 def _triggered_pairs(ledger: Ledger, campaign_id: str) -> set[tuple[str, str]]:
     """The (task_id, uscc) targets of the campaign's current bulk triggered checks."""

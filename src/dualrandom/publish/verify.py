@@ -27,7 +27,7 @@ from ..draw.draw import seed_for_task
 from ..draw.sealed import Seal, commitment_digest, verify_receipt
 from ..errors import InputError, Problem
 from ..tickets import tickets
-from ..verification import Difference, Verification
+from ..verification import Difference, Verification, raising
 from ..verify import verify_draw
 from .bundle import BUNDLE_INDEX, file_digests, read_bundle_index
 from .manifest import TRIGGERED_RULE
@@ -298,17 +298,4 @@ def _compare_full(manifest: Mapping[str, Any], draw_manifest: Mapping[str, Any])
     return found
 
 
-def ensure_bundle(
-    bundle_dir: str | Path,
-    roster: pd.DataFrame | None = None,
-    *,
-    draw_manifest: Mapping[str, Any] | None = None,
-    history: pd.DataFrame | None = None,
-    seal: Seal | None = None,
-    commitment_digest: str | None = None,
-) -> None:
-    """Like `verify_bundle`, but raise `VerificationError` carrying the differences."""
-    verify_bundle(
-        bundle_dir, roster, draw_manifest=draw_manifest, history=history, seal=seal,
-        commitment_digest=commitment_digest,
-    ).raise_if_failed()  # fmt: skip
+ensure_bundle = raising(verify_bundle)
