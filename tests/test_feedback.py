@@ -192,6 +192,22 @@ def test_feedback_twice_adds_nothing_and_keeps_hand_edits(tmp_path: Path, loop: 
     assert len(kept) == first.records_added and kept.loc[0, "repaired_on"] == "2026-11-20"
 
 
+def test_a_chinese_history_export_keeps_every_row(loop: dict[str, Any], tmp_path: Path) -> None:
+    raw = results_for(loop["draw"].sample, FIRST + timedelta(days=3))
+    codes = loop["draw"].sample["uscc"].tolist()[:3]
+    exported = pd.DataFrame(
+        {"统一社会信用代码": codes, "检查日期": ["2025/11/01"] * 3, "检查类型": ["双随机"] * 3}
+    )
+    history = tmp_path / "检查记录.csv"
+    exported.to_csv(history, index=False, encoding="gb18030")
+    args = (raw, loop["first_campaign"], loop["draw"].sample, loop["teams"], POLICY)
+    done = update_feedback(*args, history_path=history, records_path=tmp_path / "records.csv")
+    kept = pd.read_csv(history, dtype=str, keep_default_na=False)
+    assert len(kept) == 3 + done.history_added
+    assert kept["uscc"].tolist()[:3] == codes and kept["inspected_on"].tolist()[:3] == ["2025/11/01"] * 3
+    assert "统一社会信用代码" not in kept.columns  # written back under the schema's names
+
+
 def test_teams_of_another_draw_are_refused(loop: dict[str, Any]) -> None:
     other = loop["second_teams"]
     with pytest.raises(InputError) as caught:

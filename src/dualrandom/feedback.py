@@ -265,8 +265,11 @@ def feed_back(
     )
 
 
-def _existing(path: Path) -> pd.DataFrame | None:
-    return read_table(path) if path.exists() else None
+def _existing(path: Path, kind: str) -> pd.DataFrame | None:
+    """The file's rows with the schema's column names (a Chinese-headed export keeps every row)."""
+    from .schema import canonical_headers, table_spec
+
+    return canonical_headers(read_table(path), table_spec(kind))[0] if path.exists() else None
 
 
 def update_feedback(
@@ -287,7 +290,8 @@ def update_feedback(
 
     ``batch`` names the batch of a plan in batches (or of triggered checks) the results are
     of; ``as_of`` (default: today) is the day they are read on, so a completion date after it
-    is refused. The files are created when missing and otherwise extended (`merge_rows`), each written
+    is refused. The files are created when missing and otherwise extended (`merge_rows`; a file
+    with Chinese headers is written back under the schema's names, every row kept), each written
     atomically; after an interrupted run, running it again completes it. Raises `InputError`
     for bad result rows (every one listed) or a teams file of another draw, and `PolicyError`
     for a plan in batches without ``batch``.
@@ -307,8 +311,8 @@ def update_feedback(
         teams,
         campaign,
         policy,
-        history=_existing(history_file),
-        records=_existing(records_file),
+        history=_existing(history_file, "history"),
+        records=_existing(records_file, "records"),
         teams_source=teams_source,
         batch=batch,
     )
