@@ -537,55 +537,34 @@ def _verify_teams_path(
     campaign: str | Path | None,
     history: str | Path | None,
 ) -> Verification:
+    """Teams against their manifest: `assign.verify_teams`, or for teams of visits (one joint
+    team per entity) `visits.verify_visit_teams`, which needs the campaign."""
     from datetime import date
 
     from .assign import verify_teams
     from .io import read_table
     from .models import load_campaign
+    from .visits import verify_visit_teams
 
     teams, sample, inspectors = given["teams"], given["sample"], given["inspectors"]
     if not (teams and sample and inspectors):
         _usage("teams manifest", "verifying teams needs --teams, --sample and --inspectors")
-    if data.get("visits"):
-        return _verify_visit_teams_path(data, given, conflicts, campaign, history)
-    return verify_teams(
-        read_table(teams), read_table(sample), read_table(inspectors),
-        read_table(conflicts) if conflicts else None, load_campaign(campaign) if campaign else None,
-        history=read_table(history) if history else None, seed=data.get("seed"), mode=data.get("mode"),
-        candidates=data.get("candidates"), allow_partial=data.get("status") == "PARTIAL",
-        on=date.fromisoformat(data["on"]) if data.get("on") else None,
-        sources={"sample": str(sample), "inspectors": str(inspectors), "conflicts": str(conflicts or ""),
-                 "history": str(history or "")},
-    )  # fmt: skip
-
-
-def _verify_visit_teams_path(
-    data: Mapping[str, Any],
-    given: Mapping[str, str | Path | None],
-    conflicts: str | Path | None,
-    campaign: str | Path | None,
-    history: str | Path | None,
-) -> Verification:
-    """Teams of visits (one joint team per entity): `dualrandom.visits.verify_visit_teams`."""
-    from datetime import date
-
-    from .io import read_table
-    from .models import load_campaign
-    from .visits import verify_visit_teams
-
-    if not campaign:
+    if data.get("visits") and not campaign:
         _usage("teams manifest", "verifying the teams of visits needs --campaign (the plan and its tasks)")
-    sample, inspectors = given["sample"], given["inspectors"]
-    return verify_visit_teams(
-        read_table(str(given["teams"])), read_table(str(sample)), read_table(str(inspectors)),
-        read_table(conflicts) if conflicts else None, load_campaign(campaign),
-        batch=data.get("batch"),
-        history=read_table(history) if history else None, seed=data.get("seed"), mode=data.get("mode"),
-        candidates=data.get("candidates"), allow_partial=data.get("status") == "PARTIAL",
-        on=date.fromisoformat(data["on"]) if data.get("on") else None,
-        sources={"sample": str(sample), "inspectors": str(inspectors), "conflicts": str(conflicts or ""),
-                 "history": str(history or "")},
-    )  # fmt: skip
+    conflict_table = read_table(conflicts) if conflicts else None
+    tables = (read_table(teams), read_table(sample), read_table(inspectors), conflict_table)
+    options: dict[str, Any] = {
+        "history": read_table(history) if history else None,
+        "seed": data.get("seed"), "mode": data.get("mode"),
+        "candidates": data.get("candidates"), "allow_partial": data.get("status") == "PARTIAL",
+        "on": date.fromisoformat(data["on"]) if data.get("on") else None,
+        "sources": {"sample": str(sample), "inspectors": str(inspectors), "conflicts": str(conflicts or ""),
+                    "history": str(history or "")},
+    }  # fmt: skip
+    plan = load_campaign(campaign) if campaign else None
+    if data.get("visits") and plan is not None:
+        return verify_visit_teams(*tables, plan, batch=data.get("batch"), **options)
+    return verify_teams(*tables, plan, **options)
 
 
 P = ParamSpec("P")
