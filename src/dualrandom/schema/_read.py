@@ -46,7 +46,14 @@ def check_table(
     frame = read_table(source, sheet=sheet, table=table, query=query)
     shown = name or describe_source(source, table=table, query=query)
     return validate(
-        frame, kind, source=shown, lenient=lenient, any_code=any_code, needs=needs, as_of=as_of, choices=choices
+        frame,
+        kind,
+        source=shown,
+        lenient=lenient,
+        any_code=any_code,
+        needs=needs,
+        as_of=as_of,
+        choices=choices,
     )
 
 

@@ -137,8 +137,8 @@ def _warnings() -> TableSpec:
         _col("reason", "text", ("触发原因", "预警原因", "原因", "reason_1"),
              "why the check is triggered (风险预警, complaint, case lead); required unless `trigger --reason`"
              " gives it; `reason_1` is the column `classify` writes"),
-        _col("department", "identifier", _DEPARTMENT, "a department of the task; empty: `trigger --department`,"
-             " else the task's initiating one"),
+        _col("department", "identifier", _DEPARTMENT,
+             "a department of the task; empty: `trigger --department`, else the task's initiating one"),
     ), note="one triggered check per entity, recorded by `dualrandom trigger --from-file`; other columns"
        " are kept")  # fmt: skip
 
