@@ -62,7 +62,8 @@ def test_bad_history_dates_are_all_reported() -> None:
     with pytest.raises(InputError) as caught:
         burden_by_year(bad, ROSTER, source="history.csv")
     text = str(caught.value)
-    assert "history.csv, row 3, column 'inspected_on': not a date (value 'yesterday') [DATE_INVALID]" in text
+    where = "history.csv, row 3, column 'inspected_on'"
+    assert f"{where}: expected a date such as 2024-03-15 (value 'yesterday') [DATE]" in text
     assert "history.csv, row 5, column 'inspected_on'" in text
 
 

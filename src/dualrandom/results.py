@@ -23,7 +23,7 @@ from .errors import InputError, Problem
 from .ids import normalize_ids
 from .io import read_table
 from .models import Campaign
-from .schema import canonical_headers, table_spec, validate
+from .schema import check_table
 
 __all__ = [
     "PROBLEM_CODES",
@@ -142,11 +142,12 @@ def read_strings(source: str | Path | pd.DataFrame, kind: str | None = None) -> 
     spec (codes as the table holds them: identifiers, or GB 32100 codes with none malformed),
     and Chinese headers become the column names; raises `InputError` listing every problem.
     """
-    frame = source if isinstance(source, pd.DataFrame) else read_table(source)
-    if kind is not None:
-        name = "<DataFrame>" if isinstance(source, pd.DataFrame) else str(source)
-        validate(frame, kind, source=name, any_code=None).raise_errors()
-        frame = canonical_headers(frame, table_spec(kind))[0]
+    if kind is None:
+        frame = source if isinstance(source, pd.DataFrame) else read_table(source)
+    else:
+        checked = check_table(source, kind, any_code=None)
+        checked.raise_errors()
+        frame = checked.raw
     return frame.astype("string").fillna("")
 
 
@@ -166,12 +167,10 @@ def _read_results(
     source: str | Path | pd.DataFrame, name: str, as_of: date | None
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
     """The raw strings and the typed table (through `dualrandom.schema`), with the schema's problems."""
-    frame = source if isinstance(source, pd.DataFrame) else read_table(source)
-    checked = validate(frame, "results", source=name, as_of=as_of)
+    checked = check_table(source, "results", name=name, as_of=as_of)
     if any(p.rule in ("COLUMN_MISSING", "NO_ROWS") for p in checked.errors):
         raise InputError(checked.errors)
-    raw = canonical_headers(frame.reset_index(drop=True), table_spec("results"))[0]
-    return raw.astype("string").fillna(""), checked.frame, list(checked.errors)
+    return checked.raw.astype("string").fillna(""), checked.frame, list(checked.errors)
 
 
 def _flagged(problems: list[Problem], column: str, index: pd.Index) -> pd.Series:

@@ -11,6 +11,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
+from ..schema import TABLE_KINDS
 from ._common import console, describe_error, describe_problem, fail_on_errors, table_source
 from .i18n import Command, _
 
@@ -19,18 +20,8 @@ if TYPE_CHECKING:
 
 __all__ = ["check", "schema"]
 
-KINDS = (
-    "entities",
-    "inspectors",
-    "conflicts",
-    "history",
-    "records",
-    "sample",
-    "teams",
-    "results",
-    "residents",
-)
-"""The table kinds (`dualrandom.schema.TABLE_KINDS`), listed here so that --help imports no pandas."""
+KINDS = TABLE_KINDS
+"""The table kinds: `dualrandom.schema` imports its specs without pandas, so --help stays light."""
 FILE_KINDS = ("campaign", "policy")
 """TOML files checked through their models (`dualrandom.schema.check_file`)."""
 
@@ -39,9 +30,12 @@ TABLE_LIMIT = 1000
 
 
 def _kind_of(roster: str, kind: str | None, table: str | None) -> str:
-    """The ``--kind`` given, else the SQL table's or file's name when it names a kind, else entities."""
+    """The ``--kind`` given, else the SQL table's or file's name when it names a kind, else entities.
+
+    The name's last part counts: ``jan.parquet.warnings.csv`` (written by classify) is a warnings list.
+    """
     if kind is None:
-        stem = (table or Path(roster).stem).lower()
+        stem = (table or Path(roster).stem).lower().rsplit(".", 1)[-1]
         kind = stem if stem in KINDS else "entities"
     return kind
 
@@ -77,6 +71,10 @@ def _table(problems: tuple[Problem, ...]) -> Table:
         ),
         ("Check the inspector roster", "dualrandom check city/inspectors.csv --kind inspectors"),
         ("Check the campaign file", "dualrandom check campaign.toml"),
+        (
+            "Check an early-warning list before recording it with trigger --from-file",
+            "dualrandom check work/warnings.csv --kind warnings",
+        ),
         ("One problem per line, for a script or a log", "dualrandom check city/entities.csv --format lines"),
     ],
 )

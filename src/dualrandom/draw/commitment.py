@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 from ..errors import InputError, Problem
 from ..ids import normalize_ids
 from ..kernel.order import text_order
-from ..schema._columns import parse_dates
+from ..schema._columns import parse_dates, parse_enum
 
 __all__ = [
     "COMMITMENT_VERSION",
@@ -198,12 +198,16 @@ def history_digest(history: pd.DataFrame) -> str:
 
     Codes are normalised, dates written YYYY-MM-DD whatever their spelling (2026/3/5,
     2026年3月5日 or a Parquet timestamp; a value that is not a date is hashed as written) and
-    kinds lower-cased; Chinese headers (统一社会信用代码, 检查日期, ...) name their columns as
-    in `dualrandom.schema`. Raises `InputError` when ``uscc`` or ``inspected_on`` is missing.
+    kinds lower-cased and spelled as the schema's history spec names them (双随机 is
+    ``random``, 投诉举报 ``triggered``; an unknown kind is hashed as written); Chinese headers
+    (统一社会信用代码, 检查日期, ...) name their columns as in `dualrandom.schema`, so one
+    history has one digest however it is spelled. Raises `InputError` when ``uscc`` or
+    ``inspected_on`` is missing.
     """
     from ..schema import canonical_headers, table_spec
 
-    history, _ = canonical_headers(history, table_spec("history"))
+    spec = table_spec("history")
+    history, _ = canonical_headers(history, spec)
     absent = [c for c in ("uscc", "inspected_on") if c not in history.columns]
     if absent:
         raise InputError(
@@ -216,5 +220,6 @@ def history_digest(history: pd.DataFrame) -> str:
     iso = parsed.values.dt.strftime("%Y-%m-%d").astype("string")
     table["inspected_on"] = iso.where(parsed.values.notna(), canonical_text(table["inspected_on"]))
     if "kind" in table.columns:
-        table["kind"] = canonical_text(table["kind"]).str.lower()
+        kind = spec.by_name["kind"]
+        table["kind"] = parse_enum(canonical_text(table["kind"]), kind.choices, dict(kind.aliases)).values
     return table_digest(table, present)

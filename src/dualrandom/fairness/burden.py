@@ -17,8 +17,8 @@ import pandas as pd
 
 from ..draw import NO_HISTORY, draw_campaign
 from ..errors import InputError, Problem
-from ..ids import normalize_ids
 from ..models import Campaign
+from ..schema import check_table
 from .stats import clopper_pearson
 
 __all__ = [
@@ -34,25 +34,16 @@ HISTORY_COLUMNS = ["uscc", "inspected_on", "campaign_id", "department", "kind"]
 
 
 def _history(history: pd.DataFrame, source: str) -> pd.DataFrame:
-    """``uscc`` normalised and ``inspected_on`` as dates; every bad row reported at once."""
-    missing = [c for c in ("uscc", "inspected_on") if c not in history.columns]
-    if missing:
-        raise InputError(
-            Problem(source, None, c, None, "COLUMN_MISSING", "burden counts past inspections")
-            for c in missing
-        )
-    table = history.reset_index(drop=True)
-    dates = pd.to_datetime(table["inspected_on"], errors="coerce", format="mixed")
-    bad = np.flatnonzero(dates.isna().to_numpy())
-    if len(bad):
-        shown = table["inspected_on"].astype("string").fillna("")
-        raise InputError(
-            Problem(source, i + 2, "inspected_on", str(shown.iat[i]), "DATE_INVALID", "not a date")
-            for i in bad.tolist()
-        )
-    out = pd.DataFrame({"uscc": normalize_ids(table["uscc"]).astype(object), "inspected_on": dates})
+    """The history through `dualrandom.schema` (kind ``history``, Chinese headers accepted).
+
+    Codes are normalised and dates typed; raises `InputError` listing every bad row.
+    """
+    table = check_table(history, "history", name=source, lenient=True, any_code=None).raise_errors(
+        f"{source}: the inspection history has problems (burden counts past inspections)"
+    )
+    out = pd.DataFrame({"uscc": table["uscc"].astype(object), "inspected_on": table["inspected_on"]})
     for column in ("campaign_id", "department", "kind"):
-        out[column] = table[column].astype("string").fillna("") if column in table.columns else ""
+        out[column] = table[column].astype("string")
     return out
 
 

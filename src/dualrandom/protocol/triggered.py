@@ -1,32 +1,26 @@
 """Triggered checks in bulk: an early-warning list (风险预警) checked and recorded in one step.
 
-Every row is checked at once (code, date, department, reason) and every bad row is reported
-together; the good list is recorded as one ``triggered_check`` record holding all the checks.
+The list is a ``warnings`` table of `dualrandom.schema` (English or Chinese headers, codes,
+dates), read through `dualrandom.schema.check_table` like every other table, so that
+``dualrandom check --kind warnings`` accepts exactly the lists ``trigger --from-file`` records.
+Every bad row is reported together; the good list is recorded as one ``triggered_check``
+record holding all the checks.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pandas as pd
 
 from ..errors import InputError, PolicyError, Problem
-from ..ids import validate_ids
 from ..models import Campaign
+from ..schema import Checked, check_table
 
 __all__ = ["TARGET_COLUMNS", "triggered_checks"]
 
 TARGET_COLUMNS = ["uscc", "task_id", "departments", "division", "visit", "inspected_on", "reason", "kind"]
-_DATES = ("inspected_on", "on", "date")
-_REASONS = ("reason", "reason_1")
-
-
-def _column(table: pd.DataFrame, names: tuple[str, ...]) -> list[str] | None:
-    for name in names:
-        if name in table.columns:
-            return [str(v) for v in table[name].astype("string").fillna("").str.strip().tolist()]
-    return None
+CHECK_COLUMNS = ["uscc", "department", "inspected_on", "reason"]
 
 
 def _task_department(campaign: Campaign, task_id: str, department: str | None) -> tuple[str, str]:
@@ -38,6 +32,21 @@ def _task_department(campaign: Campaign, task_id: str, department: str | None) -
             f"{', '.join(task.departments)}"
         )
     return task.id, chosen
+
+
+def _departments(checked: Checked, default: str, allowed: list[str]) -> tuple[pd.Series, list[Problem]]:
+    """Each row's department (its own, else ``default``) and a problem for each outside ``allowed``."""
+    own = checked.frame["department"].astype("str")
+    who = own.where(own != "", default)
+    label = checked.label("department")
+    flagged = {p.row for p in checked.errors if p.column == label}
+    message = f"a department of the task: one of {sorted(allowed)}"
+    problems = [
+        Problem(checked.source, position + 2, label, value, "DEPARTMENT_UNKNOWN", message)
+        for position, value in enumerate(who.tolist())
+        if value not in allowed and position + 2 not in flagged
+    ]
+    return who, problems
 
 
 def triggered_checks(
@@ -52,61 +61,33 @@ def triggered_checks(
 ) -> pd.DataFrame:
     """The checks of an early-warning list, one per entity: ``uscc, department, inspected_on, reason``.
 
-    The date comes from an ``inspected_on``/``on``/``date`` column, else ``on``; the reason from
-    ``reason``/``reason_1``, else ``reason``; the department from a ``department`` column, else
-    ``department``, else the task's initiating one. Raises `PolicyError` for an unknown task or
-    department, and `InputError` listing every bad row (code, date, department, reason, repeat).
+    ``table`` is a ``warnings`` table (`dualrandom.schema`): ``uscc`` (统一社会信用代码), and
+    ``inspected_on`` (检查日期), ``reason`` (触发原因, or the ``reason_1`` that ``classify``
+    writes) and ``department`` (检查部门) whose empty cells or absent columns take ``on``,
+    ``reason`` and ``department`` (default: the task's initiating department). Raises
+    `PolicyError` for an unknown task or department, and `InputError` listing every bad row
+    (code, repeated entity, date, missing reason, a department outside the task).
     """
     task, default_department = _task_department(campaign, task_id, department)
-    if "uscc" not in table.columns:
-        raise InputError(
-            [Problem(source, None, "uscc", None, "COLUMN_MISSING", "the list needs a 'uscc' column")]
-        )
-    checked = validate_ids(table["uscc"].astype("string").fillna("").tolist())
-    codes = checked.normalized.astype(str).tolist()
-    days = _column(table, _DATES)
-    reasons = _column(table, _REASONS)
-    departments = _column(table, ("department",))
-    allowed = set(campaign.task(task).departments)
-    rows: list[dict[str, Any]] = []
-    problems: list[Problem] = []
-    seen: dict[str, int] = {}
-    for position, code in enumerate(codes):
-        row = position + 2
-        if not checked.ok.iloc[position]:
-            problems.append(Problem(source, row, "uscc", code, "ID_INVALID", checked.message(position)))
-        elif code in seen:
-            message = f"the entity is listed twice (first at row {seen[code]}): one triggered check each"
-            problems.append(Problem(source, row, "uscc", code, "ID_DUPLICATE", message))
-        seen.setdefault(code, row)
-        day = _day(days[position] if days is not None else "", on)
-        if day is None:
-            shown = days[position] if days is not None else ""
-            problems.append(
-                Problem(source, row, "inspected_on", shown, "DATE_INVALID", "not a date (use YYYY-MM-DD)")
-            )
-        why = (reasons[position] if reasons is not None else "") or (reason or "").strip()
-        if not why:
-            problems.append(
-                Problem(source, row, "reason", "", "REASON_EMPTY", "say why (风险预警, complaint, case lead)")
-            )
-        who = (departments[position] if departments is not None else "") or default_department
-        if who not in allowed:
-            message = f"department of task {task!r}: one of {sorted(allowed)}"
-            problems.append(Problem(source, row, "department", who, "DEPARTMENT_UNKNOWN", message))
-        rows.append(
-            {"uscc": code, "department": who, "inspected_on": day.isoformat() if day else "", "reason": why}
-        )
+    given = (reason or "").strip()
+    needs = ["uscc", *(["inspected_on"] if on is None else []), *([] if given else ["reason"])]
+    checked = check_table(table, "warnings", name=source, needs=needs)
+    summary = f"{source}: {{count}} problem(s); nothing was recorded"
+    if any(p.rule == "COLUMN_MISSING" for p in checked.errors):
+        raise InputError(checked.errors, summary=summary.format(count=len(checked.errors)))
+    who, unknown = _departments(checked, default_department, list(campaign.task(task).departments))
+    problems = sorted([*checked.errors, *unknown], key=lambda p: p.row or 0)
     if problems:
-        raise InputError(problems, summary=f"{source}: {len(problems)} problem(s); nothing was recorded")
-    return pd.DataFrame(rows, columns=["uscc", "department", "inspected_on", "reason"])
-
-
-def _day(text: str, default: date | None) -> date | None:
-    if not text:
-        return default
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        parsed = pd.to_datetime(text, errors="coerce")
-        return None if pd.isna(parsed) else parsed.date()
+        raise InputError(problems, summary=summary.format(count=len(problems)))
+    typed = checked.frame
+    days = typed["inspected_on"].dt.strftime("%Y-%m-%d").fillna(on.isoformat() if on else "")
+    why = typed["reason"].astype("str")
+    return pd.DataFrame(
+        {
+            "uscc": typed["uscc"].astype("str").to_numpy(dtype=object),
+            "department": who.to_numpy(dtype=object),
+            "inspected_on": days.to_numpy(dtype=object),
+            "reason": why.where(why != "", given).to_numpy(dtype=object),
+        },
+        columns=CHECK_COLUMNS,
+    )

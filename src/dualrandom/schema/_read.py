@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -21,7 +22,11 @@ def check_table(
     source: TableSource,
     kind: str,
     *,
+    name: str | None = None,
     lenient: bool | None = None,
+    any_code: bool | None = False,
+    needs: Sequence[str] | None = None,
+    choices: Mapping[str, tuple[str, ...]] | None = None,
     sheet: str | int | None = None,
     table: str | None = None,
     query: str | None = None,
@@ -29,13 +34,27 @@ def check_table(
 ) -> Checked:
     """Read ``source`` (see `dualrandom.io.read_table`) and validate it; bad rows are listed, never raised.
 
-    Raises `InputError` only when the source cannot be read at all.
+    The one path from a source (a file, a SQL table or a DataFrame) to a checked table: every
+    reader of a table kind calls it. ``name`` names the source in problems (default: the path,
+    URL or ``<DataFrame>``); ``lenient``, ``any_code``, ``needs``, ``choices`` and ``as_of`` are
+    `validate`'s. `Checked.raise_errors` gives the typed table, `Checked.raw` the table as read
+    under the schema's column names. Raises `InputError` only when the source cannot be read at
+    all, `ValueError` for an unknown kind.
     """
     from ..io.tables import describe_source, read_table
 
     frame = read_table(source, sheet=sheet, table=table, query=query)
-    name = describe_source(source, table=table, query=query)
-    return validate(frame, kind, source=name, lenient=lenient, as_of=as_of)
+    shown = name or describe_source(source, table=table, query=query)
+    return validate(
+        frame,
+        kind,
+        source=shown,
+        lenient=lenient,
+        any_code=any_code,
+        needs=needs,
+        as_of=as_of,
+        choices=choices,
+    )
 
 
 def file_kind(path: str | Path) -> FileKind | None:

@@ -17,7 +17,16 @@ __all__ = [
 ]
 
 TableKind = Literal[
-    "entities", "inspectors", "conflicts", "history", "records", "sample", "teams", "results", "residents"
+    "entities",
+    "inspectors",
+    "conflicts",
+    "history",
+    "warnings",
+    "records",
+    "sample",
+    "teams",
+    "results",
+    "residents",
 ]
 TABLE_KINDS: tuple[str, ...] = get_args(TableKind)
 """Every table kind, in the order the docs list them."""
@@ -120,6 +129,20 @@ def _history() -> TableSpec:
     ), may_be_empty=True)  # fmt: skip
 
 
+def _warnings() -> TableSpec:
+    return TableSpec("warnings", "early-warning list (风险预警名单)", (
+        _code(unique=True),
+        _col("inspected_on", "date", ("检查日期", "预警日期", "日期"),
+             "required unless `trigger --on` gives the date of every empty cell", default=None),
+        _col("reason", "text", ("触发原因", "预警原因", "原因", "reason_1"),
+             "why the check is triggered (风险预警, complaint, case lead); required unless `trigger --reason`"
+             " gives it; `reason_1` is the column `classify` writes"),
+        _col("department", "identifier", _DEPARTMENT,
+             "a department of the task; empty: `trigger --department`, else the task's initiating one"),
+    ), note="one triggered check per entity, recorded by `dualrandom trigger --from-file`; other columns"
+       " are kept")  # fmt: skip
+
+
 def _records() -> TableSpec:
     from ..classify.policy import RECORD_KINDS
 
@@ -180,6 +203,7 @@ _BUILDERS = {
     "inspectors": _inspectors,
     "conflicts": _conflicts,
     "history": _history,
+    "warnings": _warnings,
     "records": _records,
     "sample": _sample,
     "teams": _teams,

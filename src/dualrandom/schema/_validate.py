@@ -8,7 +8,7 @@ once per row.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal
 
@@ -43,12 +43,22 @@ _PATTERNS: dict[str, tuple[str, str, str]] = {
 
 @dataclass(frozen=True)
 class Checked:
-    """The typed table and every problem found (``frame`` is unusable when ``errors`` is non-empty)."""
+    """The typed table and every problem found (``frame`` is unusable when ``errors`` is non-empty).
+
+    ``raw`` is the table as read, its Chinese headers renamed to the column names and its values
+    untouched (row i of ``raw`` is row i of ``frame``, spreadsheet row i + 2).
+    """
 
     frame: pd.DataFrame
     problems: tuple[Problem, ...]
     kind: str = ""
     source: str = "<DataFrame>"
+    raw: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
+    labels: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+    def label(self, column: str) -> str:
+        """How problems name ``column``: as the file does when it used a Chinese header."""
+        return self.labels.get(column, column)
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -327,7 +337,7 @@ def validate(
     frame, labels = canonical_headers(frame.reset_index(drop=True), spec)
     problems = _structure(frame, spec, source, spec.required if needs is None else needs)
     if any(p.rule == "COLUMN_MISSING" for p in problems):
-        return Checked(frame, tuple(_labelled(problems, labels)), kind, source)
+        return Checked(frame, tuple(_labelled(problems, labels)), kind, source, frame, labels)
     typed: dict[str, pd.Series] = {}
     loose = spec.lenient_ids if lenient is None else lenient
     ids: IdMode = "auto" if any_code is None else "any" if any_code else "lenient" if loose else "strict"
@@ -351,7 +361,7 @@ def validate(
     problems += _joint_rules(out, spec, source, frame)
     order = {name: i for i, name in enumerate(frame.columns)}
     problems.sort(key=lambda p: (p.row or 0, order.get(p.column or "", -1)))
-    return Checked(out, tuple(_labelled(problems, labels)), kind, source)
+    return Checked(out, tuple(_labelled(problems, labels)), kind, source, frame, labels)
 
 
 def _labelled(problems: list[Problem], labels: dict[str, str]) -> list[Problem]:
