@@ -208,6 +208,22 @@ def test_a_chinese_history_export_keeps_every_row(loop: dict[str, Any], tmp_path
     assert "统一社会信用代码" not in kept.columns  # written back under the schema's names
 
 
+def test_a_damaged_history_file_is_refused_and_left_as_it_was(loop: dict[str, Any], tmp_path: Path) -> None:
+    raw = results_for(loop["draw"].sample, FIRST + timedelta(days=3))
+    codes = loop["draw"].sample["uscc"].tolist()[:3]
+    history = tmp_path / "history.csv"
+    pd.DataFrame({"uscc": codes, "inspected_on": ["2025-11-01", "2025-13-01", "2025-11-03"]}).to_csv(
+        history, index=False
+    )
+    before = history.read_bytes()
+    args = (raw, loop["first_campaign"], loop["draw"].sample, loop["teams"], POLICY)
+    with pytest.raises(InputError) as caught:
+        update_feedback(*args, history_path=history, records_path=tmp_path / "records.csv")
+    [problem] = caught.value.problems
+    assert (problem.row, problem.column, problem.value) == (3, "inspected_on", "2025-13-01")
+    assert history.read_bytes() == before and not (tmp_path / "records.csv").exists()
+
+
 def test_teams_of_another_draw_are_refused(loop: dict[str, Any]) -> None:
     other = loop["second_teams"]
     with pytest.raises(InputError) as caught:

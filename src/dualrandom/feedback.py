@@ -25,7 +25,7 @@ import pandas as pd
 from .classify.policy import DEFAULT_RESULT_RECORDS, ClassificationPolicy
 from .errors import InputError, PolicyError, Problem
 from .ids import normalize_ids
-from .io import read_table, write_table
+from .io import write_table
 from .models import Campaign
 from .results import import_results
 
@@ -266,10 +266,17 @@ def feed_back(
 
 
 def _existing(path: Path, kind: str) -> pd.DataFrame | None:
-    """The file's rows with the schema's column names (a Chinese-headed export keeps every row)."""
-    from .schema import canonical_headers, table_spec
+    """The file's rows with the schema's column names (a Chinese-headed export keeps every row).
 
-    return canonical_headers(read_table(path), table_spec(kind))[0] if path.exists() else None
+    Raises `InputError` listing every bad row of the file, so a damaged file is not extended.
+    """
+    from .schema import check_table
+
+    if not path.exists():
+        return None
+    checked = check_table(path, kind, any_code=True)
+    checked.raise_errors()
+    return checked.raw
 
 
 def update_feedback(
