@@ -34,6 +34,7 @@ from ..errors import DrawError, PolicyError
 from ..ids import normalize_ids
 from ..jsontext import stable_json
 from ..models import Campaign, Sampling
+from ..schema import canonical_headers, table_spec
 from ..tickets import ticket
 from ..verification import Difference, Verification, raising
 from .commitment import commitment_columns, history_digest, roster_digest
@@ -271,10 +272,13 @@ def _sealed_inputs(
     hidden = sealed_ids(key, codes)
     back = dict(zip(hidden, codes, strict=True))
     forward = dict(zip(codes, hidden, strict=True))
-    sealed_history = None
     if history is not None:
+        history = canonical_headers(history, table_spec("history"))[0]  # 统一社会信用代码 → uscc
+    if history is not None and "uscc" in history.columns:  # else the draw reports the missing column
         normal = normalize_ids(history["uscc"]).astype(object)
         sealed_history = history.assign(uscc=[forward.get(c, c) for c in normal.tolist()])
+    else:
+        sealed_history = history
     return frame.assign(uscc=hidden), sealed_history, back
 
 
