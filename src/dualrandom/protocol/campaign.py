@@ -364,13 +364,14 @@ class CampaignProtocol:
         ledger, batch = self._sealing()
         plan_record = self._require("roster_commitment", "sealing a batch")
         self._check_seal(plan_record, seal)
-        if self.current("seed"):
+        existing = batch_seal_record(ledger, self.plan_id, batch)
+        if existing is None and self.current("seed"):
             raise LedgerConflictError(
                 f"batch {batch!r} already has a seed (record {self.current('seed')[-1].seq}): a seal made "
                 "after the seed proves nothing"
             )
-        self._check_batch_order(batch)
-        existing = batch_seal_record(ledger, self.plan_id, batch)
+        if existing is None:
+            self._check_batch_order(batch)
         head = ledger.ensure_intact()
         if existing is not None:
             at = existing.payload["sealed"]["commitment"]["ledger_head"]
