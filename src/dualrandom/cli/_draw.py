@@ -439,6 +439,14 @@ def _drawn(result: Draw, output: str) -> None:
         "auditor's manifest: {name}.manifest.json (internal: names tiers)"
     )
     click.echo(message.format(count=len(result.sample), tasks=tasks, name=Path(output).name))
+    capped = result.manifest.get("capped_entities")
+    if capped is not None:
+        cells = sum(int(c["capped"]) for c in result.manifest.get("strata", []))
+        message = _(
+            "frequency caps left out {capped} entities ({cells} task frame places: an entity in several "
+            "tasks' frames is counted in each)"
+        )
+        click.echo(message.format(capped=capped, cells=cells))
 
 
 @click.command(

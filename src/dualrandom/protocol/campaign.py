@@ -319,6 +319,7 @@ class CampaignProtocol:
                 f"{self.campaign_id!r} committed to {committed.payload.get('roster_digest')} "
                 f"(record {committed.seq}): draw from the committed roster; nothing was recorded"
             )
+        result = _with_capped(result, roster, self.campaign, options)
         if self.batch is not None:
             result = self._batch_draw(result)
         existing = self._refuse_different("draw", result.manifest)
@@ -989,6 +990,16 @@ def _several_tasks(sample: pd.DataFrame) -> bool:
         return False
     codes = sample["uscc"].astype("string").fillna("").str.strip().str.upper()
     return bool(sample.assign(uscc=codes).groupby("uscc")["task_id"].nunique().gt(1).any())
+
+
+def _with_capped(result: Draw, roster: Any, campaign: Campaign, options: Mapping[str, Any]) -> Draw:
+    """The draw with ``capped_entities`` in its manifest: each entity a cap left out, counted once."""
+    from dataclasses import replace
+
+    from .caps import capped_entities
+
+    count = capped_entities(roster, campaign, options.get("history"), options.get("as_of"))
+    return result if count is None else replace(result, manifest={**result.manifest, "capped_entities": count})
 
 
 def _check_seal_kind(plan: Campaign, seal: Seal) -> None:
