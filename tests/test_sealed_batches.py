@@ -20,7 +20,6 @@ from dualrandom.draw.commitment import history_digest
 from dualrandom.draw.sealed import (
     PLAN_KIND,
     commitment_digest,
-    draw_sealed,
     key_digest,
     plan_rules_digest,
     rounding_seed,
@@ -92,9 +91,14 @@ def test_the_plan_commitment_names_key_roster_history_and_rules(plan_seal: Any, 
     committed = plan_seal.commitment
     assert committed["kind"] == PLAN_KIND and committed["key_digest"] == key_digest(KEY)
     assert committed["history_digest"] == history_digest(city.history)
-    assert committed["batches"] == [{"batch": "B1", "drawn_on": "2026-03-02"}, {"batch": "B2", "drawn_on": "2026-06-01"}]
+    assert committed["batches"] == [
+        {"batch": "B1", "drawn_on": "2026-03-02"},
+        {"batch": "B2", "drawn_on": "2026-06-01"},
+    ]
     first, second = PLAN.plan.batches
-    moved_plan = PLAN.plan.model_copy(update={"batches": (first.model_copy(update={"drawn_on": date(2026, 3, 3)}), second)})
+    moved_plan = PLAN.plan.model_copy(
+        update={"batches": (first.model_copy(update={"drawn_on": date(2026, 3, 3)}), second)}
+    )
     assert plan_rules_digest(PLAN.model_copy(update={"plan": moved_plan})) != committed["rules_digest"]
     assert plan_rules_digest(sealed_year()) == committed["rules_digest"]  # the same file again
 
@@ -102,8 +106,8 @@ def test_the_plan_commitment_names_key_roster_history_and_rules(plan_seal: Any, 
 def test_a_plan_takes_the_plan_commitment_not_a_campaign_seal(
     tmp_path: Path, roster: pd.DataFrame, city: Any
 ) -> None:
-    once = seal_campaign(roster, PLAN.model_copy(update={"plan": PLAN.plan.model_copy(update={"batches": ()})}),
-                         key=KEY, history=city.history, as_of=BATCHES["B1"])  # fmt: skip
+    drawn_once = PLAN.model_copy(update={"plan": PLAN.plan.model_copy(update={"batches": ()})})
+    once = seal_campaign(roster, drawn_once, key=KEY, history=city.history, as_of=BATCHES["B1"])
     with Ledger.open(tmp_path / "l") as ledger, pytest.raises(PolicyError, match="drawn in batches"):
         _protocol(ledger).commit(roster, seal=once)
 
@@ -113,7 +117,9 @@ def test_the_same_key_rounds_each_batch_with_its_own_coins() -> None:
     assert rounding_seed(KEY, {"batch": "B1"}) != rounding_seed(KEY, {"batch": "B2"})
 
 
-def test_a_batch_is_drawn_under_its_recorded_seal(year: Ledger, roster: pd.DataFrame, city: Any, plan_seal: Any) -> None:
+def test_a_batch_is_drawn_under_its_recorded_seal(
+    year: Ledger, roster: pd.DataFrame, city: Any, plan_seal: Any
+) -> None:
     draw = year.current("XY-2026-Q4/B1", "draw")[-1].payload
     sealed = year.current("XY-2026-Q4/B1", "roster_commitment")[-1].payload["sealed"]
     assert draw["sealed"] == sealed and draw["disclosure"] == "sealed"
@@ -161,7 +167,9 @@ def test_a_triggered_check_after_the_seal_is_outside_the_sealed_frame(
     assert counted == eligible  # the 400 late checks capped no one out of the sealed frames
 
 
-def test_resealing_needs_the_old_seal_withdrawn(year: Ledger, roster: pd.DataFrame, city: Any, plan_seal: Any) -> None:
+def test_resealing_needs_the_old_seal_withdrawn(
+    year: Ledger, roster: pd.DataFrame, city: Any, plan_seal: Any
+) -> None:
     first = _protocol(year, "B2").seal_batch(roster, plan_seal, history=city.history).records[0]
     other = city.history.iloc[:-3]
     with pytest.raises(LedgerMismatchError, match="not the file the plan commitment committed"):
@@ -219,7 +227,10 @@ def test_attack_a_batch_frame_changed_after_the_seal(
     _forge_seal(year, "B2", shrink)
     found = verify_batch_seals(year, PLAN, roster, plan_seal, city.history)
     assert set(found.kinds()) == {"batch_seal.recomputed"}
-    assert {d.detail for d in found.differences if d.kind == "batch_seal.recomputed"} >= {"frames_root", "tasks"}
+    assert {d.detail for d in found.differences if d.kind == "batch_seal.recomputed"} >= {
+        "frames_root",
+        "tasks",
+    }
     drawn = _protocol(year, "B2").draw(roster, "22222", seal=plan_seal, history=city.history).value.manifest
     root = drawn["sealed"]["commitment"]["frames_root"]  # the public sees no receipt reach the forged root
     assert not any(verify_receipt(r, root).ok for r in drawn["receipts"])
@@ -229,11 +240,13 @@ def test_attack_b1_seal_reused_for_b2(year: Ledger, roster: pd.DataFrame, city: 
     _forge_seal(year, "B2", lambda commitment: None)  # B1's seal, recorded as B2's
     found = verify_batch_seals(year, PLAN, roster, plan_seal, city.history)
     assert "batch_seal.batch" in found.kinds() and "batch_seal.recomputed" in found.kinds()
-    with pytest.raises(LedgerMismatchError, match="PLAN|B1|campaign"):
+    with pytest.raises(LedgerMismatchError, match="campaign"):
         _protocol(year, "B2").draw(roster, "22222", seal=plan_seal, history=city.history)
 
 
-def test_attack_a_seal_made_after_the_seed(year: Ledger, roster: pd.DataFrame, city: Any, plan_seal: Any) -> None:
+def test_attack_a_seal_made_after_the_seed(
+    year: Ledger, roster: pd.DataFrame, city: Any, plan_seal: Any
+) -> None:
     _forge_seal(year, "B1", lambda commitment: None)  # B1 resealed after its seed and draw
     assert "batch_seal.after_seed" in verify_batch_seals(year, PLAN, roster, plan_seal, city.history).kinds()
 

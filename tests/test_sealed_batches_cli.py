@@ -28,7 +28,9 @@ drawn_on = 2026-06-01
 def sealed_year(folder: Path) -> Path:
     """The example joint campaign as a plan of two batches; its tiers' ratios differ: sealed."""
     text = EXAMPLE.read_text(encoding="utf-8")
-    text = text.replace('authority = "襄阳市市场监督管理局"\n', 'authority = "襄阳市市场监督管理局"\n' + BATCHES)
+    text = text.replace(
+        'authority = "襄阳市市场监督管理局"\n', 'authority = "襄阳市市场监督管理局"\n' + BATCHES
+    )
     text = text.replace("A = 0.01\nB = 0.03", "A = 0.05\nB = 0.10")
     path = folder / "year.toml"
     path.write_text(text, encoding="utf-8")
@@ -44,13 +46,15 @@ def year(tmp_path_factory: pytest.TempPathFactory) -> tuple[Operator, Path]:
 def _seal(op: Operator, plan: Path, batch: str, history: Path | None = None) -> object:
     f = op.files
     return op.run("seal", f.roster, "--batch", batch, "--campaign", plan, "--ledger", f.ledger,
-                  "--seal", f.seal, "--history", history or f.history, "-o", f.folder / f"{batch}.seal.json")  # fmt: skip
+                  "--seal", f.seal, "--history", history or f.history,
+                  "-o", f.folder / f"{batch}.seal.json")  # fmt: skip
 
 
 def _draw(op: Operator, plan: Path, batch: str, seed: str) -> object:
     f = op.files
-    return op.run("draw", f.roster, "--campaign", plan, "--seed", seed, "--history", f.history, "--batch", batch,
-                  "--seal", f.seal, "-o", f.folder / f"{batch}.csv", "--ledger", f.ledger)  # fmt: skip
+    return op.run("draw", f.roster, "--campaign", plan, "--seed", seed, "--history", f.history,
+                  "--batch", batch, "--seal", f.seal, "-o", f.folder / f"{batch}.csv",
+                  "--ledger", f.ledger)  # fmt: skip
 
 
 def test_an_operator_runs_a_sealed_year(year: tuple[Operator, Path]) -> None:
@@ -147,19 +151,22 @@ def test_an_operator_runs_a_sealed_year(year: tuple[Operator, Path]) -> None:
 
 
 def _publish_b2(op: Operator, plan: Path) -> Path:
-    from dualrandom.synth.results import synth_results
     from datetime import date
+
+    from dualrandom.synth.results import synth_results
 
     f = op.files
     work = f.folder
     sample = pd.read_csv(work / "B2.csv", dtype=str, encoding="utf-8-sig")
     synth_results(sample, seed="22222", start=date(2026, 6, 3)).to_csv(work / "B2-results.csv", index=False)
-    done = op.run("results", "import", work / "B2-results.csv", "--campaign", plan, "--sample", work / "B2.csv",
-                  "--ledger", f.ledger, "--as-of", "2026-06-30", "--batch", "B2")  # fmt: skip
+    done = op.run("results", "import", work / "B2-results.csv", "--campaign", plan,
+                  "--sample", work / "B2.csv", "--ledger", f.ledger, "--as-of", "2026-06-30",
+                  "--batch", "B2")  # fmt: skip
     assert done.exit_code == 0, done.output
     bundle = work / "bundle-B2"
-    done = op.run("publish", "--campaign", plan, "--sample", work / "B2.csv", "--results", work / "B2-results.csv",
-                  "--roster", f.roster, "--published-on", "2026-06-30", "--ledger", f.ledger, "-o", bundle,
+    done = op.run("publish", "--campaign", plan, "--sample", work / "B2.csv",
+                  "--results", work / "B2-results.csv", "--roster", f.roster, "--published-on", "2026-06-30",
+                  "--ledger", f.ledger, "-o", bundle,
                   "--batch", "B2", "--draw-manifest", work / "B2.csv.manifest.json")  # fmt: skip
     assert done.exit_code == 0, done.output
     return bundle
@@ -182,7 +189,9 @@ def test_the_public_checks_the_batch_against_its_seal(year: tuple[Operator, Path
     op, plan = year
     f = op.files
     bundle = _publish_b2(op, plan)
-    announced = json.loads((f.folder / "B2.seal.json").read_text(encoding="utf-8"))["sealed"]["commitment_digest"]
+    announced = json.loads((f.folder / "B2.seal.json").read_text(encoding="utf-8"))["sealed"][
+        "commitment_digest"
+    ]
     done = op.run("verify", bundle, "--ledger", f.ledger, "--commitment-digest", announced)
     assert done.exit_code == 0, done.output
 
@@ -208,4 +217,3 @@ def test_the_public_checks_the_batch_against_its_seal(year: tuple[Operator, Path
     done = op.run("verify", _forge(bundle, f.folder, reuse), "--ledger", f.ledger, "--json")
     kinds = {d["kind"] for d in json.loads(done.output)["differences"]}
     assert done.exit_code == 1 and "ledger.sealed_commitment" in kinds, kinds
-

@@ -30,7 +30,9 @@ def _history() -> pd.DataFrame:
 
 def test_a_chinese_headed_history_seals_and_draws() -> None:
     chinese = _history()
-    english = chinese.rename(columns={v: k for k, v in CHINESE.items()}).replace({"kind": {"双随机": "random"}})
+    english = chinese.rename(columns={v: k for k, v in CHINESE.items()}).replace(
+        {"kind": {"双随机": "random"}}
+    )
     seal = seal_campaign(ROSTER, CAMPAIGN, key=KEY, history=chinese, as_of=AS_OF)
     same = seal_campaign(ROSTER, CAMPAIGN, key=KEY, history=english, as_of=AS_OF)
     for key in ("frames_root", "tasks", "roster_digest"):  # the headers do not change the frames

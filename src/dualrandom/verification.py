@@ -332,7 +332,8 @@ KINDS: Mapping[str, Kind] = {
     ),
     "ledger.sample": _K("{detail}", "the bundle's drawn entities are not the recorded draw"),
     "ledger.sealed_commitment": _K(
-        "{where}: the bundle's sealed commitment {found} is not the one recorded before the seed ({expected})",
+        "{where}: the bundle's sealed commitment {found} is not the one recorded before the seed "
+        "({expected})",
         "a sealed bundle's commitment is not the campaign's (or the batch's seal) recorded before its seed",
     ),
 }

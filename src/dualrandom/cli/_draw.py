@@ -192,7 +192,9 @@ def _seal_plan(
 @click.argument("roster", type=click.Path(dir_okay=False))
 @click.option("--campaign", "campaign_file", required=True, type=click.Path(exists=True, dir_okay=False),
               help="Campaign TOML of the annual plan.")  # fmt: skip
-@click.option("--ledger", "ledger_url", required=True, help="The plan's ledger (it holds the plan commitment).")
+@click.option(
+    "--ledger", "ledger_url", required=True, help="The plan's ledger (it holds the plan commitment)."
+)
 @click.option(
     "--seal", "seal_file", required=True, type=click.Path(exists=True, dir_okay=False),
     help="The plan's sealed material, which `commit --seal-out` wrote.",

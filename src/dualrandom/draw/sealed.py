@@ -323,7 +323,9 @@ def seal_plan(
         "version": SEALED_VERSION,
         "campaign_id": plan.id,
         "key_digest": key_digest(key),
-        "roster_digest": roster_digest(frame, commitment_columns(frame, campaign.sampling.strata), normalized=True),
+        "roster_digest": roster_digest(
+            frame, commitment_columns(frame, campaign.sampling.strata), normalized=True
+        ),
         "history_digest": history_digest(past) if past is not None else None,
         "rules_digest": plan_rules_digest(campaign),
         "batches": [{"batch": b.id, "drawn_on": b.drawn_on.isoformat()} for b in plan.batches],
@@ -371,10 +373,8 @@ def _sealed_inputs(
         history = canonical_headers(history, table_spec("history"))[0]  # 统一社会信用代码 → uscc
     if history is not None and "uscc" in history.columns:  # else the draw reports the missing column
         normal = normalize_ids(history["uscc"]).astype(object)
-        sealed_history = history.assign(uscc=[forward.get(c, c) for c in normal.tolist()])
-    else:
-        sealed_history = history
-    return frame.assign(uscc=hidden), sealed_history, back
+        history = history.assign(uscc=[forward.get(c, c) for c in normal.tolist()])
+    return frame.assign(uscc=hidden), history, back
 
 
 def _unseal_records(records: list[dict[str, Any]], back: Mapping[str, str]) -> list[dict[str, Any]]:
@@ -400,9 +400,9 @@ def draw_tasks_sealed(
     """`dualrandom.draw.draw_tasks` on sealed ids; the result names the real codes again.
 
     Rounding coins are keyed on the key digest, and on the batch for a batch seal (`rounding_seed`;
-    committed before the seed, so the committed quotas hold). The manifest records the real roster and history digests, ``disclosure = "sealed"``,
-    the commitment and, per drawn and reserve entity, its public receipt. Raises as
-    `draw_tasks` does.
+    committed before the seed, so the committed quotas hold). The manifest records the real
+    roster and history digests, ``disclosure = "sealed"``, the commitment and, per drawn and
+    reserve entity, its public receipt. Raises as `draw_tasks` does.
     """
     frame = prepare_frame(roster, sampling.tiers)
     hidden, sealed_history, back = _sealed_inputs(frame, key, history)
@@ -569,6 +569,7 @@ def verify_receipt(
 
 
 ensure_receipt = raising(verify_receipt)
+
 
 def opening_ticket(opening: Mapping[str, str], task_seed: str) -> str:
     """The entity's own ticket under ``task_seed``, from its opening (check its receipt first)."""

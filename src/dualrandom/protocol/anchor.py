@@ -47,6 +47,7 @@ def verify_against_ledger(bundle: str | Path, ledger: Ledger) -> Verification:
 
 ensure_against_ledger = raising(verify_against_ledger)
 
+
 def _triggered_pairs(ledger: Ledger, campaign_id: str) -> set[tuple[str, str]]:
     """The (task_id, uscc) targets of the campaign's current bulk triggered checks."""
     return {

@@ -23,10 +23,10 @@ from ..ledger import Ledger, LedgerHead, LedgerRecord
 from ..verification import Difference, Verification
 
 if TYPE_CHECKING:
+    from ..draw.sealed import Seal
     from ..ledger.backend import Backend, Snapshot, WriteTransaction
     from ..ledger.records import StoredRow
     from ..models import Campaign
-    from ..draw.sealed import Seal
 
 __all__ = [
     "batch_history",
@@ -74,7 +74,7 @@ class _BackendAt:
 
 
 def ledger_at(ledger: Ledger, seq: int) -> Ledger:
-    """The ledger as it stood after record ``seq``, read only: later records (supersessions too) are not in it."""
+    """The ledger as it stood after record ``seq``, read only: no later record (no withdrawal) is in it."""
     return Ledger(_BackendAt(ledger.backend, seq), url=ledger.url)
 
 
@@ -115,7 +115,9 @@ def _plan_problems(plan: Campaign, plan_seal: Seal, history: Any) -> list[str]:
     committed = plan_seal.commitment
     problems = []
     if plan_rules_digest(plan) != committed.get("rules_digest"):
-        problems.append("the campaign file is not the one the plan commitment committed (rules, batches, dates)")
+        problems.append(
+            "the campaign file is not the one the plan commitment committed (rules, batches, dates)"
+        )
     given = history_digest(history) if isinstance(history, pd.DataFrame) else None
     if given != committed.get("history_digest"):
         problems.append("the history is not the file the plan commitment committed")
@@ -167,7 +169,9 @@ def verify_batch_seals(
     found: list[Difference] = []
     recorded = (committed[-1].payload.get("sealed") or {}).get("commitment_digest")
     if recorded != plan_seal.digest:
-        found.append(Difference("sealed.announced", f"record {committed[-1].seq}", str(recorded), plan_seal.digest))
+        found.append(
+            Difference("sealed.announced", f"record {committed[-1].seq}", str(recorded), plan_seal.digest)
+        )
     for batch in plan.plan.batches:
         record = batch_seal_record(ledger, plan_id, batch.id)
         if record is not None:
@@ -188,11 +192,19 @@ def _batch_differences(
     found = _binding_differences(ledger, plan, batch_id, record, commitment, plan_seal)
     if commitment_digest(commitment) != sealed.get("commitment_digest"):
         digest = commitment_digest(commitment)
-        found.append(Difference("sealed.commitment_digest", where, digest, str(sealed.get("commitment_digest"))))
+        found.append(
+            Difference("sealed.commitment_digest", where, digest, str(sealed.get("commitment_digest")))
+        )
     head = commitment.get("ledger_head") or {}
     try:
         redone, _ = compute_batch_seal(
-            ledger, plan, batch_id, roster, plan_seal, history, LedgerHead(int(head["seq"]), str(head["hash"]))
+            ledger,
+            plan,
+            batch_id,
+            roster,
+            plan_seal,
+            history,
+            LedgerHead(int(head["seq"]), str(head["hash"])),
         )
     except (SealMismatchError, KeyError, TypeError, ValueError) as error:
         return [*found, Difference("batch_seal.recomputed", where, detail=f"cannot be recomputed: {error}")]
@@ -203,7 +215,9 @@ def _batch_differences(
     draws = ledger.current(f"{plan.plan.id}/{batch_id}", "draw")
     drawn_under = ((draws[-1].payload.get("sealed") or {}).get("commitment_digest")) if draws else None
     if draws and drawn_under != sealed.get("commitment_digest"):
-        found.append(Difference("batch_seal.draw", where, str(sealed.get("commitment_digest")), str(drawn_under)))
+        found.append(
+            Difference("batch_seal.draw", where, str(sealed.get("commitment_digest")), str(drawn_under))
+        )
     return found
 
 
@@ -225,11 +239,14 @@ def _binding_differences(
         found.append(Difference("batch_seal.head", where, detail=f"head {head!r}"))
     seeds = ledger.current(f"{plan.plan.id}/{batch_id}", "seed")
     if seeds and seeds[0].seq < record.seq:
-        found.append(Difference("batch_seal.after_seed", where, f"before record {seeds[0].seq}", f"record {record.seq}"))
+        found.append(
+            Difference(
+                "batch_seal.after_seed", where, f"before record {seeds[0].seq}", f"record {record.seq}"
+            )
+        )
     return found
 
 
 def _short(value: Any) -> str:
     text = str(value)
     return text if len(text) <= 80 else text[:77] + "…"
-

@@ -418,7 +418,9 @@ class CampaignProtocol:
             )
         return [Step(self.campaign_id, "roster_commitment", payload)]
 
-    def _batch_options(self, seal: Seal | None, options: dict[str, Any]) -> tuple[dict[str, Any], Seal | None]:
+    def _batch_options(
+        self, seal: Seal | None, options: dict[str, Any]
+    ) -> tuple[dict[str, Any], Seal | None]:
         """The draw options of a batch (its date, and a history holding the plan's earlier checks)
         and, for a sealed plan, the batch's seal under the plan key.
 
@@ -999,7 +1001,9 @@ def _with_capped(result: Draw, roster: Any, campaign: Campaign, options: Mapping
     from .caps import capped_entities
 
     count = capped_entities(roster, campaign, options.get("history"), options.get("as_of"))
-    return result if count is None else replace(result, manifest={**result.manifest, "capped_entities": count})
+    return (
+        result if count is None else replace(result, manifest={**result.manifest, "capped_entities": count})
+    )
 
 
 def _check_seal_kind(plan: Campaign, seal: Seal) -> None:
