@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..errors import LedgerError
 from ..ledger import Ledger, LedgerHead, LedgerRecord
-from ..verification import Difference, Verification
+from ..verification import Difference, Verification, raising
 
 if TYPE_CHECKING:
     from ..draw.sealed import Seal
@@ -33,6 +33,7 @@ __all__ = [
     "batch_seal_payload",
     "batch_seal_record",
     "compute_batch_seal",
+    "ensure_batch_seals",
     "ledger_at",
     "verify_batch_seals",
 ]
@@ -177,6 +178,9 @@ def verify_batch_seals(
         if record is not None:
             found += _batch_differences(ledger, plan, batch.id, record, roster, plan_seal, history)
     return Verification(f"batch seals of plan {plan_id}", tuple(found))
+
+
+ensure_batch_seals = raising(verify_batch_seals)
 
 
 def _batch_differences(
