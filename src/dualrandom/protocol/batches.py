@@ -20,6 +20,7 @@ import pandas as pd
 
 from ..errors import LedgerError
 from ..ledger import Ledger, LedgerHead, LedgerRecord
+from ..ledger.records import canonical_json
 from ..verification import Difference, Verification, raising
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ __all__ = [
     "batch_history",
     "batch_seal_payload",
     "batch_seal_record",
+    "batch_seal_step",
     "compute_batch_seal",
     "ensure_batch_seals",
     "ledger_at",
@@ -147,6 +149,40 @@ def compute_batch_seal(
         head={"seq": head.seq, "hash": head.hash},
     )  # fmt: skip
     return seal, past
+
+
+def batch_seal_step(
+    ledger: Ledger, plan: Campaign, batch_id: str, roster: pd.DataFrame, plan_seal: Seal, history: Any,
+    plan_record: LedgerRecord, existing: LedgerRecord | None,
+) -> tuple[dict[str, Any], LedgerHead]:  # fmt: skip
+    """The batch seal to record (`batch_seal_payload`) and the ledger head it is computed at.
+
+    A new seal is computed at the current head; a recorded one (``existing``) again at its own
+    head, so later records do not change it. Raises `LedgerMismatchError` when the campaign,
+    history, roster or material are not the plan commitment's, and `LedgerConflictError` when
+    the seal differs from the recorded one (with the command that withdraws it).
+    """
+    from ..draw.sealed import SealMismatchError
+    from ..errors import LedgerConflictError, LedgerMismatchError
+    from .recorded import changed_keys
+
+    head = ledger.ensure_intact()
+    if existing is not None:
+        at = existing.payload["sealed"]["commitment"]["ledger_head"]
+        head = LedgerHead(int(at["seq"]), str(at["hash"]))
+    try:
+        sealed, _ = compute_batch_seal(ledger, plan, batch_id, roster, plan_seal, history, head)
+    except SealMismatchError as error:
+        raise LedgerMismatchError(f"{error} (record {plan_record.seq}); nothing was recorded") from None
+    payload = batch_seal_payload(sealed, plan_record)
+    if existing is not None and canonical_json(existing.payload) != canonical_json(payload):
+        raise LedgerConflictError(
+            f"batch {batch_id!r} already has a different batch seal, record {existing.seq} (it differs in: "
+            f"{changed_keys(existing.payload['sealed']['commitment'], sealed.commitment)}). To seal it "
+            f"again, withdraw it with a reason first: dualrandom ledger supersede {ledger.url} "
+            f"{existing.seq} --reason TEXT"
+        )
+    return payload, head
 
 
 def verify_batch_seals(

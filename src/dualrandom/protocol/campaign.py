@@ -311,14 +311,7 @@ class CampaignProtocol:
         if seeded and seeded[-1].payload.get("seed") != seed:
             raise LedgerMismatchError(self._seed_refusal(seed, seeded[-1]))
         result = self._drawn(drawer or draw_campaign, committed, roster, seed, options)
-        if committed is not None and result.manifest.get("roster_digest") != committed.payload.get(
-            "roster_digest"
-        ):
-            raise LedgerMismatchError(
-                f"the roster drawn has digest {result.manifest.get('roster_digest')}, but campaign "
-                f"{self.campaign_id!r} committed to {committed.payload.get('roster_digest')} "
-                f"(record {committed.seq}): draw from the committed roster; nothing was recorded"
-            )
+        self._check_roster_digest(result, committed)
         result = _with_capped(result, roster, self.campaign, options)
         if self.batch is not None:
             result = self._batch_draw(result)
@@ -359,8 +352,7 @@ class CampaignProtocol:
         already seeded, out of order or sealed differently, `LedgerMismatchError` for material,
         campaign, roster or history that are not the plan commitment's.
         """
-        from ..draw.sealed import SealMismatchError
-        from .batches import batch_seal_payload, batch_seal_record, compute_batch_seal
+        from .batches import batch_seal_record, batch_seal_step
 
         ledger, batch = self._sealing()
         plan_record = self._require("roster_commitment", "sealing a batch")
@@ -373,22 +365,9 @@ class CampaignProtocol:
             )
         if existing is None:
             self._check_batch_order(batch)
-        head = ledger.ensure_intact()
-        if existing is not None:
-            at = existing.payload["sealed"]["commitment"]["ledger_head"]
-            head = LedgerHead(int(at["seq"]), str(at["hash"]))
-        try:
-            sealed, _ = compute_batch_seal(ledger, self.plan, batch, roster, seal, history, head)
-        except SealMismatchError as error:
-            raise LedgerMismatchError(f"{error} (record {plan_record.seq}); nothing was recorded") from None
-        payload = batch_seal_payload(sealed, plan_record)
-        if existing is not None and canonical_json(existing.payload) != canonical_json(payload):
-            raise LedgerConflictError(
-                f"batch {batch!r} already has a different batch seal, record {existing.seq} (it differs in: "
-                f"{changed_keys(existing.payload['sealed']['commitment'], sealed.commitment)}). To seal it "
-                f"again, withdraw it with a reason first: dualrandom ledger supersede {ledger.url} "
-                f"{existing.seq} --reason TEXT"
-            )
+        payload, head = batch_seal_step(
+            ledger, self.plan, batch, roster, seal, history, plan_record, existing
+        )
         return self._result(
             "batch seal", payload, lambda n: self._seal_steps(n, head, payload, existing),
             lambda _: write_commitment(payload, output), [existing] if existing else [],
@@ -417,6 +396,18 @@ class CampaignProtocol:
                 f"{next_seq - 1}): seal it again"
             )
         return [Step(self.campaign_id, "roster_commitment", payload)]
+
+    def _check_roster_digest(self, result: Draw, committed: LedgerRecord | None) -> None:
+        """Refuse a draw from another roster than the committed one (`LedgerMismatchError`)."""
+        if committed is None or result.manifest.get("roster_digest") == committed.payload.get(
+            "roster_digest"
+        ):
+            return
+        raise LedgerMismatchError(
+            f"the roster drawn has digest {result.manifest.get('roster_digest')}, but campaign "
+            f"{self.campaign_id!r} committed to {committed.payload.get('roster_digest')} "
+            f"(record {committed.seq}): draw from the committed roster; nothing was recorded"
+        )
 
     def _batch_options(
         self, seal: Seal | None, options: dict[str, Any]
