@@ -144,6 +144,8 @@ def test_an_operator_runs_a_sealed_year(year: tuple[Operator, Path]) -> None:
     done = op.run("verify", work / "B2.csv.manifest.json", "--roster", f.roster,
                   "--history", work / "B2.csv.history.csv", "--seal", f.seal)  # fmt: skip
     assert done.exit_code == 0, done.output
+    done = op.run("verify", f.ledger, "--campaign", plan, "--roster", f.roster)  # mistake: no --seal
+    assert done.exit_code == 2 and "--campaign, --roster and --seal together" in done.output, done.output
     done = op.run("verify", f.ledger, "--campaign", plan, "--roster", f.roster, "--seal", f.seal,
                   "--history", f.history)  # fmt: skip
     assert done.exit_code == 0 and "batch seals" in done.output, done.output

@@ -514,6 +514,9 @@ def _verify_ledger(
     """The chain; with the plan's campaign, roster and sealed material, also every batch seal."""
     from .ledger import Ledger
 
+    if any((campaign, roster, seal)) and not all((campaign, roster, seal)):
+        _usage(url, "checking a sealed plan's batch seals needs --campaign, --roster and --seal together")
+
     with Ledger.open(url, create=False, read_only=True) as opened:
         chain = opened.verify()
         if not (campaign and roster and seal):
