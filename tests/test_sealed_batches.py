@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dualrandom.draw.commitment import history_digest
 from dualrandom.draw.sealed import (
@@ -257,3 +260,29 @@ def test_attack_other_material(year: Ledger, roster: pd.DataFrame, city: Any) ->
         _protocol(year, "B2").seal_batch(roster, other, history=city.history)
     found = verify_batch_seals(year, PLAN, roster, other, city.history)
     assert {"sealed.announced", "batch_seal.plan"} <= set(found.kinds())
+
+
+# --- the ledger as it stood at a head ---------------------------------------------------------
+
+OPERATIONS = st.lists(st.tuples(st.sampled_from(["P/W1", "P/W2"]), st.booleans()), min_size=1, max_size=8)
+
+
+@settings(max_examples=15, deadline=None)
+@given(operations=OPERATIONS)
+def test_a_past_head_shows_exactly_the_records_then_current(operations: list[tuple[str, bool]]) -> None:
+    """Invariant: ``ledger_at(L, s)`` is the ledger that had only records 1..s, withdrawals included."""
+    with tempfile.TemporaryDirectory() as folder, Ledger.open(Path(folder) / "l") as ledger:
+        for number, (campaign, withdraw) in enumerate(operations):
+            record = ledger.append(campaign, "triggered_check", {"uscc": str(number)})
+            if withdraw:
+                ledger.supersede(record.seq, "entered by mistake")
+        every = ledger.records()
+        for seq in range(ledger.head().seq + 1):
+            past = ledger_at(ledger, seq)
+            assert [r.seq for r in past.records()] == [r.seq for r in every if r.seq <= seq]
+            with tempfile.TemporaryDirectory() as other, Ledger.open(Path(other) / "l") as replay:
+                for r in every[:seq]:
+                    replay.append(r.campaign_id, r.kind, r.payload, supersedes=r.supersedes, reason=r.reason)
+                for campaign in ("P/W1", "P/W2"):
+                    then = [r.payload for r in past.current(campaign, "triggered_check")]
+                    assert then == [r.payload for r in replay.current(campaign, "triggered_check")]

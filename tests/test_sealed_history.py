@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 
 import _publish_data as data
+from _campaign import Operator, campaign_files
 from dualrandom.draw import draw_campaign
 from dualrandom.draw.sealed import draw_sealed, seal_campaign
 from dualrandom.models import load_campaign
@@ -45,3 +47,19 @@ def test_a_chinese_headed_history_seals_and_draws() -> None:
     opened = draw_campaign(ROSTER, CAMPAIGN, data.SEED, history=chinese, as_of=AS_OF)
     assert [c["capped"] for c in drawn.manifest["strata"]] == [c["capped"] for c in opened.manifest["strata"]]
     assert verify_draw(drawn.manifest, ROSTER, history=chinese, seal=seal).ok
+
+
+def test_an_operator_seals_with_a_chinese_headed_history_export(tmp_path: Path) -> None:
+    """The reported failure: `commit --seal-out --history` on a 统一社会信用代码 export raised KeyError."""
+    op = Operator(campaign_files(tmp_path, entities=1_500))
+    f = op.files
+    history = pd.read_csv(f.history, dtype=str)
+    history.rename(columns=CHINESE).to_csv(f.history, index=False, encoding="gb18030")
+    done = op.commit()
+    assert done.exit_code == 0, done.output
+    done = op.draw()
+    assert done.exit_code == 0, done.output
+    assert "frequency caps left out" in done.output
+    done = op.run("verify", f"{f.sample}.manifest.json", "--roster", f.roster, "--history", f.history,
+                  "--seal", f.seal)  # fmt: skip
+    assert done.exit_code == 0, done.output
