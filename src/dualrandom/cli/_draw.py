@@ -97,7 +97,8 @@ def commit(
     """Digest the frozen ROSTER; publish the digest BEFORE the seed is drawn.
 
     With --seal-out, tickets are keyed by a secret key committed here (sealed draw, tier-private):
-    keep the written file for the auditors and pass it to `dualrandom draw --seal`.
+    keep the written file for the auditors and pass it to `dualrandom draw --seal`. A plan in
+    batches is committed once, without --as-of; each batch is then sealed with `dualrandom seal`.
     """
     from ..engines.tiers import read_tiered
     from ..protocol import write_commitment
