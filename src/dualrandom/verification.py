@@ -133,6 +133,32 @@ KINDS: Mapping[str, Kind] = {
         "{where}: the receipt does not commit to this entity's sealed id",
         "the entity's opening does not match its receipt",
     ),
+    # ---- batch seals of a sealed plan (dualrandom.protocol.batches.verify_batch_seals) ----
+    "batch_seal.plan": _K(
+        "{where}: the batch seal is bound to plan commitment {found}, not {expected}",
+        "a batch seal names another plan commitment than the plan's sealed material",
+    ),
+    "batch_seal.batch": _K(
+        "{where}: the batch seal is the seal of batch {found}, not of {expected}",
+        "a batch seal made for another batch is recorded (or reused) for this one",
+    ),
+    "batch_seal.head": _K(
+        "{where}: the batch seal's ledger head is not an earlier record of the chain ({detail})",
+        "the ledger head a batch seal was computed at is unknown, altered or not before the seal",
+    ),
+    "batch_seal.after_seed": _K(
+        "{where}: the batch seal ({found}) was recorded after the batch's seed ({expected})",
+        "a batch seal made after the seed proves nothing",
+    ),
+    "batch_seal.recomputed": _K(
+        "{where}: the batch seal's {detail} is {found}, recomputed {expected}",
+        "a batch seal's frames root, counts, quotas or digests differ from the ones the roster, the key "
+        "and the ledger's recorded draws and triggered checks give",
+    ),
+    "batch_seal.draw": _K(
+        "{where}: the batch was drawn under sealed commitment {found}, not its batch seal {expected}",
+        "a batch's recorded draw names another sealed commitment than its batch seal",
+    ),
     # ---- a publication bundle (verify_bundle) ----
     "bundle.index": _K("{where}: {detail}", "bundle.json's 'files' or 'ledger' entry is malformed"),
     "bundle.file_missing": _K("{where}: {detail}", "a file the bundle needs or lists is missing"),
@@ -305,6 +331,11 @@ KINDS: Mapping[str, Kind] = {
         "the bundle's seed is not the recorded one",
     ),
     "ledger.sample": _K("{detail}", "the bundle's drawn entities are not the recorded draw"),
+    "ledger.sealed_commitment": _K(
+        "{where}: the bundle's sealed commitment {found} is not the one recorded before the seed "
+        "({expected})",
+        "a sealed bundle's commitment is not the campaign's (or the batch's seal) recorded before its seed",
+    ),
 }
 """Every difference kind -> its line template and meaning (docs/verification.md lists them)."""
 
@@ -426,7 +457,7 @@ def verify_path(
     material = read_seal(seal) if seal else None
     text = str(target)
     if text.startswith(("postgresql://", "postgres://")) or _is_sqlite(Path(text)):
-        return _verify_ledger(text)
+        return _verify_ledger(text, campaign, roster, material, history)
     path = Path(text)
     if not path.exists():
         raise InputError([Problem(text, None, None, None, "VERIFY_TARGET", "no such file or folder")])
@@ -476,11 +507,28 @@ def _read_manifest(path: Path) -> dict[str, Any]:
     return data
 
 
-def _verify_ledger(url: str) -> Verification:
+def _verify_ledger(
+    url: str, campaign: str | Path | None, roster: str | Path | None, seal: Seal | None,
+    history: str | Path | None,
+) -> Verification:  # fmt: skip
+    """The chain; with the plan's campaign, roster and sealed material, also every batch seal."""
     from .ledger import Ledger
 
+    if any((campaign, roster, seal)) and not all((campaign, roster, seal)):
+        _usage(url, "checking a sealed plan's batch seals needs --campaign, --roster and --seal together")
+
     with Ledger.open(url, create=False, read_only=True) as opened:
-        return opened.verify()
+        chain = opened.verify()
+        if not (campaign and roster and seal):
+            return chain
+        from .engines.tiers import read_tiered
+        from .io import read_table
+        from .models import load_campaign
+        from .protocol.batches import verify_batch_seals
+
+        past = read_table(history) if history else None
+        seals = verify_batch_seals(opened, load_campaign(campaign), read_tiered(str(roster)), seal, past)
+    return Verification(f"{chain.subject} and the {seals.subject}", chain.differences + seals.differences)
 
 
 def _verify_bundle_path(

@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "synth": "dualrandom.cli._synth:synth",
     "classify": "dualrandom.cli._classify:classify",
     "commit": "dualrandom.cli._draw:commit",
+    "seal": "dualrandom.cli._draw:seal",
     "tickets": "dualrandom.cli._draw:tickets",
     "draw": "dualrandom.cli._draw:draw",
     "substitute": "dualrandom.cli._draw:substitute",
@@ -53,6 +54,7 @@ SUMMARIES: dict[str, str] = {
     ),
     "classify": "Classify ROSTER into credit-risk tiers; write the snapshot and print the tier counts.",
     "commit": "Digest the frozen ROSTER; publish the digest BEFORE the seed is drawn.",
+    "seal": "Seal a batch of a sealed annual plan BEFORE its seed: its frames, counts and quotas.",
     "tickets": "Read IDs one per line on stdin; write `uscc,ticket` CSV on stdout (IDs normalised).",
     "draw": "Draw the tier-stratified sample of ROSTER under SEED; write SAMPLE and SAMPLE.manifest.json.",
     "substitute": (

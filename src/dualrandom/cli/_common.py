@@ -329,6 +329,8 @@ def campaign_protocol(
 NEXT_STEPS = {
     "commit": "hold the seed ceremony in public, then `dualrandom draw ROSTER --campaign C --seed SEED "
     "--ledger L` (with --seal and the same --history/--as-of when the commitment is sealed)",
+    "seal": "announce the digest, hold the batch's seed ceremony, then `dualrandom draw ROSTER --campaign C "
+    "--batch B --seed SEED --seal SEALED --history H -o SAMPLE --ledger L`",
     "draw": "publish SAMPLE.public.json, then `dualrandom assign SAMPLE --inspectors I --campaign C "
     "--seed SEED -o TEAMS --ledger L`",
     "assign": "send the teams out; when results come in, `dualrandom results import RESULTS --campaign C "

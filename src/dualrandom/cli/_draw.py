@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from ..draw import Draw
     from ..draw.sealed import Seal
 
-__all__ = ["commit", "draw", "substitute", "tickets", "trigger"]
+__all__ = ["commit", "draw", "seal", "substitute", "tickets", "trigger"]
 
 SEED = "73925180462217783145"
 """The tutorial's seed, in the examples."""
@@ -97,7 +97,8 @@ def commit(
     """Digest the frozen ROSTER; publish the digest BEFORE the seed is drawn.
 
     With --seal-out, tickets are keyed by a secret key committed here (sealed draw, tier-private):
-    keep the written file for the auditors and pass it to `dualrandom draw --seal`.
+    keep the written file for the auditors and pass it to `dualrandom draw --seal`. A plan in
+    batches is committed once, without --as-of; each batch is then sealed with `dualrandom seal`.
     """
     from ..engines.tiers import read_tiered
     from ..protocol import write_commitment
@@ -136,12 +137,14 @@ def _seal(
     table: Any, campaign: Any, path: str, history: str | None, as_of: datetime | None, without: bool
 ) -> Seal:
     """The sealed material at ``path`` if it exists (a rerun), else a new key sealed now."""
-    from ..draw.sealed import read_seal, seal_campaign
+    from ..draw.sealed import read_seal, seal_campaign, seal_plan
 
     if Path(path).exists():
         return read_seal(path)
     if history and without:
         raise click.UsageError(_("--history and --without-history exclude each other"))
+    if campaign.plan.batches:
+        return _seal_plan(table, campaign, history, as_of, without, seal_plan)
     if campaign.sampling.frequency_caps and not without and not (history and as_of):
         raise click.UsageError(
             _(
@@ -152,6 +155,84 @@ def _seal(
         )
     past = _history(history, without)
     return seal_campaign(table, campaign, history=past, as_of=as_of.date() if as_of else None)
+
+
+def _seal_plan(
+    table: Any, campaign: Any, history: str | None, as_of: datetime | None, without: bool,
+    seal_plan: Callable[..., Seal],
+) -> Seal:  # fmt: skip
+    """The plan commitment of a plan in batches: no draw date (each batch is sealed on its own)."""
+    if as_of is not None:
+        raise click.UsageError(
+            _(
+                "plan {plan} is drawn in batches: its commitment has no --as-of (each batch is drawn on its "
+                "date and sealed before its seed with `dualrandom seal --batch B`)"
+            ).format(plan=campaign.plan.id)
+        )
+    if campaign.sampling.frequency_caps and not (history or without):
+        raise click.UsageError(
+            _(
+                "this plan has frequency caps: give --history, the file its batches count past checks in "
+                "(or --without-history: only the plan's own recorded checks count)"
+            )
+        )
+    return seal_plan(table, campaign, history=_history(history, without))
+
+
+@click.command(
+    cls=Command,
+    examples=[
+        (
+            "Seal batch B2 of the annual plan before its seed ceremony (after B1 is drawn)",
+            "dualrandom seal work/classified.csv --batch B2 --campaign year.toml --ledger work/year.ledger "
+            "--seal auditor/sealed.json --history city/history.csv -o work/B2.seal.json",
+        ),
+    ],
+)
+@table_source("roster", "history", snapshot=True)
+@click.argument("roster", type=click.Path(dir_okay=False))
+@click.option("--campaign", "campaign_file", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="Campaign TOML of the annual plan.")  # fmt: skip
+@click.option(
+    "--ledger", "ledger_url", required=True, help="The plan's ledger (it holds the plan commitment)."
+)
+@click.option(
+    "--seal", "seal_file", required=True, type=click.Path(exists=True, dir_okay=False),
+    help="The plan's sealed material, which `commit --seal-out` wrote.",
+)  # fmt: skip
+@click.option(
+    "--history", type=click.Path(dir_okay=False), help="The history file the plan commitment committed."
+)
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False),
+    help="BATCH-SEAL.json to write (public: announce its digest before the seed).",
+)  # fmt: skip
+@batch_option
+@fail_on_errors
+def seal(
+    roster: str, campaign_file: str, ledger_url: str, seal_file: str, history: str | None, output: str,
+    batch: str | None,
+) -> None:  # fmt: skip
+    """Seal a batch of a sealed annual plan BEFORE its seed: its frames, counts and quotas.
+
+    Computed under the plan's key from the plan commitment, its history file and the batches and
+    triggered checks the ledger recorded so far; prints the digest to announce with the seed ceremony.
+    """
+    from ..draw.sealed import read_seal
+    from ..engines.tiers import read_tiered
+    from ..io import read_table
+
+    if batch is None:
+        raise click.UsageError(_("name the batch to seal (--batch B)"))
+    material = read_seal(seal_file)
+    table = read_tiered(roster)
+    with campaign_protocol(campaign_file, ledger_url, batch=batch) as protocol:
+        step = protocol.seal_batch(
+            table, material, history=read_table(history) if history else None, output=output
+        )
+    click.echo(step.value["sealed"]["commitment_digest"])
+    click.echo(step.describe(), err=True)
+    next_step("seal")
 
 
 @click.command(
@@ -361,6 +442,14 @@ def _drawn(result: Draw, output: str) -> None:
         "auditor's manifest: {name}.manifest.json (internal: names tiers)"
     )
     click.echo(message.format(count=len(result.sample), tasks=tasks, name=Path(output).name))
+    capped = result.manifest.get("capped_entities")
+    if capped is not None:
+        cells = sum(int(c["capped"]) for c in result.manifest.get("strata", []))
+        message = _(
+            "frequency caps left out {capped} entities ({cells} task frame places: an entity in several "
+            "tasks' frames is counted in each)"
+        )
+        click.echo(message.format(capped=capped, cells=cells))
 
 
 @click.command(

@@ -23,6 +23,11 @@ __all__ = ["verify"]
             "--seal auditor/sealed.json",
         ),
         ("Check the bundle against the ledger", "dualrandom verify bundle --ledger work/campaign.ledger"),
+        (
+            "The auditor recomputes every batch seal of a sealed annual plan from the ledger",
+            "dualrandom verify work/year.ledger --campaign year.toml --roster work/classified.csv "
+            "--seal auditor/sealed.json --history city/history.csv",
+        ),
     ],
 )
 @click.argument("target", metavar="TARGET")

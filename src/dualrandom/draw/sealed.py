@@ -34,6 +34,7 @@ from ..errors import DrawError, PolicyError
 from ..ids import normalize_ids
 from ..jsontext import stable_json
 from ..models import Campaign, Sampling
+from ..schema import canonical_headers, table_spec
 from ..tickets import ticket
 from ..verification import Difference, Verification, raising
 from .commitment import commitment_columns, history_digest, roster_digest
@@ -41,6 +42,7 @@ from .draw import Draw, NoHistory, draw_tasks, resolve_history, task_sampling, t
 from .frame import TaskSpec, apply_caps, filter_task, prepare_frame, recent_checks
 
 __all__ = [
+    "PLAN_KIND",
     "PRESEED",
     "SEALED_VERSION",
     "Disclosure",
@@ -57,10 +59,13 @@ __all__ = [
     "merkle_path_holds",
     "merkle_root",
     "opening_ticket",
+    "plan_rules_digest",
     "receipt_commitment",
     "receipt_leaf",
+    "seal_batch",
     "seal_campaign",
     "seal_json",
+    "seal_plan",
     "sealed_ids",
     "verify_receipt",
 ]
@@ -69,6 +74,9 @@ SEALED_VERSION = "dualrandom-sealed/1"
 SEP = "\x1f"  # U+001F between fields (printed ␟ in the docs)
 PRESEED = "dualrandom-preseed"
 """The placeholder seed under which quotas are computed before the real seed (fixed mode only)."""
+
+PLAN_KIND = "sealed_plan_commitment"
+"""The kind of the one commitment of a sealed plan in batches (docs/draw-spec.md §14)."""
 
 Disclosure = Literal["open", "sealed"]
 
@@ -214,6 +222,22 @@ def _specs(campaign: Campaign, seed: str) -> list[TaskSpec]:
     return task_specs(campaign, seed)
 
 
+def rounding_seed(key: bytes, commitment: Mapping[str, Any]) -> str:
+    """What keys a sealed draw's rounding coins: the key digest, then ␟ and the batch of a batch seal.
+
+    One key serves every batch of a plan; the batch gives each batch its own coins.
+    """
+    batch = commitment.get("batch")
+    return key_digest(key) + (f"{SEP}{batch}" if batch else "")
+
+
+def _new_key(key: bytes | None) -> bytes:
+    key = key if key is not None else secrets.token_bytes(32)
+    if len(key) < 16:
+        raise PolicyError(f"a sealed draw needs a key of at least 16 bytes, got {len(key)}")
+    return key
+
+
 def seal_campaign(
     roster: pd.DataFrame,
     campaign: Campaign,
@@ -222,19 +246,20 @@ def seal_campaign(
     history: pd.DataFrame | NoHistory | None = None,
     as_of: date | None = None,
     residents: Mapping[str, int] | None = None,
+    bound: Mapping[str, Any] | None = None,
 ) -> Seal:
     """Generate (or take) the campaign key and the commitment to publish **before** the seed.
 
     The commitment holds the key digest, the roster and history digests, the Merkle root of the
     task frames and, in fixed mode, each task's quota total (a sealed draw's rounding coins are
     keyed on the committed key digest, not on the seed, so quotas are fixed before the seed).
-    Raises `InputError` for a bad roster or history and `PolicyError` for a bad policy or
-    a capped campaign sealed without history (pass `NO_HISTORY` to waive the caps).
+    ``bound`` adds fields that bind the commitment (a batch seal's batch, plan commitment and
+    ledger head, `seal_batch`). Raises `InputError` for a bad roster or history and `PolicyError`
+    for a bad policy or a capped campaign sealed without history (pass `NO_HISTORY` to waive the caps).
     """
     history, _ = resolve_history(campaign, history)
-    key = key if key is not None else secrets.token_bytes(32)
-    if len(key) < 16:
-        raise PolicyError(f"a sealed draw needs a key of at least 16 bytes, got {len(key)}")
+    key = _new_key(key)
+    extra = dict(bound or {})
     sampling = campaign.sampling
     frame = prepare_frame(roster, sampling.tiers)
     if history is not None and as_of is None:
@@ -244,7 +269,7 @@ def seal_campaign(
     levels, _ = _tree(key, frames)
     trial = draw_tasks_sealed(  # the policy is checked before the seed, on a placeholder seed
         roster, sampling, _specs(campaign, PRESEED), PRESEED, key, seed_rule="task",
-        history=history, as_of=as_of, residents=residents, commitment={},
+        history=history, as_of=as_of, residents=residents, commitment=extra,
     )  # fmt: skip
     quotas: dict[str, int | None] = {t: None for t in frames}
     if sampling.mode == "fixed":
@@ -260,8 +285,81 @@ def seal_campaign(
         "as_of": as_of.isoformat() if as_of is not None else None,
         "frames_root": levels[-1][0].hex() if levels[0] else merkle_root([]),
         "tasks": [{"task_id": t, "eligible": len(frames[t]), "quota": quotas.get(t)} for t in frames],
+        **extra,
     }
     return Seal(key=key, commitment=committed, frames=frames)
+
+
+def plan_rules_digest(campaign: Campaign) -> str:
+    """Hex SHA-256 of the campaign's canonical JSON: tasks, ratios, caps, batches and their dates."""
+    return commitment_digest(campaign.model_dump(mode="json"))
+
+
+def seal_plan(
+    roster: pd.DataFrame,
+    campaign: Campaign,
+    *,
+    key: bytes | None = None,
+    history: pd.DataFrame | NoHistory | None = None,
+) -> Seal:
+    """The key and the **plan commitment** of a plan in batches, made once before the first seed.
+
+    The commitment (docs/draw-spec.md §14) holds the key digest (one key for every batch), the
+    roster digest, the digest of the history file the batches count (None without one) and
+    the digest of the campaign rules with its batches and dates; each batch is then sealed
+    on its own before its seed (`seal_batch`). Raises `PolicyError` for a plan without
+    batches or a short key and `InputError` for a bad roster or history.
+    """
+    plan = campaign.plan
+    if not plan.batches:
+        raise PolicyError(f"plan {plan.id!r} declares no [[plan.batches]]: seal it with seal_campaign")
+    key = _new_key(key)
+    frame = prepare_frame(roster, campaign.sampling.tiers)
+    past = history if isinstance(history, pd.DataFrame) else None
+    if past is not None:  # every bad row of the history is reported now, not at the first batch
+        recent_checks(past, plan.batches[0].drawn_on)
+    committed = {
+        "kind": PLAN_KIND,
+        "version": SEALED_VERSION,
+        "campaign_id": plan.id,
+        "key_digest": key_digest(key),
+        "roster_digest": roster_digest(
+            frame, commitment_columns(frame, campaign.sampling.strata), normalized=True
+        ),
+        "history_digest": history_digest(past) if past is not None else None,
+        "rules_digest": plan_rules_digest(campaign),
+        "batches": [{"batch": b.id, "drawn_on": b.drawn_on.isoformat()} for b in plan.batches],
+    }
+    return Seal(key=key, commitment=committed)
+
+
+def seal_batch(
+    roster: pd.DataFrame,
+    campaign: Campaign,
+    plan_seal: Seal,
+    *,
+    history: pd.DataFrame,
+    as_of: date,
+    head: Mapping[str, Any],
+) -> Seal:
+    """The **batch seal** of one batch of a sealed plan, made before the batch's seed.
+
+    ``campaign`` is the batch's campaign (`dualrandom.visits.batch_campaign`, id ``PLAN/B``),
+    ``history`` the batch's history (the committed file plus the plan's recorded checks as of
+    ``head``, the ledger head ``{"seq", "hash"}`` the seal is computed at). The seal is
+    `seal_campaign` under the plan key, bound to the batch, the plan commitment's digest and
+    ``head``. Raises `SealMismatchError` when ``plan_seal`` is not a plan commitment or the
+    roster is not the committed one, and as `seal_campaign` does.
+    """
+    if plan_seal.commitment.get("kind") != PLAN_KIND:
+        raise SealMismatchError("the sealed material is not the commitment of a plan in batches")
+    batch = campaign.plan.id.rpartition("/")[2]
+    bound = {"batch": batch, "plan_commitment_digest": plan_seal.digest,
+             "ledger_head": {"seq": int(head["seq"]), "hash": str(head["hash"])}}  # fmt: skip
+    seal = seal_campaign(roster, campaign, key=plan_seal.key, history=history, as_of=as_of, bound=bound)
+    if seal.commitment["roster_digest"] != plan_seal.commitment.get("roster_digest"):
+        raise SealMismatchError("the roster is not the one the plan commitment committed")
+    return seal
 
 
 def _sealed_inputs(
@@ -271,11 +369,12 @@ def _sealed_inputs(
     hidden = sealed_ids(key, codes)
     back = dict(zip(hidden, codes, strict=True))
     forward = dict(zip(codes, hidden, strict=True))
-    sealed_history = None
     if history is not None:
+        history = canonical_headers(history, table_spec("history"))[0]  # 统一社会信用代码 → uscc
+    if history is not None and "uscc" in history.columns:  # else the draw reports the missing column
         normal = normalize_ids(history["uscc"]).astype(object)
-        sealed_history = history.assign(uscc=[forward.get(c, c) for c in normal.tolist()])
-    return frame.assign(uscc=hidden), sealed_history, back
+        history = history.assign(uscc=[forward.get(c, c) for c in normal.tolist()])
+    return frame.assign(uscc=hidden), history, back
 
 
 def _unseal_records(records: list[dict[str, Any]], back: Mapping[str, str]) -> list[dict[str, Any]]:
@@ -300,17 +399,17 @@ def draw_tasks_sealed(
 ) -> Draw:
     """`dualrandom.draw.draw_tasks` on sealed ids; the result names the real codes again.
 
-    Rounding coins are keyed on the key digest (committed before the seed, so the committed
-    quotas hold). The manifest records the real roster and history digests, ``disclosure = "sealed"``,
-    the commitment and, per drawn and reserve entity, its public receipt. Raises as
-    `draw_tasks` does.
+    Rounding coins are keyed on the key digest, and on the batch for a batch seal (`rounding_seed`;
+    committed before the seed, so the committed quotas hold). The manifest records the real
+    roster and history digests, ``disclosure = "sealed"``, the commitment and, per drawn and
+    reserve entity, its public receipt. Raises as `draw_tasks` does.
     """
     frame = prepare_frame(roster, sampling.tiers)
     hidden, sealed_history, back = _sealed_inputs(frame, key, history)
     draw = draw_tasks(
         hidden, sampling, specs, seed, seed_rule=seed_rule, history=sealed_history, as_of=as_of,
         residents=residents, snapshot_digest=snapshot_digest, campaign_id=campaign_id,
-        caps_waived=caps_waived, rounding_seed=key_digest(key),
+        caps_waived=caps_waived, rounding_seed=rounding_seed(key, commitment),
     )  # fmt: skip
     manifest = dict(draw.manifest)
     manifest["sample"] = _unseal_records(manifest["sample"], back)
@@ -322,7 +421,7 @@ def draw_tasks_sealed(
     manifest["sealed"] = {"commitment": dict(commitment), "commitment_digest": commitment_digest(commitment)}
     sample = draw.sample.assign(uscc=draw.sample["uscc"].map(lambda c: back.get(c, c)))
     reserve = draw.reserve.assign(uscc=draw.reserve["uscc"].map(lambda c: back.get(c, c)))
-    if commitment:
+    if "frames_root" in commitment:
         checks = recent_checks(history, as_of) if history is not None and as_of is not None else None
         frames = _frames(frame, sampling, specs, checks)
         manifest["receipts"] = _receipts(key, frames, [*manifest["sample"], *manifest["reserve"]])
@@ -470,6 +569,7 @@ def verify_receipt(
 
 
 ensure_receipt = raising(verify_receipt)
+
 
 def opening_ticket(opening: Mapping[str, str], task_seed: str) -> str:
     """The entity's own ticket under ``task_seed``, from its opening (check its receipt first)."""

@@ -47,6 +47,7 @@ def verify_against_ledger(bundle: str | Path, ledger: Ledger) -> Verification:
 
 ensure_against_ledger = raising(verify_against_ledger)
 
+
 def _triggered_pairs(ledger: Ledger, campaign_id: str) -> set[tuple[str, str]]:
     """The (task_id, uscc) targets of the campaign's current bulk triggered checks."""
     return {
@@ -75,18 +76,38 @@ def _bundle_draw_differences(directory: Path, ledger: Ledger, campaign_id: str) 
     if not isinstance(manifest, dict) or manifest.get("seed") != recorded_seed:
         shown = manifest.get("seed") if isinstance(manifest, dict) else None
         return [Difference("ledger.seed", f"record {seeds[-1].seq}", repr(recorded_seed), repr(shown))]
+    sealed = _sealed_differences(manifest, ledger, campaign_id)
     entries = manifest.get("drawn", manifest.get("sample"))
     if not isinstance(entries, list):
-        return []
+        return sealed
     if not all(isinstance(e, dict) and {"uscc", "task_id"} <= set(e) for e in entries):
         detail = "manifest.json lists drawn entities without a code and a task"
         return [Difference("ledger.sample", "manifest.json", detail=detail)]
     listed = drawn_pairs({"sample": entries})
     recorded = recorded_sample(ledger, campaign_id)
     if listed == recorded:
-        return []
+        return sealed
     detail = difference(listed, recorded, "the bundle's sample is not the recorded draw")
-    return [Difference("ledger.sample", "manifest.json", detail=detail)]
+    return [*sealed, Difference("ledger.sample", "manifest.json", detail=detail)]
+
+
+def _sealed_differences(manifest: dict[str, object], ledger: Ledger, campaign_id: str) -> list[Difference]:
+    """A sealed bundle's commitment against the one recorded before the seed.
+
+    That is the campaign's own ``roster_commitment`` (a batch ``PLAN/B``: its batch seal), or for
+    a campaign drawn once the plan's.
+    """
+    if manifest.get("disclosure") != "sealed":
+        return []
+    records = ledger.current(campaign_id, "roster_commitment")
+    sealed = records[-1].payload.get("sealed") if records else None
+    expected = sealed.get("commitment_digest") if isinstance(sealed, dict) else None
+    shown = manifest.get("sealed")
+    found = shown.get("commitment_digest") if isinstance(shown, dict) else None
+    if expected is not None and found == expected:
+        return []
+    where = f"record {records[-1].seq}" if records else repr(campaign_id)
+    return [Difference("ledger.sealed_commitment", where, str(expected), str(found))]
 
 
 def _triggered_differences(directory: Path, recorded: set[tuple[str, str]]) -> list[Difference]:

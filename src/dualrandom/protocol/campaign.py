@@ -247,12 +247,16 @@ class CampaignProtocol:
 
         With ``seal`` (`dualrandom.draw.sealed.seal_campaign`) the commitment also holds the
         sealed commitment (key digest, frames, quotas), and ``seal_output`` receives the
-        auditor-only sealed material (the key), readable by its owner only.
+        auditor-only sealed material (the key), readable by its owner only. A plan in batches
+        takes the plan commitment (`dualrandom.draw.sealed.seal_plan`; `PolicyError` for the
+        other kind); each batch is then sealed by `seal_batch`.
         """
         from ..draw import commitment
 
         if self.ledger is not None:
             self._require_seal(seal, "commitment")
+        if seal is not None:
+            _check_seal_kind(self.plan, seal)
         committed = commitment(roster, snapshot_digest=snapshot_digest, strata=strata)
         if seal is not None:
             committed["sealed"] = {"commitment": seal.commitment, "commitment_digest": seal.digest}
@@ -287,16 +291,17 @@ class CampaignProtocol:
         ``drawer`` is `dualrandom.draw.draw_campaign` (default) or an engine with its signature;
         ``options`` go to it (history, as_of, residents, snapshot_digest, source, ...). With
         ``seal`` the tickets are sealed (`dualrandom.draw.sealed.draw_sealed`); a campaign whose
-        commitment holds a sealed commitment must be drawn with that very seal.
+        commitment holds a sealed commitment must be drawn with that very seal. A batch of a
+        sealed plan is drawn with the plan's material under its recorded batch seal (`seal_batch`).
         """
         from ..draw import draw_campaign
 
         self._need_batch()
         committed = self._require("roster_commitment", "the draw") if self.ledger else None
-        if self.batch is not None:
-            options = self._batch_options(seal, dict(options))
         if committed is not None:
             self._check_seal(committed, seal)
+        if self.batch is not None:
+            options, seal = self._batch_options(seal, dict(options))
         if seal is not None:
             drawer = _sealed_drawer(seal)
             options = {
@@ -306,14 +311,8 @@ class CampaignProtocol:
         if seeded and seeded[-1].payload.get("seed") != seed:
             raise LedgerMismatchError(self._seed_refusal(seed, seeded[-1]))
         result = self._drawn(drawer or draw_campaign, committed, roster, seed, options)
-        if committed is not None and result.manifest.get("roster_digest") != committed.payload.get(
-            "roster_digest"
-        ):
-            raise LedgerMismatchError(
-                f"the roster drawn has digest {result.manifest.get('roster_digest')}, but campaign "
-                f"{self.campaign_id!r} committed to {committed.payload.get('roster_digest')} "
-                f"(record {committed.seq}): draw from the committed roster; nothing was recorded"
-            )
+        self._check_roster_digest(result, committed)
+        result = _with_capped(result, roster, self.campaign, options)
         if self.batch is not None:
             result = self._batch_draw(result)
         existing = self._refuse_different("draw", result.manifest)
@@ -333,22 +332,97 @@ class CampaignProtocol:
 
         return self._result("draw", result, steps, write, [existing] if existing else [])
 
-    def _batch_options(self, seal: Seal | None, options: dict[str, Any]) -> dict[str, Any]:
-        """The draw options of a batch: its date, and a history holding the plan's earlier checks.
+    def seal_batch(
+        self,
+        roster: pd.DataFrame,
+        seal: Seal,
+        *,
+        history: pd.DataFrame | None = None,
+        output: str | Path | None = None,
+    ) -> StepResult[dict[str, Any]]:
+        """Seal this batch of a sealed plan before its seed (docs/draw-spec.md §14).
 
-        Raises `PolicyError` for a sealed batch, a batch the plan lacks or a date that is not the
-        batch's, and `LedgerConflictError` for a batch drawn before the previous one is recorded.
+        The batch seal (its frames root, eligible counts and quotas under the plan key) is computed
+        from the plan commitment, the history file it committed (``history``) and the ledger's
+        recorded earlier draws and triggered checks, bound to the plan commitment's digest and
+        the ledger head, and recorded as the batch's ``roster_commitment``; ``output`` receives
+        it (public: announce its digest before the seed). The same seal again is "already
+        recorded", even after later records: it is recomputed at its own head. Raises
+        `PolicyError` without a declared batch or a ledger, `LedgerConflictError` for a batch
+        already seeded, out of order or sealed differently, `LedgerMismatchError` for material,
+        campaign, roster or history that are not the plan commitment's.
         """
-        from ..visits import HISTORY_COLUMNS, plan_history
+        from .batches import batch_seal_record, batch_seal_step
+
+        ledger, batch = self._sealing()
+        plan_record = self._require("roster_commitment", "sealing a batch")
+        self._check_seal(plan_record, seal)
+        existing = batch_seal_record(ledger, self.plan_id, batch)
+        if existing is None and self.current("seed"):
+            raise LedgerConflictError(
+                f"batch {batch!r} already has a seed (record {self.current('seed')[-1].seq}): a seal made "
+                "after the seed proves nothing"
+            )
+        if existing is None:
+            self._check_batch_order(batch)
+        payload, head = batch_seal_step(
+            ledger, self.plan, batch, roster, seal, history, plan_record, existing
+        )
+        return self._result(
+            "batch seal", payload, lambda n: self._seal_steps(n, head, payload, existing),
+            lambda _: write_commitment(payload, output), [existing] if existing else [],
+        )  # fmt: skip
+
+    def _sealing(self) -> tuple[Ledger, str]:
+        """The ledger and the declared batch a batch seal needs (`PolicyError` otherwise)."""
+        declared = [b.id for b in self.plan.plan.batches]
+        if self.batch is None or self.batch not in declared:
+            raise PolicyError(
+                f"a batch seal is made for one batch of plan {self.plan_id!r} (--batch): "
+                f"{', '.join(declared) or 'it declares no [[plan.batches]]'}"
+            )
+        if self.ledger is None:
+            raise PolicyError("a batch seal is bound to the plan's ledger: give the ledger (--ledger)")
+        return self.ledger, self.batch
+
+    def _seal_steps(
+        self, next_seq: int, head: LedgerHead, payload: dict[str, Any], existing: LedgerRecord | None
+    ) -> list[Step]:
+        if existing is not None:
+            return []
+        if next_seq != head.seq + 1:
+            raise LedgerConflictError(
+                f"the ledger moved on while batch {self.batch!r} was sealed (head {head.seq}, now "
+                f"{next_seq - 1}): seal it again"
+            )
+        return [Step(self.campaign_id, "roster_commitment", payload)]
+
+    def _check_roster_digest(self, result: Draw, committed: LedgerRecord | None) -> None:
+        """Refuse a draw from another roster than the committed one (`LedgerMismatchError`)."""
+        if committed is None or result.manifest.get("roster_digest") == committed.payload.get(
+            "roster_digest"
+        ):
+            return
+        raise LedgerMismatchError(
+            f"the roster drawn has digest {result.manifest.get('roster_digest')}, but campaign "
+            f"{self.campaign_id!r} committed to {committed.payload.get('roster_digest')} "
+            f"(record {committed.seq}): draw from the committed roster; nothing was recorded"
+        )
+
+    def _batch_options(
+        self, seal: Seal | None, options: dict[str, Any]
+    ) -> tuple[dict[str, Any], Seal | None]:
+        """The draw options of a batch (its date, and a history holding the plan's earlier checks)
+        and, for a sealed plan, the batch's seal under the plan key.
+
+        Raises `PolicyError` for a batch the plan lacks, a date that is not the batch's or a sealed
+        batch without a ledger, and `LedgerConflictError` for a batch drawn before the previous one
+        is recorded or a sealed batch without its batch seal.
+        """
+        from .batches import batch_history, ledger_at
 
         assert self.batch is not None
         batch = self.plan.plan.batch(self.batch)
-        if seal is not None:
-            raise PolicyError(
-                f"batch {batch.id!r}: a plan in batches draws open tickets (its later frames depend on "
-                "earlier draws, which a seal committed before the first seed cannot know); "
-                'set disclosure = "open"'
-            )
         given = options.get("as_of")
         if given is not None and given != batch.drawn_on:
             raise PolicyError(
@@ -356,12 +430,38 @@ class CampaignProtocol:
                 "change [[plan.batches]] or the date"
             )
         self._check_batch_order(batch.id)
-        past = options.get("history")
-        parts = [past.astype("string")] if isinstance(past, pd.DataFrame) else []
-        if self.ledger is not None:
-            parts.append(plan_history(self.ledger, self.plan, batch.id).astype("string"))
-        history = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=HISTORY_COLUMNS)
-        return {**options, "history": history.fillna(""), "as_of": batch.drawn_on}
+        view = self.ledger
+        if seal is not None:
+            seal, head = self._recorded_batch_seal(seal)
+            view = ledger_at(self.ledger, head) if self.ledger is not None else None
+        history = batch_history(view, self.plan, batch.id, options.get("history"))
+        return {**options, "history": history, "as_of": batch.drawn_on}, seal
+
+    def _recorded_batch_seal(self, plan_seal: Seal) -> tuple[Seal, int]:
+        """The batch's recorded seal under the plan key, and the ledger head it was computed at."""
+        from ..draw.sealed import Seal
+        from .batches import batch_seal_record
+
+        assert self.batch is not None
+        if self.ledger is None:
+            raise PolicyError(
+                f"batch {self.batch!r} of a sealed plan is drawn under its batch seal, which the plan's "
+                "ledger holds: give the ledger (--ledger)"
+            )
+        record = batch_seal_record(self.ledger, self.plan_id, self.batch)
+        if record is None:
+            raise LedgerConflictError(
+                f"batch {self.batch!r} of plan {self.plan_id!r} has no batch seal: seal it before its seed "
+                f"(dualrandom seal ROSTER --batch {self.batch} --campaign FILE --ledger {self.ledger.url} "
+                "--seal SEALED.json, with the plan's --history)"
+            )
+        commitment = dict(record.payload["sealed"]["commitment"])
+        if commitment.get("plan_commitment_digest") != plan_seal.digest:
+            raise LedgerMismatchError(
+                f"the batch seal of {self.batch!r} (record {record.seq}) is bound to another plan commitment "
+                f"than the sealed material given ({plan_seal.digest[:16]}…)"
+            )
+        return Seal(key=plan_seal.key, commitment=commitment), int(commitment["ledger_head"]["seq"])
 
     def _check_batch_order(self, batch_id: str) -> None:
         plan = self.plan.plan
@@ -883,6 +983,32 @@ def _several_tasks(sample: pd.DataFrame) -> bool:
         return False
     codes = sample["uscc"].astype("string").fillna("").str.strip().str.upper()
     return bool(sample.assign(uscc=codes).groupby("uscc")["task_id"].nunique().gt(1).any())
+
+
+def _with_capped(result: Draw, roster: Any, campaign: Campaign, options: Mapping[str, Any]) -> Draw:
+    """The draw with ``capped_entities`` in its manifest: each entity a cap left out, counted once."""
+    from dataclasses import replace
+
+    from .caps import capped_entities
+
+    count = capped_entities(roster, campaign, options.get("history"), options.get("as_of"))
+    return (
+        result if count is None else replace(result, manifest={**result.manifest, "capped_entities": count})
+    )
+
+
+def _check_seal_kind(plan: Campaign, seal: Seal) -> None:
+    """Refuse a campaign seal for a plan in batches, and a plan commitment for a plan drawn once."""
+    from ..draw.sealed import PLAN_KIND
+
+    batches = bool(plan.plan.batches)
+    if batches != (seal.commitment.get("kind") == PLAN_KIND):
+        raise PolicyError(
+            f"plan {plan.plan.id!r} is drawn in batches: its commitment is the plan commitment (seal_plan; "
+            "CLI: commit --seal-out without --as-of), each batch sealed later by `dualrandom seal --batch`"
+            if batches
+            else f"plan {plan.plan.id!r} is drawn once: seal it with seal_campaign, not as a plan in batches"
+        )
 
 
 def _sealed_drawer(seal: Seal) -> Callable[..., Draw]:
