@@ -169,17 +169,17 @@ class CampaignProtocol:
 
     def recorded_sample(self) -> set[Pair]:
         """The targets as recorded: the draw, then each substitution, plus bulk triggered checks."""
-        triggered = {
+        listed = {
             (str(record.payload["task_id"]), str(check["uscc"]))
             for record in self.current("triggered_check")
             if "task_id" in record.payload
             for check in record.payload.get("checks", [])
         }
-        if triggered and not self.current("draw"):
-            return triggered
+        if listed and not self.current("draw"):
+            return listed
         draw = self._require("draw", "this step")
         drawn = applied(drawn_pairs(draw.payload), [r.payload for r in self.current("substitution")])
-        return drawn | triggered
+        return drawn | listed
 
     def check_sample(self, sample: pd.DataFrame, source: str = "sample") -> None:
         """Raise `LedgerMismatchError` unless ``sample`` holds exactly the recorded targets."""
