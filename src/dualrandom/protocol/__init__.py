@@ -1,8 +1,11 @@
 """The campaign protocol: one owner of a campaign's steps and of every ledger write.
 
-`CampaignProtocol` (campaign.py) runs the steps; recorded.py holds what the ledger records and
-how inputs are compared with it; outputs.py writes each step's files; anchor.py checks a
-published bundle against the ledger head it names.
+`CampaignProtocol` (campaign.py) runs the steps and records them; each step's own checks and
+computations live in drawing.py (commitment, draw), sealing.py (sealed tickets), batches.py
+(batch history, batch seals, batch order), substitution.py, staffing.py (teams, visits),
+triggered.py (triggered checks) and publishing.py (results, publication); recorded.py holds
+what the ledger records and how inputs are compared with it; outputs.py writes each step's
+files; anchor.py checks a published bundle against the ledger head it names.
 """
 
 from __future__ import annotations

@@ -18,25 +18,32 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..errors import LedgerError
+from ..errors import LedgerConflictError, LedgerError, LedgerMismatchError, PolicyError
 from ..ledger import Ledger, LedgerHead, LedgerRecord
-from ..ledger.records import canonical_json
+from ..ledger.records import Step, canonical_json
 from ..verification import Difference, Verification, raising
 
 if TYPE_CHECKING:
+    from ..draw import Draw
     from ..draw.sealed import Seal
     from ..ledger.backend import Backend, Snapshot, WriteTransaction
     from ..ledger.records import StoredRow
     from ..models import Campaign
 
 __all__ = [
+    "batch_draw",
     "batch_history",
     "batch_seal_payload",
     "batch_seal_record",
     "batch_seal_step",
+    "batch_to_seal",
+    "check_batch_order",
+    "check_unseeded",
     "compute_batch_seal",
     "ensure_batch_seals",
     "ledger_at",
+    "recorded_batch_seal",
+    "seal_steps",
     "verify_batch_seals",
 ]
 
@@ -163,7 +170,6 @@ def batch_seal_step(
     the seal differs from the recorded one (with the command that withdraws it).
     """
     from ..draw.sealed import SealMismatchError
-    from ..errors import LedgerConflictError, LedgerMismatchError
     from .recorded import changed_keys
 
     head = ledger.ensure_intact()
@@ -185,6 +191,102 @@ def batch_seal_step(
     return payload, head
 
 
+def check_batch_order(ledger: Ledger | None, plan: Campaign, batch_id: str) -> None:
+    """Raise `LedgerConflictError` for a batch of a plan drawn in order whose previous batch has no draw."""
+    rules = plan.plan
+    if ledger is None or not rules.batches_in_order:
+        return
+    ids = [b.id for b in rules.batches]
+    position = ids.index(batch_id)
+    if position == 0 or ledger.current(f"{rules.id}/{ids[position - 1]}", "draw"):
+        return
+    raise LedgerConflictError(
+        f"batch {batch_id!r} of plan {rules.id!r} comes after batch {ids[position - 1]!r}, which has no "
+        f"recorded draw: draw {ids[position - 1]!r} first (the plan draws its batches in order)"
+    )
+
+
+def batch_draw(result: Draw, plan_id: str, batch_id: str | None) -> Draw:
+    """The draw with its batch in the manifest and each target's visit id in the sample."""
+    from dataclasses import replace
+
+    from ..visits import VISIT_VERSION, visit_ids
+
+    codes = result.sample["uscc"].astype(str).tolist()
+    sample = result.sample.assign(visit=visit_ids(plan_id, batch_id, codes))
+    manifest = {**result.manifest, "batch": batch_id, "visits": VISIT_VERSION}
+    return replace(result, sample=sample, manifest=manifest)
+
+
+def recorded_batch_seal(
+    ledger: Ledger | None, plan_id: str, batch_id: str, plan_seal: Seal
+) -> tuple[Seal, int]:
+    """The batch's recorded seal under the plan key, and the ledger head it was computed at.
+
+    Raises `PolicyError` without a ledger, `LedgerConflictError` for a batch not sealed yet and
+    `LedgerMismatchError` for a seal bound to another plan commitment than ``plan_seal``.
+    """
+    from ..draw.sealed import Seal
+
+    if ledger is None:
+        raise PolicyError(
+            f"batch {batch_id!r} of a sealed plan is drawn under its batch seal, which the plan's "
+            "ledger holds: give the ledger (--ledger)"
+        )
+    record = batch_seal_record(ledger, plan_id, batch_id)
+    if record is None:
+        raise LedgerConflictError(
+            f"batch {batch_id!r} of plan {plan_id!r} has no batch seal: seal it before its seed "
+            f"(dualrandom seal ROSTER --batch {batch_id} --campaign FILE --ledger {ledger.url} "
+            "--seal SEALED.json, with the plan's --history)"
+        )
+    commitment = dict(record.payload["sealed"]["commitment"])
+    if commitment.get("plan_commitment_digest") != plan_seal.digest:
+        raise LedgerMismatchError(
+            f"the batch seal of {batch_id!r} (record {record.seq}) is bound to another plan commitment "
+            f"than the sealed material given ({plan_seal.digest[:16]}…)"
+        )
+    return Seal(key=plan_seal.key, commitment=commitment), int(commitment["ledger_head"]["seq"])
+
+
+def batch_to_seal(plan: Campaign, batch_id: str | None, ledger: Ledger | None) -> tuple[Ledger, str]:
+    """The ledger and the declared batch a batch seal needs (`PolicyError` otherwise)."""
+    declared = [b.id for b in plan.plan.batches]
+    if batch_id is None or batch_id not in declared:
+        raise PolicyError(
+            f"a batch seal is made for one batch of plan {plan.plan.id!r} (--batch): "
+            f"{', '.join(declared) or 'it declares no [[plan.batches]]'}"
+        )
+    if ledger is None:
+        raise PolicyError("a batch seal is bound to the plan's ledger: give the ledger (--ledger)")
+    return ledger, batch_id
+
+
+def check_unseeded(ledger: Ledger, plan: Campaign, batch_id: str, seeds: list[LedgerRecord]) -> None:
+    """Raise `LedgerConflictError` for a batch sealed after its seed (``seeds``) or out of order."""
+    if seeds:
+        raise LedgerConflictError(
+            f"batch {batch_id!r} already has a seed (record {seeds[-1].seq}): a seal made "
+            "after the seed proves nothing"
+        )
+    check_batch_order(ledger, plan, batch_id)
+
+
+def seal_steps(
+    campaign_id: str, batch_id: str, next_seq: int, head: LedgerHead, payload: dict[str, Any],
+    existing: LedgerRecord | None,
+) -> list[Step]:  # fmt: skip
+    """The batch seal's record, unless already recorded; `LedgerConflictError` if the ledger moved on."""
+    if existing is not None:
+        return []
+    if next_seq != head.seq + 1:
+        raise LedgerConflictError(
+            f"the ledger moved on while batch {batch_id!r} was sealed (head {head.seq}, now "
+            f"{next_seq - 1}): seal it again"
+        )
+    return [Step(campaign_id, "roster_commitment", payload)]
+
+
 def verify_batch_seals(
     ledger: Ledger, plan: Campaign, roster: pd.DataFrame, plan_seal: Seal, history: Any = None
 ) -> Verification:
@@ -197,8 +299,6 @@ def verify_batch_seals(
     field (``batch_seal.recomputed``) and that the batch was drawn under it
     (``batch_seal.draw``). Raises `LedgerConflictError` when the plan has no commitment.
     """
-    from ..errors import LedgerConflictError
-
     plan_id = plan.plan.id
     committed = ledger.current(plan_id, "roster_commitment")
     if not committed:

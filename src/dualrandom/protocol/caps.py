@@ -2,19 +2,24 @@
 
 The manifest's per-cell ``capped`` counts the entities a cap removed from one task's frame, so
 an entity in the frames of two tasks (a joint visit) is counted in each. ``capped_entities``
-counts each such entity once for the whole draw (docs/draw-spec.md §14).
+counts each such entity once for the whole draw (docs/draw-spec.md §14); ``with_capped``
+puts that count in the draw's manifest.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ..models import Campaign
 
-__all__ = ["capped_entities"]
+if TYPE_CHECKING:
+    from ..draw import Draw
+
+__all__ = ["capped_entities", "with_capped"]
 
 
 def capped_entities(roster: Any, campaign: Campaign, history: Any, as_of: date | None) -> int | None:
@@ -49,3 +54,13 @@ def capped_entities(roster: Any, campaign: Campaign, history: Any, as_of: date |
         over = apply_caps(covered, caps, checks).to_numpy(dtype=bool)
         gone.update(covered.loc[over, "uscc"].tolist())
     return len(gone)
+
+
+def with_capped(result: Draw, roster: Any, campaign: Campaign, options: Mapping[str, Any]) -> Draw:
+    """The draw with ``capped_entities`` in its manifest: each entity a cap left out, counted once."""
+    from dataclasses import replace
+
+    count = capped_entities(roster, campaign, options.get("history"), options.get("as_of"))
+    return (
+        result if count is None else replace(result, manifest={**result.manifest, "capped_entities": count})
+    )

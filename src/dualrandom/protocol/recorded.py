@@ -27,6 +27,7 @@ __all__ = [
     "publication_inputs",
     "recorded_sample",
     "sample_pairs",
+    "seed_refusal",
     "supersede",
 ]
 
@@ -100,6 +101,16 @@ def applied(pairs: set[Pair], substitutions: list[dict[str, Any]]) -> set[Pair]:
         pairs.discard((task, str(substitution["removed"])))
         pairs.add((task, str(substitution["added"])))
     return pairs
+
+
+def seed_refusal(campaign_id: str, ledger: Ledger | None, seed: str, recorded: LedgerRecord) -> str:
+    """Why ``seed`` is refused: it is not the seed of ``recorded``, and how to withdraw that one."""
+    url = ledger.url if ledger else "LEDGER"
+    return (
+        f"seed {seed!r} is not the seed recorded for campaign {campaign_id!r} "
+        f"({recorded.payload.get('seed')!r}, record {recorded.seq}); a new seed needs the old one "
+        f"withdrawn with a reason: dualrandom ledger supersede {url} {recorded.seq} --reason TEXT"
+    )
 
 
 def supersede(ledger: Ledger, seq: int, reason: str) -> LedgerRecord:

@@ -4,12 +4,14 @@ The list is a ``warnings`` table of `dualrandom.schema` (English or Chinese head
 dates), read through `dualrandom.schema.check_table` like every other table, so that
 ``dualrandom check --kind warnings`` accepts exactly the lists ``trigger --from-file`` records.
 Every bad row is reported together; the good list is recorded as one ``triggered_check``
-record holding all the checks.
+record holding all the checks (`listed_checks`). A single check outside the random quota
+(complaint, early warning, case lead) is one record of its own (`triggered_check`).
 """
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pandas as pd
 
@@ -17,7 +19,7 @@ from ..errors import InputError, PolicyError, Problem
 from ..models import Campaign
 from ..schema import Checked, check_table
 
-__all__ = ["TARGET_COLUMNS", "triggered_checks"]
+__all__ = ["TARGET_COLUMNS", "listed_checks", "triggered_check", "triggered_checks"]
 
 TARGET_COLUMNS = ["uscc", "task_id", "departments", "division", "visit", "inspected_on", "reason", "kind"]
 CHECK_COLUMNS = ["uscc", "department", "inspected_on", "reason"]
@@ -91,3 +93,46 @@ def triggered_checks(
         },
         columns=CHECK_COLUMNS,
     )
+
+
+def triggered_check(campaign: Campaign, uscc: str, department: str, on: date, reason: str) -> dict[str, Any]:
+    """The record of one triggered check. Raises `PolicyError` for a department that is not in
+    the campaign or an empty reason."""
+    departments = [d.id for d in campaign.departments]
+    if department not in departments:
+        raise PolicyError(
+            f"department {department!r} is not in campaign {campaign.plan.id!r}; "
+            f"its departments are {', '.join(departments)}"
+        )
+    if not reason.strip():
+        raise PolicyError("a triggered check needs its reason (complaint, early warning, case lead)")
+    return {"uscc": uscc, "department": department, "inspected_on": on.isoformat(), "reason": reason.strip()}
+
+
+def listed_checks(
+    campaign: Campaign, plan_id: str, batch: str | None, task_id: str, checks: pd.DataFrame
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """The record of a list of triggered checks (`triggered_checks`'s table) and its targets.
+
+    The targets are a sample of ``task_id`` (with each check's visit id in batch ``batch``);
+    the record's ``checks`` are the entries a new history version holds. Raises `PolicyError`
+    for an unknown task.
+    """
+    from ..visits import visit_ids
+
+    task = campaign.task(task_id)
+    listed = checks.sort_values("uscc", kind="stable", ignore_index=True)
+    visits = visit_ids(plan_id, batch, listed["uscc"].tolist())
+    entries = [
+        {**{str(k): str(v) for k, v in row.items()}, "visit": visit}
+        for row, visit in zip(listed.to_dict(orient="records"), visits, strict=True)
+    ]
+    payload = {"task_id": task.id, "count": len(entries), "checks": entries}
+    targets = listed.assign(
+        task_id=task.id,
+        departments=";".join(task.departments),
+        division="",
+        visit=visits,
+        kind="triggered",
+    )
+    return payload, targets
