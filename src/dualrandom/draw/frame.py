@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, Problem
-from ..ids import validate_ids
 from ..models import ENTITY_TYPES, Task
 from ..schema import canonical_headers, table_spec, validate
 
@@ -67,6 +66,7 @@ def check_frame(
 
     With ``partition`` (one partition of a Dask roster) an empty table and repeated codes are
     left to the caller, which checks them across partitions; without ``tiers`` tiers are not checked.
+    The frame's ``attrs[CODES]`` is the codes' `dualrandom.schema.CodeSystem`, decided by the check.
     """
     checked = validate(roster, "entities", source=source, needs=("uscc", "tier"), any_code=True)
     skip = ("NO_ROWS", "DUPLICATE") if partition else ()
@@ -85,6 +85,7 @@ def check_frame(
     for column in _TYPED:
         if column in frame.columns:
             frame[column] = typed[column].astype(object)
+    frame.attrs[CODES] = checked.codes
     return frame, sorted(problems, key=lambda p: (p.row or 0, p.column or ""))
 
 
@@ -101,7 +102,6 @@ def prepare_frame(roster: pd.DataFrame, tiers: Sequence[str], *, source: str = "
     frame, problems = check_frame(roster, tiers, source=source)
     if problems:
         raise InputError(problems)
-    frame.attrs[CODES] = "checked" if bool(validate_ids(frame["uscc"], lenient=True).ok.all()) else "any"
     return frame
 
 

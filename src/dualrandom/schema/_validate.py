@@ -23,7 +23,11 @@ from . import _columns as col
 from ._spec import Column, TableSpec
 from ._tables import table_spec
 
-__all__ = ["Checked", "canonical_headers", "validate"]
+__all__ = ["Checked", "CodeSystem", "canonical_headers", "validate"]
+
+CodeSystem = Literal["checked", "any"]
+"""The codes of a table's entity-code column: all GB 32100 codes (``checked``: USCCs, a bad check
+character allowed, 15-digit registration numbers and unit ids), or arbitrary identifiers (``any``)."""
 
 _PATTERNS: dict[str, tuple[str, str, str]] = {
     "division": (r"[0-9]{6}", "DIVISION", "expected a 6-digit GB/T 2260 division code such as 420606"),
@@ -43,12 +47,17 @@ _PATTERNS: dict[str, tuple[str, str, str]] = {
 
 @dataclass(frozen=True)
 class Checked:
-    """The typed table and every problem found (``frame`` is unusable when ``errors`` is non-empty)."""
+    """The typed table and every problem found (``frame`` is unusable when ``errors`` is non-empty).
+
+    ``codes`` is the `CodeSystem` of the entity codes as the file gives them (None without
+    a code column), decided once, while they are validated.
+    """
 
     frame: pd.DataFrame
     problems: tuple[Problem, ...]
     kind: str = ""
     source: str = "<DataFrame>"
+    codes: CodeSystem | None = None
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -128,12 +137,19 @@ for presence, uniqueness and Excel damage (steps that hash any identifier, such 
 of GB 32100 codes with one malformed code is an error, never a row silently matched to nothing)."""
 
 
-def _id_column(spec: Column, raw: pd.Series, source: str, ids: IdMode) -> tuple[pd.Series, list[Problem]]:
-    """Entity codes: Excel damage first, then `dualrandom.ids.validate_ids` (one rule per code)."""
+def _id_column(
+    spec: Column, raw: pd.Series, source: str, ids: IdMode
+) -> tuple[pd.Series, list[Problem], CodeSystem]:
+    """Entity codes: Excel damage first, then `dualrandom.ids.validate_ids` (one rule per code).
+
+    Also returns the column's `CodeSystem`.
+    """
     native = pd.api.types.is_string_dtype(raw.dtype) and raw.dtype != object
     shown = col.as_text(raw)
     check = validate_ids(raw if native else shown, lenient=ids != "strict")
     failing = check.rule.cat.codes.to_numpy() >= 0
+    usable = check.rule.isna() | (check.rule == "ID_CHECK")  # as lenient mode accepts them
+    system: CodeSystem = "checked" if bool(usable.all()) else "any"
     if ids == "auto":
         ids = "lenient" if bool((check.ok & (shown != "")).any()) else "any"
     if ids == "any":
@@ -153,7 +169,7 @@ def _id_column(spec: Column, raw: pd.Series, source: str, ids: IdMode) -> tuple[
             )
         )
     values = check.normalized.astype("str").mask(pd.Series(excel, index=check.normalized.index), "")
-    return values, problems
+    return values, problems, system
 
 
 def _parse(spec: Column, raw: pd.Series) -> col.Parsed:
@@ -206,10 +222,11 @@ def _date_range(spec: Column, values: pd.Series, as_of: date | None) -> col.Pars
 
 def _column(
     spec: Column, raw: pd.Series, source: str, ids: IdMode, as_of: date | None
-) -> tuple[pd.Series, list[Problem]]:
-    """Parse one present column; return typed values and all its problems."""
+) -> tuple[pd.Series, list[Problem], CodeSystem | None]:
+    """Parse one present column; return typed values, all its problems and (codes) its `CodeSystem`."""
+    system: CodeSystem | None = None
     if spec.kind == "id":
-        values, problems = _id_column(spec, raw, source, ids)
+        values, problems, system = _id_column(spec, raw, source, ids)
     else:
         parsed = _parse(spec, raw)
         values = parsed.values
@@ -231,7 +248,7 @@ def _column(
             problems += _problems(source, spec.name, raw, missing, "REQUIRED", "a value is required")
     if spec.unique:
         problems += _duplicates(source, spec.name, values)
-    return values, _collapse(problems, len(raw))
+    return values, _collapse(problems, len(raw)), system
 
 
 def _absent(spec: Column, n: int) -> pd.Series:
@@ -329,6 +346,7 @@ def validate(
     if any(p.rule == "COLUMN_MISSING" for p in problems):
         return Checked(frame, tuple(_labelled(problems, labels)), kind, source)
     typed: dict[str, pd.Series] = {}
+    codes: CodeSystem | None = None
     loose = spec.lenient_ids if lenient is None else lenient
     ids: IdMode = "auto" if any_code is None else "any" if any_code else "lenient" if loose else "strict"
     for column in spec.columns:
@@ -337,8 +355,9 @@ def validate(
         if choices and column.name in choices:
             column = replace(column, choices=tuple(choices[column.name]))
         if column.name in frame.columns:
-            values, found = _column(column, frame[column.name], source, ids, as_of)
+            values, found, system = _column(column, frame[column.name], source, ids, as_of)
             problems += found
+            codes = system or codes
         elif column.fill:
             values = _absent(column, len(frame))
         else:
@@ -351,7 +370,7 @@ def validate(
     problems += _joint_rules(out, spec, source, frame)
     order = {name: i for i, name in enumerate(frame.columns)}
     problems.sort(key=lambda p: (p.row or 0, order.get(p.column or "", -1)))
-    return Checked(out, tuple(_labelled(problems, labels)), kind, source)
+    return Checked(out, tuple(_labelled(problems, labels)), kind, source, codes)
 
 
 def _labelled(problems: list[Problem], labels: dict[str, str]) -> list[Problem]:
