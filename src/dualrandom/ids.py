@@ -57,6 +57,7 @@ _HALF_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 _VALUE = np.full(256, -1, dtype=np.int8)
 for _index, _char in enumerate(ALPHABET):
     _VALUE[ord(_char)] = _index
+_WEIGHT_VECTOR = np.array(WEIGHTS, dtype=np.float32)
 
 
 def normalize_id(value: str) -> str:
@@ -145,16 +146,10 @@ def _buffers(array: pa.LargeStringArray) -> tuple[npt.NDArray[np.int64], npt.NDA
     return starts, body
 
 
-def _is_digit(byte: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
-    return (byte >= ord("0")) & (byte <= ord("9"))
-
-
 def _legacy(starts: npt.NDArray[np.int64], data: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
     """Which of the 15-byte codes starting at ``starts`` are 15 ASCII digits."""
-    digits = np.ones(len(starts), dtype=bool)
-    for position in range(15):
-        digits &= _is_digit(data[starts + position])
-    return digits
+    grid = _grid(starts, data, 15)
+    return ((grid >= ord("0")) & (grid <= ord("9"))).all(axis=1)
 
 
 def _units(array: pa.LargeStringArray, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.bool_]:
@@ -165,28 +160,32 @@ def _units(array: pa.LargeStringArray, rows: npt.NDArray[np.intp]) -> npt.NDArra
     return found.to_numpy(zero_copy_only=False).astype(bool)
 
 
+def _grid(starts: npt.NDArray[np.int64], data: npt.NDArray[np.uint8], width: int) -> npt.NDArray[np.uint8]:
+    """The ``width`` bytes starting at each of ``starts`` as an n × width matrix (a view when adjacent)."""
+    n = len(starts)
+    if n and int(starts[-1]) - int(starts[0]) == (n - 1) * width and bool((np.diff(starts) == width).all()):
+        return data[int(starts[0]) : int(starts[0]) + n * width].reshape(n, width)
+    return data[starts[:, None] + np.arange(width, dtype=np.int64)]
+
+
 def _uscc_rules(
     starts: npt.NDArray[np.int64], data: npt.NDArray[np.uint8]
 ) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.int64]]:
     """The rule code (index into `_RULES`) and the correct check value of 18-byte ASCII codes.
 
-    Reads each position of every code as one column of bytes, so no code becomes a Python object.
+    Reads the codes as one n × 18 byte matrix (a view of the Arrow buffer when the codes are
+    adjacent in it), so no code becomes a Python object.
     """
-    bad_alphabet = np.zeros(len(starts), dtype=bool)
-    bad_layout = np.zeros(len(starts), dtype=bool)
-    total = np.zeros(len(starts), dtype=np.int64)
-    value = np.zeros(len(starts), dtype=np.int8)
-    for position in range(18):
-        byte = data[starts + position]
-        value = _VALUE[byte]
-        bad_alphabet |= value < 0
-        if 2 <= position < 8:
-            bad_layout |= ~_is_digit(byte)
-        if position < 17:
-            total += np.maximum(value, 0).astype(np.int64) * WEIGHTS[position]
-    check = (31 - total % 31) % 31
+    grid = _grid(starts, data, 18)
+    values = _VALUE[grid]
+    bad_alphabet = (values < 0).any(axis=1)
+    digits = grid[:, 2:8]
+    bad_layout = ~((digits >= ord("0")) & (digits <= ord("9"))).all(axis=1)
+    # float32 sums are exact: at most 30 * sum(WEIGHTS) = 9,150 < 2**24
+    total = np.maximum(values[:, :17], 0).astype(np.float32) @ _WEIGHT_VECTOR
+    check = (31 - total.astype(np.int64) % 31) % 31
     rule = np.zeros(len(starts), dtype=np.int8)
-    rule[value != check] = _RULES.index("ID_CHECK")
+    rule[values[:, 17] != check] = _RULES.index("ID_CHECK")
     rule[bad_layout] = _RULES.index("ID_LAYOUT")
     rule[bad_alphabet] = _RULES.index("ID_ALPHABET")
     return rule, check

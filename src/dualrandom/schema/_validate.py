@@ -155,18 +155,18 @@ def _id_column(
     if ids == "any":
         failing &= (check.rule == "ID_EMPTY").to_numpy(dtype=bool)
     damaged = col.excel_damage(shown)
-    excel = damaged.bad | (failing & shown.str.fullmatch(r"[0-9]{13,}000").to_numpy(dtype=bool))
+    excel = damaged.bad.copy()
+    suspects = np.flatnonzero(failing)  # only failing codes can be Excel-rounded ones
+    excel[suspects] |= shown.iloc[suspects].str.fullmatch(r"[0-9]{13,}000").to_numpy(dtype=bool)
     skip = excel | ((shown == "").to_numpy(dtype=bool) & (not spec.required))
     problems = _problems(source, spec.name, raw, excel, damaged.rule, damaged.message)
     warning = check.is_warning.to_numpy(dtype=bool)
-    shown_list = shown.tolist()
-    for position in np.flatnonzero(failing & ~skip).tolist():
+    reported = np.flatnonzero(failing & ~skip)
+    for position, value in zip(reported.tolist(), shown.iloc[reported].tolist(), strict=True):
         severity: Severity = "warning" if warning[position] else "error"
         rule = str(check.rule.iloc[position])
         problems.append(
-            Problem(
-                source, position + 2, spec.name, shown_list[position], rule, check.message(position), severity
-            )
+            Problem(source, position + 2, spec.name, value, rule, check.message(position), severity)
         )
     values = check.normalized.astype("str").mask(pd.Series(excel, index=check.normalized.index), "")
     return values, problems, system
@@ -261,7 +261,7 @@ def _absent(spec: Column, n: int) -> pd.Series:
         return pd.Series(np.full(n, np.nan if spec.default is None else float(spec.default)), dtype="float64")
     if spec.kind == "date":
         return pd.Series(np.full(n, np.datetime64("NaT"), dtype=col.DATE_DTYPE))
-    return pd.Series([str(spec.default or "")] * n, dtype="str")
+    return pd.Series([str(spec.default or "")], dtype="str").repeat(n).reset_index(drop=True)
 
 
 def canonical_headers(frame: pd.DataFrame, spec: TableSpec) -> tuple[pd.DataFrame, dict[str, str]]:
