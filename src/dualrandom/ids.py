@@ -57,7 +57,6 @@ _HALF_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 _VALUE = np.full(256, -1, dtype=np.int8)
 for _index, _char in enumerate(ALPHABET):
     _VALUE[ord(_char)] = _index
-_WEIGHT_VECTOR = np.array(WEIGHTS, dtype=np.float32)
 
 
 def normalize_id(value: str) -> str:
@@ -173,19 +172,24 @@ def _uscc_rules(
 ) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.int64]]:
     """The rule code (index into `_RULES`) and the correct check value of 18-byte ASCII codes.
 
-    Reads the codes as one n × 18 byte matrix (a view of the Arrow buffer when the codes are
-    adjacent in it), so no code becomes a Python object.
+    Reads the codes as one 18 × n byte matrix (position by position, each a contiguous
+    column), so no code becomes a Python object.
     """
-    grid = _grid(starts, data, 18)
-    values = _VALUE[grid]
-    bad_alphabet = (values < 0).any(axis=1)
-    digits = grid[:, 2:8]
-    bad_layout = ~((digits >= ord("0")) & (digits <= ord("9"))).all(axis=1)
-    # float32 sums are exact: at most 30 * sum(WEIGHTS) = 9,150 < 2**24
-    total = np.maximum(values[:, :17], 0).astype(np.float32) @ _WEIGHT_VECTOR
-    check = (31 - total.astype(np.int64) % 31) % 31
+    positions = np.ascontiguousarray(_grid(starts, data, 18).T)
+    bad_alphabet = np.zeros(len(starts), dtype=bool)
+    bad_layout = np.zeros(len(starts), dtype=bool)
+    total = np.zeros(len(starts), dtype=np.int32)
+    value = np.zeros(len(starts), dtype=np.int8)
+    for position, byte in enumerate(positions):
+        value = _VALUE[byte]
+        bad_alphabet |= value < 0
+        if 2 <= position < 8:
+            bad_layout |= (byte - np.uint8(ord("0"))) > 9  # below "0" wraps around to a large byte
+        if position < 17:
+            total += np.maximum(value, 0) * np.int32(WEIGHTS[position])
+    check = ((31 - total % 31) % 31).astype(np.int64)
     rule = np.zeros(len(starts), dtype=np.int8)
-    rule[values[:, 17] != check] = _RULES.index("ID_CHECK")
+    rule[value != check] = _RULES.index("ID_CHECK")
     rule[bad_layout] = _RULES.index("ID_LAYOUT")
     rule[bad_alphabet] = _RULES.index("ID_ALPHABET")
     return rule, check

@@ -281,12 +281,11 @@ def _draw_task(
     keys = ticket_keys(spec.seed, ids, processes=processes)
     if sampling.coordination is not None:
         keys = shift_keys(keys, sampling.coordination.start)
-    tiers = covered["tier"].to_numpy(dtype=object)
     if sampling.strata:
         stratum_codes, stratum_values = pd.factorize(_strata(covered, sampling.strata))
     else:  # one stratum, "": nothing to hash per row
         stratum_codes, stratum_values = np.zeros(len(covered), dtype=np.intp), np.array([""], dtype=object)
-    tier_codes, tier_values = pd.factorize(tiers)
+    tier_codes, tier_values = pd.factorize(covered["tier"])
     width = max(len(tier_values), 1)
     pair_codes, pairs = pd.factorize(stratum_codes * width + tier_codes)
     seen = [(str(stratum_values[p // width]), str(tier_values[p % width])) for p in pairs.tolist()]
