@@ -14,6 +14,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from datetime import date
+from itertools import repeat
 from typing import Any
 
 import pandas as pd
@@ -41,11 +42,16 @@ TICKET_RECIPE = "consistent_sampler first ticket: 0.+reversed decimal of SHA-256
 
 
 def _records(table: pd.DataFrame, columns: Sequence[str]) -> list[dict[str, Any]]:
-    values = [
-        [int(v) for v in table[c].tolist()] if c in ("rank", "order") else [str(v) for v in table[c].tolist()]
-        for c in columns
-    ]
-    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+    """One dict per row: ``rank`` and ``order`` as int, every other column as str.
+
+    A column whose values already are all of that type is taken as it is (no call per value).
+    """
+    values = []
+    for column in columns:
+        items = table[column].tolist()
+        kind = int if column in ("rank", "order") else str
+        values.append(items if set(map(type, items)) <= {kind} else [kind(v) for v in items])
+    return list(map(dict, map(zip, repeat(columns), zip(*values, strict=True))))
 
 
 def build_manifest(
