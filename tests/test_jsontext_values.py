@@ -31,9 +31,18 @@ def test_every_float_is_written_as_repr_writes_it(number: float) -> None:
 
 @pytest.mark.parametrize(
     ("number", "written"),
-    [(1e16, "1e+16"), (1e-7, "1e-07"), (1e-5, "1e-05"), (-0.0, "-0.0"), (0.1, "0.1"), (1e15, "1000000000000000.0"),
-     (math.nan, "NaN"), (math.inf, "Infinity"), (-math.inf, "-Infinity")],
-)  # fmt: skip
+    [
+        (1e16, "1e+16"),
+        (1e-7, "1e-07"),
+        (1e-5, "1e-05"),
+        (-0.0, "-0.0"),
+        (0.1, "0.1"),
+        (1e15, "1000000000000000.0"),
+        (math.nan, "NaN"),
+        (math.inf, "Infinity"),
+        (-math.inf, "-Infinity"),
+    ],
+)
 def test_known_floats_have_the_standard_librarys_text(number: float, written: str) -> None:
     assert stable_json([number]) == f"[\n  {written}\n]\n"
 
@@ -44,7 +53,9 @@ def test_floats_orjson_writes_otherwise_are_refused_by_the_fast_path(number: flo
 
 
 def test_plain_values_and_floats_written_alike_pass_the_fast_path() -> None:
-    assert not _written_differently({"ratio": 0.25, "zero": -0.0, "n": 3, "ok": True, "none": None, "t": ("x",)})
+    assert not _written_differently(
+        {"ratio": 0.25, "zero": -0.0, "n": 3, "ok": True, "none": None, "t": ("x",)}
+    )
 
 
 def test_a_float_hidden_in_the_tenth_record_still_falls_back() -> None:
@@ -59,7 +70,7 @@ class Colour(enum.Enum):
     RED = "red"
 
 
-class Tier(str, enum.Enum):
+class Tier(enum.StrEnum):
     A = "A"
 
 
@@ -74,15 +85,24 @@ class Point:
 
 @pytest.mark.parametrize(
     "value",
-    [{"tier": Tier.A}, {"t": Text("x")}, {Text("k"): 1}, {1: "a"}, [True, 1, 2**63], [2**64], [-(2**63) - 1],
-     {"nested": [[[[]]]], "empty": {}}],
-)  # fmt: skip
+    [
+        {"tier": Tier.A},
+        {"t": Text("x")},
+        {Text("k"): 1},
+        {1: "a"},
+        [True, 1, 2**63],
+        [2**64],
+        [-(2**63) - 1],
+        {"nested": [[[[]]]], "empty": {}},
+    ],
+)
 def test_subclasses_keys_and_integers_match_the_standard_library(value: Any) -> None:
     assert stable_json(value) == reference(value)
 
 
 @pytest.mark.parametrize(
-    "value", [{"d": datetime.date(2026, 11, 2)}, {"u": uuid.uuid4()}, {"e": Colour.RED}, {"p": Point(1)}, {1, 2}]
+    "value",
+    [{"d": datetime.date(2026, 11, 2)}, {"u": uuid.uuid4()}, {"e": Colour.RED}, {"p": Point(1)}, {1, 2}],
 )
 def test_types_the_standard_library_refuses_are_refused(value: Any) -> None:
     with pytest.raises(TypeError):

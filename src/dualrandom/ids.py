@@ -148,7 +148,8 @@ def _buffers(array: pa.LargeStringArray) -> tuple[npt.NDArray[np.int64], npt.NDA
 def _legacy(starts: npt.NDArray[np.int64], data: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
     """Which of the 15-byte codes starting at ``starts`` are 15 ASCII digits."""
     grid = _grid(starts, data, 15)
-    return ((grid >= ord("0")) & (grid <= ord("9"))).all(axis=1)
+    digits = (grid >= ord("0")) & (grid <= ord("9"))
+    return np.asarray(digits.all(axis=1), dtype=bool)
 
 
 def _units(array: pa.LargeStringArray, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.bool_]:
@@ -156,15 +157,19 @@ def _units(array: pa.LargeStringArray, rows: npt.NDArray[np.intp]) -> npt.NDArra
     if not len(rows):
         return np.zeros(0, dtype=bool)
     found = pc.match_substring_regex(array.take(pa.array(rows)), f"^(?:{UNIT_ID_PATTERN})$")
-    return found.to_numpy(zero_copy_only=False).astype(bool)
+    matches: npt.NDArray[np.bool_] = found.to_numpy(zero_copy_only=False).astype(bool)
+    return matches
 
 
 def _grid(starts: npt.NDArray[np.int64], data: npt.NDArray[np.uint8], width: int) -> npt.NDArray[np.uint8]:
     """The ``width`` bytes starting at each of ``starts`` as an n × width matrix (a view when adjacent)."""
     n = len(starts)
+    grid: npt.NDArray[np.uint8]
     if n and int(starts[-1]) - int(starts[0]) == (n - 1) * width and bool((np.diff(starts) == width).all()):
-        return data[int(starts[0]) : int(starts[0]) + n * width].reshape(n, width)
-    return data[starts[:, None] + np.arange(width, dtype=np.int64)]
+        grid = data[int(starts[0]) : int(starts[0]) + n * width].reshape(n, width)
+    else:
+        grid = data[starts[:, None] + np.arange(width, dtype=np.int64)]
+    return grid
 
 
 def _uscc_rules(

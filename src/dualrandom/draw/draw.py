@@ -121,9 +121,16 @@ def _strata(frame: pd.DataFrame, column: str | None) -> npt.NDArray[np.object_]:
 
 
 def _ordered(
-    keys: npt.NDArray[np.uint64], count: int, seed: str, ids: npt.NDArray[np.object_]
+    keys: npt.NDArray[np.uint64],
+    count: int,
+    seed: str,
+    ids: npt.NDArray[np.object_],
+    rows: npt.NDArray[np.intp],
 ) -> npt.NDArray[np.intp]:
-    """Positions of the ``count`` smallest (key, full ticket), in order."""
+    """Positions in ``keys`` of the ``count`` smallest (key, full ticket), in order.
+
+    ``keys`` are those of ``ids[rows]``; the codes are looked up only where keys tie.
+    """
     if count <= 0 or len(keys) == 0:
         return np.empty(0, dtype=np.intp)
     if count < len(keys):
@@ -139,8 +146,9 @@ def _ordered(
         for start in starts:
             stop = int(np.searchsorted(sorted_keys, sorted_keys[start], side="right"))
             run = order[start:stop]
-            full = tickets(seed, ids[run])
-            order[start:stop] = run[sorted(range(len(run)), key=lambda i: (full[i], ids[run[i]]))]
+            codes = ids[rows[run]]
+            full = tickets(seed, codes)
+            order[start:stop] = run[sorted(range(len(run)), key=lambda i: (full[i], codes[i]))]
     return order[:count]
 
 
@@ -310,7 +318,7 @@ def _draw_task(
     for cell in cells:
         stratum, tier = cell
         rows = members[cell]
-        picked = rows[_ordered(keys[rows], quotas[cell] + sampling.reserve, spec.seed, ids[rows])]
+        picked = rows[_ordered(keys[rows], quotas[cell] + sampling.reserve, spec.seed, ids, rows)]
         drawn, spare = picked[: quotas[cell]], picked[quotas[cell] :]
         full = tickets(spec.seed, ids[picked])
         if bernoulli:
