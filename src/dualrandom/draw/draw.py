@@ -18,10 +18,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
 
 from ..errors import DrawError, PolicyError
+from ..kernel import available as kernel_available
+from ..kernel import text_keys
 from ..models import NO_EXEMPT_SOURCE, Campaign, Coordination, Sampling
-from ..tickets import KEY_DIGITS, ticket_keys, tickets
+from ..tickets import KEY_DIGITS, kernel_threads, seed_digest, ticket_keys, tickets
 from .commitment import commitment_columns, roster_digest
 from .commitment import history_digest as history_table_digest
 from .coordination import shift_keys
@@ -120,11 +123,44 @@ def _strata(frame: pd.DataFrame, column: str | None) -> npt.NDArray[np.object_]:
     return frame[column].astype("string").fillna("").str.strip().to_numpy(dtype=object)
 
 
+class _ArrowCodes:
+    """A column of codes kept in Arrow: only the positions taken from it become Python strings."""
+
+    def __init__(self, values: pa.LargeStringArray) -> None:
+        self.values = values
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __getitem__(self, positions: npt.NDArray[np.intp]) -> npt.NDArray[np.object_]:
+        taken: npt.NDArray[np.object_] = self.values.take(pa.array(positions)).to_numpy(zero_copy_only=False)
+        return taken
+
+
+Codes = npt.NDArray[np.object_] | _ArrowCodes
+
+
+def _codes_and_keys(seed: str, column: pd.Series, processes: int) -> tuple[Codes, npt.NDArray[np.uint64]]:
+    """The codes of ``column`` and their ticket keys.
+
+    Arrow-backed text goes to the kernel as its buffers (no Python object per code); other
+    columns, or a draw without the kernel, go through `dualrandom.tickets.ticket_keys`.
+    """
+    dtype = column.dtype
+    if kernel_available() and isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        values = pa.chunked_array(pa.array(column.array)).cast(pa.large_string()).combine_chunks()
+        if not values.null_count:
+            raw = text_keys(seed_digest(seed), values, threads=kernel_threads(len(values)))
+            return _ArrowCodes(values), np.frombuffer(raw, dtype=np.uint64)
+    ids = column.to_numpy(dtype=object)
+    return ids, ticket_keys(seed, ids, processes=processes)
+
+
 def _ordered(
     keys: npt.NDArray[np.uint64],
     count: int,
     seed: str,
-    ids: npt.NDArray[np.object_],
+    ids: Codes,
     rows: npt.NDArray[np.intp],
 ) -> npt.NDArray[np.intp]:
     """Positions in ``keys`` of the ``count`` smallest (key, full ticket), in order.
@@ -285,8 +321,7 @@ def _draw_task(
             for cell in zip(gone_strata.tolist(), gone["tier"].tolist(), strict=True):
                 capped[cell] = capped.get(cell, 0) + 1
             covered = covered.loc[~over]
-    ids = covered["uscc"].to_numpy(dtype=object)
-    keys = ticket_keys(spec.seed, ids, processes=processes)
+    ids, keys = _codes_and_keys(spec.seed, covered["uscc"], processes)
     if sampling.coordination is not None:
         keys = shift_keys(keys, sampling.coordination.start)
     if sampling.strata:
