@@ -64,7 +64,8 @@ CODES_ = st.one_of(
         st.text("09AZ-a", max_size=22),
     ),
     st.text("0123456789", min_size=14, max_size=16),
-    st.text(ALPHABET + "abIOSVZ é９ａ\u3000-", max_size=20),
+    st.text(ALPHABET + "abIOSVZ é９ａ\u3000-\x1c", max_size=20),
+    st.text(ALPHABET + "ab \x1c\x1f\t\n\x0b-", max_size=20),  # ASCII only, with Unicode-only spaces
     st.just(""),
 )
 
@@ -232,3 +233,10 @@ def test_an_empty_or_blank_code_is_reported_once_with_its_row(stray: str, tmp_pa
     assert out.startswith("Error: 1 problem(s) found:")
     assert "r.csv, row 6, column 'uscc': the code is empty (value '') [ID_EMPTY]" in out
     assert not (tmp_path / "s.csv").exists()
+
+
+@pytest.mark.parametrize("code", ["\x1c91350100M000100Y43\x1f", "\t91350100m000100y43\x0b", " 110108012345678 "])
+def test_an_ascii_column_is_trimmed_as_unicode_trims_it(code: str) -> None:
+    check = validate_ids(pd.Series([code, "91350200776049653A"], dtype="str"))
+    assert check.normalized.tolist()[0] == normalize_id(code) == code.strip().upper()
+    assert check.ok.all()

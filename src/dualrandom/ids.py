@@ -66,13 +66,33 @@ def normalize_id(value: str) -> str:
 
 def normalize_ids(values: pd.Series | list[str]) -> pd.Series:
     """Normalise a column of codes (see `normalize_id`); missing values become ``""``."""
+    return _normalized(values)[0]
+
+
+_UNIT_SEPARATORS = np.uint8(0x1C)
+"""FS, GS, RS and US (0x1C-0x1F) are whitespace to Unicode but not to Arrow's ASCII trim."""
+
+
+def _normalized(values: pd.Series | list[str]) -> tuple[pd.Series, pa.LargeStringArray, bool]:
+    """The normalised codes as a column and as one Arrow array, and whether every code is ASCII.
+
+    An all-ASCII column (the usual export) is trimmed and upper-cased by Arrow's ASCII
+    kernels, which give the same text as the Unicode ones there, several times faster.
+    """
     series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
     text = series.astype("string[pyarrow]").fillna("")
-    wide = ~text.str.isascii().to_numpy(dtype=bool)
+    array = _arrow_text(text)
+    wide = ~pc.string_is_ascii(array).to_numpy(zero_copy_only=False).astype(bool)
     if wide.any():  # full-width forms are rare: translate only those rows
         text = text.copy()
         text[wide] = text[wide].str.translate(_HALF_WIDTH)
-    return text.str.strip().str.upper()
+        normalized = text.str.strip().str.upper()
+        return normalized, _arrow_text(normalized), False
+    data = _buffers(array)[1]
+    separators = bool(((data - _UNIT_SEPARATORS) < 4).any())
+    trimmed = pc.utf8_trim_whitespace(array) if separators else pc.ascii_trim_whitespace(array)
+    upper = pc.ascii_upper(trimmed)
+    return pd.Series(pd.arrays.ArrowStringArray(upper), index=series.index), upper, True
 
 
 def check_character(code17: str) -> str:
@@ -209,13 +229,15 @@ def validate_ids(values: pd.Series | list[str], *, lenient: bool = False) -> IdC
     mode a USCC whose only fault is its check character (pilot-period codes) is accepted
     and reported as a warning. The codes are read from their Arrow bytes, column by column.
     """
-    normalized = normalize_ids(values)
-    array = _arrow_text(normalized)
+    normalized, array, all_ascii = _normalized(values)
     starts, data = _buffers(array)
     size = np.diff(starts)  # UTF-8 bytes: the characters of an ASCII code
-    ascii_mask = pc.string_is_ascii(array).to_numpy(zero_copy_only=False).astype(bool)
-    lengths = np.where(ascii_mask, size, pc.utf8_length(array).to_numpy(zero_copy_only=False))
     n = len(array)
+    if all_ascii:
+        ascii_mask, lengths = np.ones(n, dtype=bool), size
+    else:
+        ascii_mask = pc.string_is_ascii(array).to_numpy(zero_copy_only=False).astype(bool)
+        lengths = np.where(ascii_mask, size, pc.utf8_length(array).to_numpy(zero_copy_only=False))
     first = np.zeros(n, dtype=np.uint8)
     first[size > 0] = data[starts[:-1][size > 0]]
     legacy = np.zeros(n, dtype=bool)

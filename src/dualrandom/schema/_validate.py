@@ -168,7 +168,9 @@ def _id_column(
         problems.append(
             Problem(source, position + 2, spec.name, value, rule, check.message(position), severity)
         )
-    values = check.normalized.astype("str").mask(pd.Series(excel, index=check.normalized.index), "")
+    values = check.normalized.astype("str")
+    if excel.any():
+        values = values.mask(pd.Series(excel, index=values.index), "")
     return values, problems, system
 
 
