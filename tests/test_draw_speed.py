@@ -235,7 +235,9 @@ def test_an_empty_or_blank_code_is_reported_once_with_its_row(stray: str, tmp_pa
     assert not (tmp_path / "s.csv").exists()
 
 
-@pytest.mark.parametrize("code", ["\x1c91350100M000100Y43\x1f", "\t91350100m000100y43\x0b", " 110108012345678 "])
+@pytest.mark.parametrize(
+    "code", ["\x1c91350100M000100Y43\x1f", "\t91350100m000100y43\x0b", " 110108012345678 "]
+)
 def test_an_ascii_column_is_trimmed_as_unicode_trims_it(code: str) -> None:
     check = validate_ids(pd.Series([code, "91350200776049653A"], dtype="str"))
     assert check.normalized.tolist()[0] == normalize_id(code) == code.strip().upper()
