@@ -242,3 +242,22 @@ def test_an_ascii_column_is_trimmed_as_unicode_trims_it(code: str) -> None:
     check = validate_ids(pd.Series([code, "91350200776049653A"], dtype="str"))
     assert check.normalized.tolist()[0] == normalize_id(code) == code.strip().upper()
     assert check.ok.all()
+
+
+@given(st.lists(st.text("0129AZ", max_size=30), max_size=60), st.randoms(use_true_random=False))
+def test_the_radix_key_orders_codes_as_their_bytes(values: list[str], rng: object) -> None:
+    rng.shuffle(values)  # type: ignore[attr-defined]
+    order = text_order(pa.array(values, pa.large_string()))
+    expected = sorted(range(len(values)), key=lambda i: (values[i].encode(), i))
+    assert order.order.tolist() == expected
+    assert order.equal_next.tolist() == [values[a] == values[b] for a, b in itertools.pairwise(expected)]
+
+
+def test_the_radix_key_is_taken_only_when_it_fits_64_bits() -> None:
+    from dualrandom.kernel.order import _padded, _radix_key
+
+    codes = pa.array([f"91420600{i:010d}" for i in range(1000, 0, -1)], pa.large_string())
+    assert _radix_key(*_padded(codes)) is not None  # ten digit positions: 10**10 values
+    wide = pa.array([bytes(range(i, i + 24)).decode("latin-1") for i in (0, 100)] * 2, pa.large_string())
+    assert _radix_key(*_padded(wide)) is None  # 24 positions of up to 100+ values each
+    assert text_order(wide).order.tolist() == [0, 2, 1, 3]
