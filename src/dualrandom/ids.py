@@ -88,10 +88,14 @@ def _normalized(values: pd.Series | list[str]) -> tuple[pd.Series, pa.LargeStrin
         text[wide] = text[wide].str.translate(_HALF_WIDTH)
         normalized = text.str.strip().str.upper()
         return normalized, _arrow_text(normalized), False
-    data = _buffers(array)[1]
-    separators = bool(((data - _UNIT_SEPARATORS) < 4).any())
-    trimmed = pc.utf8_trim_whitespace(array) if separators else pc.ascii_trim_whitespace(array)
-    upper = pc.ascii_upper(trimmed)
+    starts, data = _buffers(array)
+    filled = np.flatnonzero(np.diff(starts) > 0)
+    edges = np.concatenate([data[starts[filled]], data[starts[filled + 1] - 1]])
+    trimmed = array  # a clean export: no space at either end, no lower case, nothing copied
+    if edges.size and int(edges.min()) <= ord(" "):  # every ASCII space is at most 0x20
+        separators = bool(((data - _UNIT_SEPARATORS) < 4).any())
+        trimmed = pc.utf8_trim_whitespace(array) if separators else pc.ascii_trim_whitespace(array)
+    upper = pc.ascii_upper(trimmed) if data.size and int(data.max()) >= ord("a") else trimmed
     return pd.Series(pd.arrays.ArrowStringArray(upper), index=series.index), upper, True
 
 
