@@ -60,19 +60,29 @@ def _as_large(values: pa.Array | pa.ChunkedArray) -> pa.LargeStringArray:
     return pc.fill_null(large, "")  # type: ignore[no-any-return]
 
 
-def _padded(values: pa.LargeStringArray) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
-    """Each value's first `_PACKED` bytes, zero-padded (an n × 24 matrix), and its byte length."""
+def _padded(
+    values: pa.LargeStringArray, *, view: bool = False
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
+    """Each value's first `_PACKED` bytes, zero-padded (an n × 24 matrix), and its byte length.
+
+    With ``view``, values of one width up to 24 bytes come as an n × width view of the buffer
+    (the padding is zeros in every row, so it adds nothing to a comparison).
+    """
     start = values.offset
     offsets = np.frombuffer(values.buffers()[1], dtype=np.int64)[start : start + len(values) + 1]
     data = values.buffers()[2]
     raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
     lengths = np.diff(offsets)
     n = len(values)
-    grid = np.zeros((n, _PACKED), dtype=np.uint8)
     if n and (lengths == lengths[0]).all() and lengths[0] <= _PACKED:  # fixed width: a reshape
         width = int(lengths[0])
-        grid[:, :width] = raw[offsets[0] : offsets[-1]].reshape(n, width)
+        rows = raw[offsets[0] : offsets[-1]].reshape(n, width)
+        if view:
+            return rows, lengths
+        grid = np.zeros((n, _PACKED), dtype=np.uint8)
+        grid[:, :width] = rows
         return grid, lengths
+    grid = np.zeros((n, _PACKED), dtype=np.uint8)
     columns = np.arange(_PACKED, dtype=np.int64)
     inside = columns[None, :] < lengths[:, None]
     grid[inside] = raw[(offsets[:-1, None] + columns[None, :])[inside]]
@@ -139,10 +149,10 @@ def _sorted_positions(
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_] | None]:
     """The stable byte order of ``values`` and, when every value fits the packed bytes, which
     neighbours in it are equal (None: compare the texts)."""
-    grid, lengths = _padded(values)
+    grid, lengths = _padded(values, view=True)
     packed = _radix_key(grid, lengths)
     if packed is None:
-        return _lexsorted(values, grid, lengths), None
+        return _lexsorted(values, *_padded(values)), None
     key, length_radix = packed
     if bool((key[1:] >= key[:-1]).all()):  # a roster exported in code order: no sort
         order, ranked = np.arange(len(key), dtype=np.int64), key
