@@ -67,7 +67,8 @@ def check_frame(
     With ``partition`` (one partition of a Dask roster) an empty table and repeated codes are
     left to the caller, which checks them across partitions; without ``tiers`` tiers are not checked.
     The typed columns keep the schema's text dtype (Python strings in a partition).
-    The frame's ``attrs[CODES]`` is the codes' `dualrandom.schema.CodeSystem`, decided by the check.
+    The frame's ``attrs[CODES]`` is ``checked`` or ``any``, as the check decided
+    (`dualrandom.schema.Checked.codes`).
     """
     checked = validate(roster, "entities", source=source, needs=("uscc", "tier"), any_code=True)
     skip = ("NO_ROWS", "DUPLICATE") if partition else ()
