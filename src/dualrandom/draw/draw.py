@@ -18,10 +18,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
 
 from ..errors import DrawError, PolicyError
+from ..kernel import available as kernel_available
+from ..kernel import text_keys
 from ..models import NO_EXEMPT_SOURCE, Campaign, Coordination, Sampling
-from ..tickets import KEY_DIGITS, ticket_keys, tickets
+from ..tickets import KEY_DIGITS, kernel_threads, seed_digest, ticket_keys, tickets
 from .commitment import commitment_columns, roster_digest
 from .commitment import history_digest as history_table_digest
 from .coordination import shift_keys
@@ -120,10 +123,50 @@ def _strata(frame: pd.DataFrame, column: str | None) -> npt.NDArray[np.object_]:
     return frame[column].astype("string").fillna("").str.strip().to_numpy(dtype=object)
 
 
+class _ArrowCodes:
+    """A column of codes kept in Arrow: only the positions taken from it become Python strings."""
+
+    def __init__(self, values: pa.LargeStringArray) -> None:
+        self.values = values
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __getitem__(self, positions: npt.NDArray[np.intp]) -> npt.NDArray[np.object_]:
+        taken: npt.NDArray[np.object_] = self.values.take(pa.array(positions)).to_numpy(zero_copy_only=False)
+        return taken
+
+
+Codes = npt.NDArray[np.object_] | _ArrowCodes
+
+
+def _codes_and_keys(seed: str, column: pd.Series, processes: int) -> tuple[Codes, npt.NDArray[np.uint64]]:
+    """The codes of ``column`` and their ticket keys.
+
+    Arrow-backed text goes to the kernel as its buffers (no Python object per code); other
+    columns, or a draw without the kernel, go through `dualrandom.tickets.ticket_keys`.
+    """
+    dtype = column.dtype
+    if kernel_available() and isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        values = pa.chunked_array(pa.array(column.array)).cast(pa.large_string()).combine_chunks()
+        if not values.null_count:
+            raw = text_keys(seed_digest(seed), values, threads=kernel_threads(len(values)))
+            return _ArrowCodes(values), np.frombuffer(raw, dtype=np.uint64)
+    ids = column.to_numpy(dtype=object)
+    return ids, ticket_keys(seed, ids, processes=processes)
+
+
 def _ordered(
-    keys: npt.NDArray[np.uint64], count: int, seed: str, ids: npt.NDArray[np.object_]
+    keys: npt.NDArray[np.uint64],
+    count: int,
+    seed: str,
+    ids: Codes,
+    rows: npt.NDArray[np.intp],
 ) -> npt.NDArray[np.intp]:
-    """Positions of the ``count`` smallest (key, full ticket), in order."""
+    """Positions in ``keys`` of the ``count`` smallest (key, full ticket), in order.
+
+    ``keys`` are those of ``ids[rows]``; the codes are looked up only where keys tie.
+    """
     if count <= 0 or len(keys) == 0:
         return np.empty(0, dtype=np.intp)
     if count < len(keys):
@@ -139,8 +182,9 @@ def _ordered(
         for start in starts:
             stop = int(np.searchsorted(sorted_keys, sorted_keys[start], side="right"))
             run = order[start:stop]
-            full = tickets(seed, ids[run])
-            order[start:stop] = run[sorted(range(len(run)), key=lambda i: (full[i], ids[run[i]]))]
+            codes = ids[rows[run]]
+            full = tickets(seed, codes)
+            order[start:stop] = run[sorted(range(len(run)), key=lambda i: (full[i], codes[i]))]
     return order[:count]
 
 
@@ -277,16 +321,14 @@ def _draw_task(
             for cell in zip(gone_strata.tolist(), gone["tier"].tolist(), strict=True):
                 capped[cell] = capped.get(cell, 0) + 1
             covered = covered.loc[~over]
-    ids = covered["uscc"].to_numpy(dtype=object)
-    keys = ticket_keys(spec.seed, ids, processes=processes)
+    ids, keys = _codes_and_keys(spec.seed, covered["uscc"], processes)
     if sampling.coordination is not None:
         keys = shift_keys(keys, sampling.coordination.start)
-    tiers = covered["tier"].to_numpy(dtype=object)
     if sampling.strata:
         stratum_codes, stratum_values = pd.factorize(_strata(covered, sampling.strata))
     else:  # one stratum, "": nothing to hash per row
         stratum_codes, stratum_values = np.zeros(len(covered), dtype=np.intp), np.array([""], dtype=object)
-    tier_codes, tier_values = pd.factorize(tiers)
+    tier_codes, tier_values = pd.factorize(covered["tier"])
     width = max(len(tier_values), 1)
     pair_codes, pairs = pd.factorize(stratum_codes * width + tier_codes)
     seen = [(str(stratum_values[p // width]), str(tier_values[p % width])) for p in pairs.tolist()]
@@ -311,7 +353,7 @@ def _draw_task(
     for cell in cells:
         stratum, tier = cell
         rows = members[cell]
-        picked = rows[_ordered(keys[rows], quotas[cell] + sampling.reserve, spec.seed, ids[rows])]
+        picked = rows[_ordered(keys[rows], quotas[cell] + sampling.reserve, spec.seed, ids, rows)]
         drawn, spare = picked[: quotas[cell]], picked[quotas[cell] :]
         full = tickets(spec.seed, ids[picked])
         if bernoulli:

@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, Problem
-from ..ids import validate_ids
 from ..models import ENTITY_TYPES, Task
 from ..schema import canonical_headers, table_spec, validate
 
@@ -67,6 +66,9 @@ def check_frame(
 
     With ``partition`` (one partition of a Dask roster) an empty table and repeated codes are
     left to the caller, which checks them across partitions; without ``tiers`` tiers are not checked.
+    The typed columns keep the schema's text dtype (Python strings in a partition).
+    The frame's ``attrs[CODES]`` is ``checked`` or ``any``, as the check decided
+    (`dualrandom.schema.Checked.codes`).
     """
     checked = validate(roster, "entities", source=source, needs=("uscc", "tier"), any_code=True)
     skip = ("NO_ROWS", "DUPLICATE") if partition else ()
@@ -83,8 +85,9 @@ def check_frame(
                      for r in unknown]  # fmt: skip
     frame = canonical_headers(roster.reset_index(drop=True), table_spec("entities"))[0].copy()
     for column in _TYPED:
-        if column in frame.columns:
-            frame[column] = typed[column].astype(object)
+        if column in frame.columns:  # a Dask partition keeps Python strings, as its meta has them
+            frame[column] = typed[column].astype(object) if partition else typed[column]
+    frame.attrs[CODES] = checked.codes
     return frame, sorted(problems, key=lambda p: (p.row or 0, p.column or ""))
 
 
@@ -101,7 +104,6 @@ def prepare_frame(roster: pd.DataFrame, tiers: Sequence[str], *, source: str = "
     frame, problems = check_frame(roster, tiers, source=source)
     if problems:
         raise InputError(problems)
-    frame.attrs[CODES] = "checked" if bool(validate_ids(frame["uscc"], lenient=True).ok.all()) else "any"
     return frame
 
 
@@ -156,5 +158,5 @@ def apply_caps(frame: pd.DataFrame, caps: Mapping[str, int], checks: pd.Series) 
     if not caps or checks.empty:
         return pd.Series(False, index=frame.index)
     done = frame["uscc"].map(checks).fillna(0).astype("int64")
-    cap = frame["tier"].map(lambda tier: caps.get(tier, -1)).astype("int64")
+    cap = frame["tier"].map(dict(caps)).fillna(-1).astype("int64")
     return (cap >= 0) & (done >= cap)

@@ -405,43 +405,21 @@ static PyObject *ticket_list(const uint8_t *slots, Py_ssize_t n) {
     return list;
 }
 
-static PyObject *kernel_digests(PyObject *self, PyObject *args, PyObject *kwargs) {
-    static char *names[] = {"prefix", "codes", "threads", "portable", "output", NULL};
-    const char *prefix;
-    Py_ssize_t prefix_length;
-    PyObject *sequence, *result = NULL;
-    int threads = 1, portable = 0, output = OUT_DIGESTS;
-    (void)self;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "y#O|ipi", names, &prefix, &prefix_length, &sequence,
-                                     &threads, &portable, &output))
-        return NULL;
-    if (prefix_length != 64 || output < OUT_DIGESTS || output > OUT_TICKETS) {
-        PyErr_SetString(PyExc_ValueError, "the prefix must be 64 bytes (one block) and output 0, 1 or 2");
-        return NULL;
-    }
-    PyObject *fast = PySequence_Fast(sequence, "codes must be a sequence of str");
-    if (fast == NULL) return NULL;
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast), taken = 0;
-    size_t room = (size_t)(n ? n : 1);
-    PyObject **owned = PyMem_Malloc(sizeof(PyObject *) * room);
-    const char **codes = PyMem_Malloc(sizeof(char *) * room);
-    Py_ssize_t *lengths = PyMem_Malloc(sizeof(Py_ssize_t) * room);
-    uint8_t *slots = output == OUT_TICKETS ? PyMem_Malloc(TICKET_SLOT * room) : NULL;
-    if (output == OUT_KEYS)  /* digests and keys are written straight into the object returned */
-        result = PyByteArray_FromStringAndSize(NULL, 8 * n);
-    else if (output == OUT_DIGESTS)
-        result = PyBytes_FromStringAndSize(NULL, 32 * n);
-    if (owned == NULL || codes == NULL || lengths == NULL || (slots == NULL && result == NULL)) {
-        Py_CLEAR(result);
-        PyErr_NoMemory();
-        goto done;
-    }
-    taken = gather_codes(fast, owned, codes, lengths);
-    if (taken < 0) {
-        taken = -1 - taken;
-        Py_CLEAR(result);
-        goto done;
-    }
+/* The result object for n codes (digests or keys, written in place), or NULL with `*slots` set
+ * for tickets; NULL with no slots on a memory error. */
+static PyObject *new_result(int output, Py_ssize_t n, uint8_t **slots) {
+    *slots = NULL;
+    if (output == OUT_KEYS) return PyByteArray_FromStringAndSize(NULL, 8 * n);
+    if (output == OUT_DIGESTS) return PyBytes_FromStringAndSize(NULL, 32 * n);
+    *slots = PyMem_Malloc(TICKET_SLOT * (size_t)(n ? n : 1));
+    if (*slots == NULL) PyErr_NoMemory();
+    return NULL;
+}
+
+/* Hash the n codes at codes[i] (lengths[i] bytes each) under the 64-byte prefix, the GIL released,
+ * into `result` (digests, keys) or a new list of tickets. Steals `result`; NULL on error. */
+static PyObject *hash_batch(const char *prefix, const char **codes, const Py_ssize_t *lengths, Py_ssize_t n,
+                            int threads, int portable, int output, PyObject *result, uint8_t *slots) {
     uint8_t *out = slots ? slots
                  : output == OUT_KEYS ? (uint8_t *)PyByteArray_AS_STRING(result)
                                       : (uint8_t *)PyBytes_AS_STRING(result);
@@ -456,6 +434,49 @@ static PyObject *kernel_digests(PyObject *self, PyObject *args, PyObject *kwargs
     run_all(job, n, threads);
     Py_END_ALLOW_THREADS
     if (slots) result = ticket_list(slots, n);
+    return result;
+}
+
+static int check_prefix(Py_ssize_t prefix_length, int output) {
+    if (prefix_length != 64 || output < OUT_DIGESTS || output > OUT_TICKETS) {
+        PyErr_SetString(PyExc_ValueError, "the prefix must be 64 bytes (one block) and output 0, 1 or 2");
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *kernel_digests(PyObject *self, PyObject *args, PyObject *kwargs) {
+    static char *names[] = {"prefix", "codes", "threads", "portable", "output", NULL};
+    const char *prefix;
+    Py_ssize_t prefix_length;
+    PyObject *sequence, *result = NULL;
+    int threads = 1, portable = 0, output = OUT_DIGESTS;
+    (void)self;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "y#O|ipi", names, &prefix, &prefix_length, &sequence,
+                                     &threads, &portable, &output))
+        return NULL;
+    if (check_prefix(prefix_length, output) < 0) return NULL;
+    PyObject *fast = PySequence_Fast(sequence, "codes must be a sequence of str");
+    if (fast == NULL) return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast), taken = 0;
+    size_t room = (size_t)(n ? n : 1);
+    PyObject **owned = PyMem_Malloc(sizeof(PyObject *) * room);
+    const char **codes = PyMem_Malloc(sizeof(char *) * room);
+    Py_ssize_t *lengths = PyMem_Malloc(sizeof(Py_ssize_t) * room);
+    uint8_t *slots = NULL;
+    result = new_result(output, n, &slots);
+    if (owned == NULL || codes == NULL || lengths == NULL || (slots == NULL && result == NULL)) {
+        Py_CLEAR(result);
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+        goto done;
+    }
+    taken = gather_codes(fast, owned, codes, lengths);
+    if (taken < 0) {
+        taken = -1 - taken;
+        Py_CLEAR(result);
+        goto done;
+    }
+    result = hash_batch(prefix, codes, lengths, n, threads, portable, output, result, slots);
 done:
     release_codes(owned, taken);
     PyMem_Free(owned);
@@ -463,6 +484,58 @@ done:
     PyMem_Free(lengths);
     PyMem_Free(slots);
     Py_DECREF(fast);
+    return result;
+}
+
+/* Codes given as Arrow's large string buffers: the UTF-8 bytes and n + 1 int64 offsets into them.
+ * No Python object per code; the buffers are held (not copied) while the GIL is released. */
+static PyObject *kernel_text_digests(PyObject *self, PyObject *args, PyObject *kwargs) {
+    static char *names[] = {"prefix", "data", "offsets", "threads", "portable", "output", NULL};
+    const char *prefix;
+    Py_ssize_t prefix_length;
+    Py_buffer data, offsets;
+    int threads = 1, portable = 0, output = OUT_DIGESTS;
+    PyObject *result = NULL;
+    (void)self;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "y#y*y*|ipi", names, &prefix, &prefix_length, &data,
+                                     &offsets, &threads, &portable, &output))
+        return NULL;
+    const char **codes = NULL;
+    Py_ssize_t *lengths = NULL;
+    uint8_t *slots = NULL;
+    if (check_prefix(prefix_length, output) < 0) goto done;
+    if (offsets.len < 8 || offsets.len % 8 != 0) {
+        PyErr_SetString(PyExc_ValueError, "offsets must be n + 1 int64 values");
+        goto done;
+    }
+    Py_ssize_t n = offsets.len / 8 - 1;
+    const int64_t *at = (const int64_t *)offsets.buf;
+    for (Py_ssize_t i = 0; i < n; i++) {  /* every code inside the data, none of negative length */
+        if (at[i] < 0 || at[i + 1] < at[i] || at[i + 1] > (int64_t)data.len) {
+            PyErr_Format(PyExc_ValueError, "offset %zd does not lie inside the data", i);
+            goto done;
+        }
+    }
+    size_t room = (size_t)(n ? n : 1);
+    codes = PyMem_Malloc(sizeof(char *) * room);
+    lengths = PyMem_Malloc(sizeof(Py_ssize_t) * room);
+    result = new_result(output, n, &slots);
+    if (codes == NULL || lengths == NULL || (slots == NULL && result == NULL)) {
+        Py_CLEAR(result);
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        codes[i] = (const char *)data.buf + at[i];
+        lengths[i] = (Py_ssize_t)(at[i + 1] - at[i]);
+    }
+    result = hash_batch(prefix, codes, lengths, n, threads, portable, output, result, slots);
+done:
+    PyMem_Free(codes);
+    PyMem_Free(lengths);
+    PyMem_Free(slots);
+    PyBuffer_Release(&data);
+    PyBuffer_Release(&offsets);
     return result;
 }
 
@@ -506,6 +579,10 @@ static PyMethodDef kernel_methods[] = {
      "their full ticket strings in a list (output=2).\n"
      "prefix must be 64 bytes. Raises TypeError for a code that is not str, UnicodeEncodeError\n"
      "for a code that has no UTF-8 form (lone surrogates)."},
+    {"text_digests", (PyCFunction)(void (*)(void))kernel_text_digests, METH_VARARGS | METH_KEYWORDS,
+     "text_digests(prefix, data, offsets, threads=1, portable=False, output=0) -> bytes | bytearray | list\n\n"
+     "As digests, for codes given as UTF-8 bytes and n + 1 native int64 offsets (Arrow's large\n"
+     "string buffers). Raises ValueError when an offset lies outside the data."},
     {NULL, NULL, 0, NULL},
 };
 

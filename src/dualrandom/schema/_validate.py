@@ -23,7 +23,11 @@ from . import _columns as col
 from ._spec import Column, TableSpec
 from ._tables import table_spec
 
-__all__ = ["Checked", "canonical_headers", "validate"]
+__all__ = ["Checked", "CodeSystem", "canonical_headers", "validate"]
+
+CodeSystem = Literal["checked", "any"]
+"""The codes of a table's entity-code column: all GB 32100 codes (``checked``: USCCs, a bad check
+character allowed, 15-digit registration numbers and unit ids), or arbitrary identifiers (``any``)."""
 
 _PATTERNS: dict[str, tuple[str, str, str]] = {
     "division": (r"[0-9]{6}", "DIVISION", "expected a 6-digit GB/T 2260 division code such as 420606"),
@@ -46,7 +50,9 @@ class Checked:
     """The typed table and every problem found (``frame`` is unusable when ``errors`` is non-empty).
 
     ``raw`` is the table as read, its Chinese headers renamed to the column names and its values
-    untouched (row i of ``raw`` is row i of ``frame``, spreadsheet row i + 2).
+    untouched (row i of ``raw`` is row i of ``frame``, spreadsheet row i + 2). ``codes`` is the
+    `CodeSystem` of the entity codes as the file gives them (None without a code column),
+    decided once, while they are validated.
     """
 
     frame: pd.DataFrame
@@ -55,6 +61,7 @@ class Checked:
     source: str = "<DataFrame>"
     raw: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
     labels: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    codes: CodeSystem | None = None
 
     def label(self, column: str) -> str:
         """How problems name ``column``: as the file does when it used a Chinese header."""
@@ -138,32 +145,41 @@ for presence, uniqueness and Excel damage (steps that hash any identifier, such 
 of GB 32100 codes with one malformed code is an error, never a row silently matched to nothing)."""
 
 
-def _id_column(spec: Column, raw: pd.Series, source: str, ids: IdMode) -> tuple[pd.Series, list[Problem]]:
-    """Entity codes: Excel damage first, then `dualrandom.ids.validate_ids` (one rule per code)."""
+def _id_column(
+    spec: Column, raw: pd.Series, source: str, ids: IdMode
+) -> tuple[pd.Series, list[Problem], CodeSystem]:
+    """Entity codes: Excel damage first, then `dualrandom.ids.validate_ids` (one rule per code).
+
+    Also returns the column's `CodeSystem`.
+    """
     native = pd.api.types.is_string_dtype(raw.dtype) and raw.dtype != object
     shown = col.as_text(raw)
     check = validate_ids(raw if native else shown, lenient=ids != "strict")
     failing = check.rule.cat.codes.to_numpy() >= 0
+    usable = check.rule.isna() | (check.rule == "ID_CHECK")  # as lenient mode accepts them
+    system: CodeSystem = "checked" if bool(usable.all()) else "any"
     if ids == "auto":
         ids = "lenient" if bool((check.ok & (shown != "")).any()) else "any"
     if ids == "any":
         failing &= (check.rule == "ID_EMPTY").to_numpy(dtype=bool)
     damaged = col.excel_damage(shown)
-    excel = damaged.bad | (failing & shown.str.fullmatch(r"[0-9]{13,}000").to_numpy(dtype=bool))
+    excel = damaged.bad.copy()
+    suspects = np.flatnonzero(failing)  # only failing codes can be Excel-rounded ones
+    excel[suspects] |= shown.iloc[suspects].str.fullmatch(r"[0-9]{13,}000").to_numpy(dtype=bool)
     skip = excel | ((shown == "").to_numpy(dtype=bool) & (not spec.required))
     problems = _problems(source, spec.name, raw, excel, damaged.rule, damaged.message)
     warning = check.is_warning.to_numpy(dtype=bool)
-    shown_list = shown.tolist()
-    for position in np.flatnonzero(failing & ~skip).tolist():
+    reported = np.flatnonzero(failing & ~skip)
+    for position, value in zip(reported.tolist(), shown.iloc[reported].tolist(), strict=True):
         severity: Severity = "warning" if warning[position] else "error"
         rule = str(check.rule.iloc[position])
         problems.append(
-            Problem(
-                source, position + 2, spec.name, shown_list[position], rule, check.message(position), severity
-            )
+            Problem(source, position + 2, spec.name, value, rule, check.message(position), severity)
         )
-    values = check.normalized.astype("str").mask(pd.Series(excel, index=check.normalized.index), "")
-    return values, problems
+    values = check.normalized.astype("str")
+    if excel.any():
+        values = values.mask(pd.Series(excel, index=values.index), "")
+    return values, problems, system
 
 
 def _parse(spec: Column, raw: pd.Series) -> col.Parsed:
@@ -216,10 +232,11 @@ def _date_range(spec: Column, values: pd.Series, as_of: date | None) -> col.Pars
 
 def _column(
     spec: Column, raw: pd.Series, source: str, ids: IdMode, as_of: date | None
-) -> tuple[pd.Series, list[Problem]]:
-    """Parse one present column; return typed values and all its problems."""
+) -> tuple[pd.Series, list[Problem], CodeSystem | None]:
+    """Parse one present column; return typed values, all its problems and (codes) its `CodeSystem`."""
+    system: CodeSystem | None = None
     if spec.kind == "id":
-        values, problems = _id_column(spec, raw, source, ids)
+        values, problems, system = _id_column(spec, raw, source, ids)
     else:
         parsed = _parse(spec, raw)
         values = parsed.values
@@ -241,7 +258,7 @@ def _column(
             problems += _problems(source, spec.name, raw, missing, "REQUIRED", "a value is required")
     if spec.unique:
         problems += _duplicates(source, spec.name, values)
-    return values, _collapse(problems, len(raw))
+    return values, _collapse(problems, len(raw)), system
 
 
 def _absent(spec: Column, n: int) -> pd.Series:
@@ -254,7 +271,7 @@ def _absent(spec: Column, n: int) -> pd.Series:
         return pd.Series(np.full(n, np.nan if spec.default is None else float(spec.default)), dtype="float64")
     if spec.kind == "date":
         return pd.Series(np.full(n, np.datetime64("NaT"), dtype=col.DATE_DTYPE))
-    return pd.Series([str(spec.default or "")] * n, dtype="str")
+    return pd.Series([str(spec.default or "")], dtype="str").repeat(n).reset_index(drop=True)
 
 
 def canonical_headers(frame: pd.DataFrame, spec: TableSpec) -> tuple[pd.DataFrame, dict[str, str]]:
@@ -339,6 +356,7 @@ def validate(
     if any(p.rule == "COLUMN_MISSING" for p in problems):
         return Checked(frame, tuple(_labelled(problems, labels)), kind, source, frame, labels)
     typed: dict[str, pd.Series] = {}
+    codes: CodeSystem | None = None
     loose = spec.lenient_ids if lenient is None else lenient
     ids: IdMode = "auto" if any_code is None else "any" if any_code else "lenient" if loose else "strict"
     for column in spec.columns:
@@ -347,8 +365,9 @@ def validate(
         if choices and column.name in choices:
             column = replace(column, choices=tuple(choices[column.name]))
         if column.name in frame.columns:
-            values, found = _column(column, frame[column.name], source, ids, as_of)
+            values, found, system = _column(column, frame[column.name], source, ids, as_of)
             problems += found
+            codes = system or codes
         elif column.fill:
             values = _absent(column, len(frame))
         else:
@@ -361,7 +380,7 @@ def validate(
     problems += _joint_rules(out, spec, source, frame)
     order = {name: i for i, name in enumerate(frame.columns)}
     problems.sort(key=lambda p: (p.row or 0, order.get(p.column or "", -1)))
-    return Checked(out, tuple(_labelled(problems, labels)), kind, source, frame, labels)
+    return Checked(out, tuple(_labelled(problems, labels)), kind, source, frame, labels, codes)
 
 
 def _labelled(problems: list[Problem], labels: dict[str, str]) -> list[Problem]:
