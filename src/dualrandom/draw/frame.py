@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..errors import InputError, Problem
 from ..models import ENTITY_TYPES, Task
-from ..schema import canonical_headers, table_spec, validate
+from ..schema import validate
 
 __all__ = [
     "CAP_WINDOW_DAYS",
@@ -83,7 +83,7 @@ def check_frame(
         message = f"the tier must be one of {list(tiers)}"
         problems += [Problem(source, int(r) + 2, label, str(shown[r]), "TIER_UNKNOWN", message)
                      for r in unknown]  # fmt: skip
-    frame = canonical_headers(roster.reset_index(drop=True), table_spec("entities"))[0].copy()
+    frame = checked.raw.copy()  # the table as read, under the schema's column names
     for column in _TYPED:
         if column in frame.columns:  # a Dask partition keeps Python strings, as its meta has them
             frame[column] = typed[column].astype(object) if partition else typed[column]
