@@ -6,8 +6,9 @@ real `classify` run whose tier column is replaced by the generated A/B/C/D mix, 
 recomputed), then draws at A 1% / B 3% / C 10% / D 30% on a LocalCluster of ``--workers``
 single-thread processes, sampling each worker's RSS:
 
-* **engine**: ``draw_dask(ROSTER, ..., snapshot=S)``: the snapshot is checked against its
-  digest, reduced to sorted codes + tier bytes, broadcast, and joined per partition;
+* **engine**: ``draw_dask(ROSTER, ..., snapshot=S)``: the snapshot's digest is streamed on the
+  client, then the roster's codes are routed to the snapshot's row groups and the tiers come
+  back to their partitions (the range join, `dualrandom.engines._ranges`);
 * **hand join**: what a user did before: ``dd.read_parquet(ROSTER).merge(dd.read_parquet(S),
   on="uscc")`` (a shuffle), then ``draw_dask`` on the joined frame.
 

@@ -9,8 +9,6 @@ streaming that dataset column by column, so it equals the in-memory snapshot's d
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -19,17 +17,18 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
+import pyarrow as pa
 
 from ..atomic import atomic_directory, write_text_atomic
 from ..classify import ClassificationPolicy, ClassificationSnapshot, classify, policy_digest
 from ..classify.inputs import prepare_inputs
-from ..classify.snapshot import FORMAT, TEXT_COLUMNS, sidecar_path, text_parts
+from ..classify.snapshot import FORMAT, sidecar_path
 from ..errors import InputError, Problem
 from ..ids import normalize_ids
 from ..jsontext import stable_json
 from ._commit import stream_digest
 from ._runtime import Progress, dask_client, delayed, gather, require_dask
+from ._snapdigest import dataset_digest, units_of
 from ._tablesort import write_sorted
 
 __all__ = ["DaskClassification", "classify_dask"]
@@ -124,40 +123,6 @@ def _tagged(table: pd.DataFrame | None) -> pd.DataFrame | None:
     )
 
 
-def _fixed_bytes(series: pd.Series) -> tuple[str, bytes]:
-    if pd.api.types.is_bool_dtype(series.dtype):
-        return "bool", series.to_numpy(dtype=np.uint8).tobytes()
-    values = series.to_numpy(dtype=np.float64) + 0.0
-    values[np.isnan(values)] = np.nan
-    return "float64", values.astype("<f8").tobytes()
-
-
-def _stream_digest(parts: Sequence[Path], header: dict[str, Any], columns: Sequence[str]) -> str:
-    """The snapshot content digest of a dataset sorted by code, one column of one file at a time."""
-    digest = hashlib.sha256(json.dumps(header, sort_keys=True, separators=(",", ":")).encode("utf-8") + b"\n")
-
-    def column(name: str) -> Any:
-        for part in parts:
-            yield pq.read_table(part, columns=[name]).to_pandas()[name]
-
-    for name in columns:
-        if name in TEXT_COLUMNS:
-            sizes = [text_parts(s) for s in column(name)]  # one column's bytes: as big as one v_* column
-            length = sum(len(a) + len(b) for a, b in sizes)
-            digest.update(f"{name}:text:{length}\n".encode())
-            for lengths, _ in sizes:
-                digest.update(lengths)
-            for _, body in sizes:
-                digest.update(body)
-        else:
-            chunks = [_fixed_bytes(s) for s in column(name)]
-            kind = chunks[0][0] if chunks else "float64"
-            digest.update(f"{name}:{kind}:{sum(len(c) for _, c in chunks)}\n".encode())
-            for _, chunk in chunks:
-                digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _input_problems(
     records: pd.DataFrame | None, history: pd.DataFrame | None, sources: tuple[str, str, str]
 ) -> list[Problem]:
@@ -236,7 +201,8 @@ def classify_dask(
                 "format": FORMAT, "version": label, "as_of": as_of.isoformat(), "policy_digest": policy_sha,
                 "columns": [str(c) for c in meta_table.columns], "rows": rows,
             }  # fmt: skip
-            digest = _stream_digest(files, header, [str(c) for c in meta_table.columns])
+            types = {str(c): pa.Schema.from_pandas(meta_table).field(str(c)).type for c in meta_table.columns}
+            digest = dataset_digest(units_of(files), header, types)
     totals = {name: sum(s[2].get(name, 0) for s in summaries) for name in policy.tiers.names}
     result = DaskClassification(target, label, as_of, policy, policy_sha, digest, rows, totals)
     write_text_atomic(

@@ -18,12 +18,14 @@ digest as `dualrandom.classify.classify`. Dask is optional (``dualrandom[dask]``
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..draw.commitment import commitment_columns, table_digest
@@ -41,13 +43,14 @@ from ..draw.draw import (
 from ..draw.frame import TaskSpec, check_frame, filter_task, recent_checks
 from ..draw.manifest import build_manifest
 from ..draw.quotas import ratio_key
-from ..errors import DrawError, InputError, PolicyError, Problem
+from ..errors import DrawError, InputError, PolicyError, Problem, VerificationError
 from ..ids import normalize_ids
 from ..models import Campaign, Coordination, Sampling
 from ._assemble import TaskCells, assemble, task_cells
 from ._classify import DaskClassification, classify_dask
 from ._commit import stream_digest
 from ._partition import CellKey, DrawPlan, Scan, candidates, clean, scan, trim
+from ._ranges import SnapshotRanges, Tampered, attach_ranges, join_ranges, open_ranges
 from ._runtime import Progress, dask_client, delayed, gather, require_dask
 from .tiers import TierLookup, attach_tiers
 
@@ -284,14 +287,17 @@ def draw_dask(
     ``policy`` is a `Campaign` (as `draw_campaign`) or per-tier ratios (as `draw_sample`,
     with ``mode``, ``reserve``, ``min_total``, ``max_total``, ``coordination``, ``task_id``
     and ``departments``). ``roster`` is anything `read_dask_roster` reads; rows are numbered in
-    partition order (header = row 1). ``snapshot`` (a `ClassificationSnapshot` or its path;
-    default: the roster's ``--snapshot``) gives every entity its tier, joined partition by
-    partition (`dualrandom.engines.tiers`); its content digest is recorded. ``scheduler``:
-    see `dask_client`. ``progress`` is called as ``progress(stage, done, total)``.
+    partition order (header = row 1). ``snapshot`` (default: the roster's ``--snapshot``) gives
+    every entity its tier and its content digest is recorded: a path (a snapshot file or a
+    `classify_dask` dataset) is digest-checked and joined range by range (`open_ranges`,
+    memory per worker follows the partition size); a `ClassificationSnapshot` in memory is
+    broadcast (`dualrandom.engines.tiers`). ``scheduler``: see `dask_client`. ``progress`` is
+    called as ``progress(stage, done, total)``; a stored snapshot adds the stage ``join``.
 
     Raises `InputError` listing every bad row (NOT_CLASSIFIED for a code the snapshot lacks),
     `PolicyError` for a policy the roster cannot serve, `DrawError` for a snapshot digest
-    that is not the snapshot's.
+    that is not the snapshot's, `VerificationError` for a snapshot that is not what its
+    sidecar records (or that changed while it was read).
     """
     require_dask()
     options = {"mode": mode, "reserve": reserve, "min_total": min_total, "max_total": max_total,
@@ -314,7 +320,7 @@ def draw_dask(
             )
         snapshot_digest = lookup.content_digest
         frame = frame[[c for c in frame.columns if c not in ("tier", "score")]]
-    meta = frame._meta if lookup is None else attach_tiers(frame._meta, lookup)
+    meta = frame._meta if lookup is None else attach_tiers(frame._meta, _EMPTY)
     missing = [p for p in check_frame(meta, None, source=name)[1] if p.rule == "COLUMN_MISSING"]
     if missing:  # rows are checked partition by partition
         raise InputError(missing)
@@ -347,11 +353,14 @@ def draw_dask(
         else {}
     )
     plan = DrawPlan(sampling, tuple(specs), name, checks, snapshot=lookup.source if lookup else None)
-    with dask_client(scheduler) as client:
+    with _refusing_tampered(), dask_client(scheduler) as client:
         parts = frame.to_delayed()
-        if lookup is not None:  # broadcast once; every stage joins its partition again
+        if isinstance(lookup, TierLookup):  # in memory already: broadcast once, joined in every stage
             tiers_future = client.scatter(lookup, broadcast=True)
             parts = [delayed(attach_tiers)(p, tiers_future) for p in parts]
+        elif lookup is not None:  # a snapshot dataset: joined range by range, tiers kept per partition
+            placed = join_ranges(client, parts, lookup, progress)
+            parts = [delayed(attach_ranges)(p, t, lookup) for p, t in zip(parts, placed, strict=True)]
         plan_future = client.scatter(plan, broadcast=True)
         scans: list[Scan] = gather(
             client, [delayed(scan)(p, plan_future, limits) for p in parts], "scan", progress
@@ -396,8 +405,25 @@ def draw_dask(
     return Draw(sample=sample[SAMPLE_COLUMNS], reserve=reserve_table, counts=counts, manifest=manifest)
 
 
-def _lookup(snapshot: Any) -> TierLookup | None:
-    return None if snapshot is None else TierLookup.of(snapshot)
+_EMPTY = TierLookup(np.empty(0, dtype="S18"), np.empty(0, dtype=np.uint8), (), "", "")
+
+
+def _lookup(snapshot: Any) -> TierLookup | SnapshotRanges | None:
+    """How tiers are joined: a snapshot in memory is broadcast, a stored one joined by ranges."""
+    if snapshot is None or isinstance(snapshot, TierLookup | SnapshotRanges):
+        return snapshot
+    if isinstance(snapshot, str | Path):
+        return open_ranges(snapshot)
+    return TierLookup.of(snapshot)
+
+
+@contextmanager
+def _refusing_tampered() -> Iterator[None]:
+    """A snapshot unit that a worker finds changed since its digest was checked: `VerificationError`."""
+    try:
+        yield
+    except Tampered as error:
+        raise VerificationError([str(error)], subject="snapshot") from None
 
 
 def _task_cells(
