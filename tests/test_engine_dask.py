@@ -22,8 +22,10 @@ distributed = pytest.importorskip("distributed")
 
 from dualrandom.classify import classify, load_policy  # noqa: E402
 from dualrandom.draw import NO_HISTORY, Draw, draw_campaign, draw_sample, roster_digest  # noqa: E402
+from dualrandom.engines import _partition as partition_module  # noqa: E402
+from dualrandom.engines import dask as dask_module  # noqa: E402
 from dualrandom.engines._digest import StreamDigest, bucket, cut, sample, sorted_lines, splitters  # noqa: E402
-from dualrandom.engines._partition import DrawPlan, smallest, trim  # noqa: E402
+from dualrandom.engines._partition import DrawPlan, key_bounds, short_cells, smallest, trim  # noqa: E402
 from dualrandom.engines._runtime import SchedulerError  # noqa: E402
 from dualrandom.engines.dask import classify_dask, dask_client, draw_dask  # noqa: E402
 from dualrandom.errors import InputError, MissingDependencyError, PolicyError  # noqa: E402
@@ -385,3 +387,79 @@ def test_client_order_is_key_then_full_ticket_then_code(rows: list[tuple[int, st
     ids = np.array([r[2] for r in rows], dtype=object)
     expected = sorted(rows)
     assert [rows[i] for i in _ordered(keys, full, ids)] == expected
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    keys=st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=80).map(
+        lambda v: np.array(v, dtype=np.uint64)
+    ),
+    count=st.integers(1, 30),
+    pieces=st.integers(1, 5),
+    share=st.floats(0.0, 1.0),
+)
+def test_a_key_bound_keeps_the_global_smallest_or_says_the_cell_is_short(
+    keys: Any, count: int, pieces: int, share: float
+) -> None:
+    cell = (0, "", "A")
+    sampling = Sampling(tiers=("A",), ratios={"A": 0.5}, reserve=0)
+    plan = DrawPlan(
+        sampling, (), "roster", keep={cell: count}, bounds={cell: min(int(share * 2.0**64), 2**64 - 1)}
+    )
+    ids = [f"E{i}" for i in range(len(keys))]
+    frame = pd.DataFrame({"task": 0, "stratum": "", "tier": "A", "key": keys, "uscc": ids, "division": ""})
+    merged = trim([trim([p], plan) for p in chunks(frame, pieces)], plan)
+    expected = frame.loc[smallest(keys, count)]
+    if short_cells(merged, plan):  # the bound cut into the smallest keys: the client selects again
+        assert len(merged) < count
+    else:
+        assert sorted(merged["uscc"]) == sorted(expected["uscc"])
+
+
+def test_candidates_follow_the_sample_not_the_partition() -> None:
+    rng = np.random.default_rng(3)
+    n, keep = 40_000, 1_200  # 3 % of the cell, over 4 partitions
+    keys = rng.integers(0, 2**63, size=n, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    cell = (0, "", "B")
+    sampling = Sampling(tiers=("B",), ratios={"B": 0.03}, reserve=0)
+    frame = pd.DataFrame({"task": 0, "stratum": "", "tier": "B", "key": keys, "uscc": "", "division": ""})
+    bounded = DrawPlan(sampling, (), "roster", keep={cell: keep}, bounds=key_bounds({cell: keep}, {cell: n}))
+    unbounded = DrawPlan(sampling, (), "roster", keep={cell: keep})
+    leaves = [trim([p], bounded) for p in chunks(frame, 4)]
+    assert sum(len(leaf) for leaf in leaves) < 1.3 * keep  # about 3 % of each partition, not its 1,200
+    assert sum(len(trim([p], unbounded)) for p in chunks(frame, 4)) == 4 * keep
+    merged = trim(leaves, bounded)
+    assert not short_cells(merged, bounded)
+    assert sorted(merged["key"]) == sorted(keys[smallest(keys, keep)])
+
+
+def test_a_bound_set_too_low_is_selected_again_with_the_same_result(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(partition_module, "MARGIN_SD", -40.0)  # every bound cuts into its cell's quota
+    calls: list[Any] = []
+    original = dask_module._select
+    monkeypatch.setattr(dask_module, "_select", lambda *a: calls.append(a[2].bounds) or original(*a))
+    expected = draw_sample(ROSTER, RATIOS, "low", reserve=3)
+    assert_same(
+        expected, draw_dask(split(ROSTER, [800, 1200, 1000]), RATIOS, "low", reserve=3, scheduler=client)
+    )
+    assert len(calls) == 2 and calls[0] and not calls[1]
+
+
+def test_the_history_digest_is_the_in_memory_one_for_an_export_with_chinese_headers(client: Any) -> None:
+    past = history(ROSTER)
+    exported = pd.DataFrame(
+        {"统一社会信用代码": past["uscc"], "检查日期": past["inspected_on"], "检查类型": "双随机"}
+    )
+    plan = campaign()
+    expected = draw_campaign(ROSTER, plan, "2026Q4", history=exported, as_of=AS_OF)
+    got = draw_dask(
+        split(ROSTER, [1500, 1500]), plan, "2026Q4", history=exported, as_of=AS_OF, scheduler=client
+    )
+    assert got.manifest["history_digest"] == expected.manifest["history_digest"]
+    assert (
+        got.manifest["history_digest"]
+        == draw_campaign(ROSTER, plan, "2026Q4", history=past, as_of=AS_OF).manifest["history_digest"]
+    )
+    assert_same(expected, got)

@@ -7,6 +7,7 @@ learned from earlier passes (cell sizes, hence quotas).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +31,9 @@ __all__ = [
     "Scan",
     "candidates",
     "clean",
+    "key_bounds",
     "scan",
+    "short_cells",
     "smallest",
     "trim",
 ]
@@ -46,8 +49,12 @@ class DrawPlan:
     """What a worker needs: the policy, the tasks and, for selection, how many to keep per cell.
 
     ``keep`` is quota + reserve per cell; cells in ``limits`` are Bernoulli cells, which keep
-    every ticket key below the limit plus the reserve after it. ``snapshot`` names the
-    classification snapshot whose tiers were joined on (a row without one is NOT_CLASSIFIED).
+    every ticket key below the limit plus the reserve after it. ``bounds`` (see `key_bounds`)
+    lets a partition drop, before choosing its smallest keys, every key at or above a bound
+    that the cell's smallest ``keep`` keys lie below but for a chance of about 10^-9; the
+    client checks that they did (`short_cells`) and selects again without the bound if not.
+    ``snapshot`` names the classification snapshot whose tiers were joined on (a row without
+    one is NOT_CLASSIFIED).
     """
 
     sampling: Sampling
@@ -56,6 +63,7 @@ class DrawPlan:
     checks: pd.Series | None = None
     keep: Mapping[CellKey, int] = field(default_factory=dict)
     limits: Mapping[CellKey, int] = field(default_factory=dict)
+    bounds: Mapping[CellKey, int] = field(default_factory=dict)
     snapshot: str | None = None
 
 
@@ -159,7 +167,49 @@ def _keep(keys: npt.NDArray[np.uint64], cell: CellKey, plan: DrawPlan) -> npt.ND
         after = np.flatnonzero(~mask)
         mask[after[smallest(keys[after], plan.sampling.reserve)]] = True
         return mask
-    return smallest(keys, plan.keep.get(cell, 0))
+    bound = plan.bounds.get(cell)
+    if bound is None:
+        return smallest(keys, plan.keep.get(cell, 0))
+    mask = keys < np.uint64(bound)
+    below = np.flatnonzero(mask)
+    mask[below[~smallest(keys[below], plan.keep.get(cell, 0))]] = False
+    return mask
+
+
+MARGIN_SD = 6.0
+"""How many standard deviations above its expected place a cell's key bound lies."""
+
+
+def key_bounds(keep: Mapping[CellKey, int], sizes: Mapping[CellKey, int]) -> dict[CellKey, int]:
+    """Per cell that keeps fewer than it holds, a key bound its ``keep`` smallest keys lie below.
+
+    Ticket keys are uniform on [0, 2^64), so the k-th smallest of N lies near k/N of the range
+    with a standard deviation below sqrt(k)/N: the bound is (k + MARGIN_SD·sqrt(k) + 10)/N of
+    it. Candidates then follow the sample, not the roster (a cell drawn at 3 % keeps about 3 %
+    of each partition instead of its k smallest, which at national scale is nearly all of it).
+    """
+    bounds: dict[CellKey, int] = {}
+    for cell, k in keep.items():
+        n = sizes.get(cell, 0)
+        share = (k + MARGIN_SD * np.sqrt(k) + 10) / n if n else 1.0
+        if k < n and share < 1.0:
+            bounds[cell] = min(max(int(share * 2.0**64), 0), 2**64 - 1)
+    return bounds
+
+
+def short_cells(merged: pd.DataFrame, plan: DrawPlan) -> set[CellKey]:
+    """The bounded cells whose merged candidates are fewer than they keep (the bound cut too low)."""
+    if not plan.bounds:
+        return set()
+    counted = Counter(
+        zip(
+            merged["task"].astype(int).tolist(),
+            merged["stratum"].astype(str).tolist(),
+            merged["tier"].astype(str).tolist(),
+            strict=True,
+        )
+    )
+    return {cell for cell in plan.bounds if counted.get(cell, 0) < plan.keep.get(cell, 0)}
 
 
 def _empty_candidates() -> pd.DataFrame:

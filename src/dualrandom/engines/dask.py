@@ -28,9 +28,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..draw.commitment import commitment_columns, table_digest
+from ..draw.commitment import commitment_columns
+from ..draw.commitment import history_digest as history_table_digest
 from ..draw.draw import (
-    HISTORY_COLUMNS,
     SAMPLE_COLUMNS,
     Draw,
     NoHistory,
@@ -44,12 +44,11 @@ from ..draw.frame import TaskSpec, check_frame, filter_task, recent_checks
 from ..draw.manifest import build_manifest
 from ..draw.quotas import ratio_key
 from ..errors import DrawError, InputError, PolicyError, Problem, VerificationError
-from ..ids import normalize_ids
 from ..models import Campaign, Coordination, Sampling
 from ._assemble import TaskCells, assemble, task_cells
 from ._classify import DaskClassification, classify_dask
 from ._commit import stream_digest
-from ._partition import CellKey, DrawPlan, Scan, candidates, clean, scan, trim
+from ._partition import CellKey, DrawPlan, Scan, candidates, clean, key_bounds, scan, short_cells, trim
 from ._ranges import SnapshotRanges, Tampered, attach_ranges, join_ranges, open_ranges
 from ._runtime import Progress, dask_client, delayed, gather, require_dask
 from .tiers import TierLookup, attach_tiers
@@ -259,6 +258,22 @@ def _tree(client: Any, leaves: list[Any], plan: Any, split_every: int) -> Any:
     return client.submit(trim, level, plan, pure=False)
 
 
+def _select(
+    client: Any, parts: Sequence[Any], plan: DrawPlan, split_every: int, progress: Progress | None
+) -> pd.DataFrame:
+    """Every partition's candidates (`candidates`), merged ``split_every`` at a time into one table."""
+    select_future = client.scatter(plan, broadcast=True)
+    leaves = client.compute([delayed(candidates)(p, select_future) for p in parts])
+    root = _tree(client, leaves, select_future, split_every)
+    if progress is not None:
+        _, distributed = require_dask()
+        progress("select", 0, len(leaves))
+        for done, _ in enumerate(distributed.as_completed(leaves), start=1):
+            progress("select", done, len(leaves))
+    merged: pd.DataFrame = root.result()
+    return merged
+
+
 def draw_dask(
     roster: Any,
     policy: Campaign | Mapping[str, float],
@@ -337,9 +352,10 @@ def draw_dask(
             checks = recent_checks(history, as_of, source=history_source)
         except InputError as error:
             history_error = error
-        present = [c for c in HISTORY_COLUMNS if c in history.columns]
-        if history_error is None:
-            history_digest = table_digest(history.assign(uscc=normalize_ids(history["uscc"])), present)
+        if (
+            history_error is None
+        ):  # the in-memory draw's digest: headers, dates and kinds as the schema reads them
+            history_digest = history_table_digest(history)
     for spec in specs:  # a task filtering on a missing column fails before any work
         if spec.task is not None:
             filter_task(clean(meta), spec.task, source=name)
@@ -382,17 +398,13 @@ def draw_dask(
                 keep[(index, *cell)] = cells.quotas[cell] + sampling.reserve
                 if cells.bernoulli:
                     cut[(index, *cell)] = limits[(index, cell[1])]
-        selecting = replace(plan, keep=keep, limits=cut)
-        select_future = client.scatter(selecting, broadcast=True)
-        leaves = client.compute([delayed(candidates)(p, select_future) for p in parts])
-        root = _tree(client, leaves, select_future, split_every)
-        if progress is not None:
-            _, distributed = require_dask()
-            progress("select", 0, len(leaves))
-            for done, _ in enumerate(distributed.as_completed(leaves), start=1):
-                progress("select", done, len(leaves))
-        merged: pd.DataFrame = root.result()
-        del leaves, root
+        sizes = {cell: sum(s.sizes.get(cell, 0) for s in scans) for cell in keep if cell not in cut}
+        selecting = replace(plan, keep=keep, limits=cut, bounds=key_bounds(keep, sizes))
+        merged = _select(client, parts, selecting, split_every, progress)
+        short = short_cells(merged, selecting)
+        if short:  # a bound cut below a cell's smallest keys (about 10^-9 a cell): select again without it
+            bounds = {cell: b for cell, b in selecting.bounds.items() if cell not in short}
+            merged = _select(client, parts, replace(selecting, bounds=bounds), split_every, progress)
     has_division = "division" in meta.columns
     sample, reserve_table, counts = assemble(merged, plans, specs, sampling, has_division=has_division)
     manifest = build_manifest(
