@@ -232,9 +232,8 @@ def _solve_pool(
     members = len(pool.members)
     degree = np.bincount(arcs.member, minlength=members).astype(np.int64)
     effective = np.where(pool.usable, np.minimum(pool.capacity, degree), 0).astype(np.int64)
-    slot_keys = [eligibility.target_keys[t] for t in pool.slot_target.tolist()]
-    officer_ids = eligibility.roster.inspector_id.to_numpy(dtype=object)[pool.members].tolist()
-    target_key, officer_key = keys.pair_keys(seed, slot_keys, officer_ids)
+    every_target, every_officer = eligibility.pair_keys(seed)
+    target_key, officer_key = every_target[pool.slot_target], every_officer[pool.members]
     cost = keys.costs_from_keys(target_key, arcs.slot, officer_key, arcs.member)
     ones = np.ones(len(arcs.slot), dtype=np.int64)
 

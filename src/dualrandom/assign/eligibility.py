@@ -107,24 +107,40 @@ class Eligibility:
         self.roster = roster.astype(object)
         self.spec = spec
         self.on = on
-        self.target_keys = [keys.target_key(u, t) for u, t in zip(targets.uscc, targets.task_id, strict=True)]
+        uscc, tasks = targets.uscc.tolist(), targets.task_id.tolist()
+        self.target_keys = [keys.target_key(u, t) for u, t in zip(uscc, tasks, strict=True)]
         self._uscc = targets.uscc.to_numpy(dtype=object)
         first = np.ones(len(self._uscc), dtype=bool)
         first[1:] = self._uscc[1:] != self._uscc[:-1]  # targets are sorted by uscc
         self._uscc_start = np.flatnonzero(first).astype(np.int64)
         self._uscc_count = np.diff(np.append(self._uscc_start, len(self._uscc))).astype(np.int64)
         self._uscc_index = pd.Index(self._uscc[first])
-        self._division = _division_codes(targets.division.tolist(), -2)
-        self._home = _division_codes(roster.home_division.tolist(), -1)
-        visits: list[date | None] = [d or on for d in targets.scheduled_on]
-        self._day = np.array([_NO_DAY if d is None else d.toordinal() for d in visits], dtype=np.int64)
+        self._division = _division_codes(self.targets.division.to_numpy(), -2)
+        self._home = _division_codes(self.roster.home_division.to_numpy(), -1)
+        self._day = _ordinals(self.targets.scheduled_on.to_numpy(), _NO_DAY)
+        if on is not None:
+            self._day[self._day == _NO_DAY] = on.toordinal()
         self.certified = self._certified(roster)
-        self._valid_until = np.array(
-            [_FOREVER if d is None else d.toordinal() for d in roster.certificate_valid_until], dtype=np.int64
-        )
+        self._valid_until = _ordinals(self.roster.certificate_valid_until.to_numpy(), _FOREVER)
+        self._keys: dict[tuple[str, str], npt.NDArray[np.uint64]] = {}
         self._check_dates(history)
         self.rotation_window = self._rotation_window(history)
         self.pools = self._pools(conflicts, history)
+
+    def pair_keys(self, seed: str) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+        """The pair-cost keys K_t of every target and K_o of every roster row (hashed once per seed)."""
+        if (seed, "target") not in self._keys:
+            officers = self.roster.inspector_id.tolist()
+            target, officer = keys.pair_keys(seed, self.target_keys, officers)
+            self._keys[(seed, "target")], self._keys[(seed, "officer")] = target, officer
+        return self._keys[(seed, "target")], self._keys[(seed, "officer")]
+
+    def candidate_keys(self, seed: str) -> npt.NDArray[np.uint64]:
+        """The candidate keys of every roster row (hashed once per seed)."""
+        if (seed, "candidate") not in self._keys:
+            ids = self.roster.inspector_id.tolist()
+            self._keys[(seed, "candidate")] = keys.key64(seed, [f"officer\x1f{i}" for i in ids])
+        return self._keys[(seed, "candidate")]
 
     def _certified(self, roster: pd.DataFrame) -> BoolArray:
         """Who may count as an enforcement officer: holds a 执法证 number (per the rules)."""
@@ -170,26 +186,34 @@ class Eligibility:
         return range(left, right)
 
     def _demand(self) -> dict[str, tuple[IntArray, IntArray]]:
-        """Per pool: the target rows it staffs (ascending) and the seats each needs."""
-        combos = pd.DataFrame(
-            {"task": self.targets.task_id, "departments": self.targets.departments.map(";".join)}
-        )
+        """Per pool: the target rows it staffs (ascending) and the seats each needs.
+
+        The quotas are looked up once per distinct (task, departments), in that order.
+        """
+        tasks = self.targets.task_id.to_numpy(dtype=object)
+        joined = np.array([";".join(d) for d in self.targets.departments.tolist()], dtype=object)
+        task_code, task_names = pd.factorize(tasks)
+        list_code, list_names = pd.factorize(joined)
+        combo, code = np.unique(task_code * max(len(list_names), 1) + list_code, return_inverse=True)
+        order = np.argsort(code, kind="stable")
+        bounds = np.searchsorted(code[order], np.arange(len(combo) + 1))
+        named = [(str(task_names[c // max(len(list_names), 1)]), str(list_names[c % max(len(list_names), 1)]))
+                 for c in combo.tolist()]  # fmt: skip
         parts: dict[str, list[tuple[IntArray, int]]] = {}
-        groups: dict[tuple[str, str], npt.NDArray[np.intp]] = combos.groupby(
-            ["task", "departments"], sort=True
-        ).indices  # type: ignore[assignment]
-        for (task, listed), members in groups.items():
+        for k in sorted(range(len(combo)), key=lambda k: named[k]):
+            task, listed = named[k]
+            rows = order[bounds[k] : bounds[k + 1]].astype(np.int64)
             seats = dict(self.spec.quotas(task, tuple(listed.split(";"))))
             if self.spec.experts(task):
                 seats[EXPERTS] = self.spec.experts(task)
             for pool, need in seats.items():
-                parts.setdefault(pool, []).append((np.asarray(members, dtype=np.int64), need))
+                parts.setdefault(pool, []).append((rows, need))
         demand: dict[str, tuple[IntArray, IntArray]] = {}
         for pool, chunks in parts.items():
             rows = np.concatenate([r for r, _ in chunks])
             per_row = np.concatenate([np.full(len(r), n, dtype=np.int64) for r, n in chunks])
-            order = np.argsort(rows, kind="stable")
-            demand[pool] = (rows[order], per_row[order])
+            ranked = np.argsort(rows, kind="stable")
+            demand[pool] = (rows[ranked], per_row[ranked])
         return demand
 
     def _pools(self, conflicts: pd.DataFrame, history: pd.DataFrame) -> list[Pool]:
@@ -377,9 +401,7 @@ class Eligibility:
             eligible[slots] = counts
             if candidates is not None and (counts > candidates).any():
                 if member_keys is None:
-                    member_keys = keys.key64(
-                        seed, [f"officer\x1f{self.roster.inspector_id.iat[m]}" for m in pool.members]
-                    )
+                    member_keys = self.candidate_keys(seed)[pool.members]
                 wide = np.flatnonzero(counts > candidates)
                 slot_keys = keys.key64(
                     seed, [f"{self.target_keys[pool.slot_target[slots[w]]]}\x1f{pool.name}" for w in wide]
@@ -427,8 +449,22 @@ class Eligibility:
         return out
 
 
-def _division_codes(codes: list[str], missing: int) -> IntArray:
-    """Division codes (6, 9 or 12 digits) as 12-digit integers, right-padded with zeros."""
-    return np.array(
-        [int(c.ljust(12, "0")) if c.isdigit() and len(c) <= 12 else missing for c in codes], dtype=np.int64
-    )
+def _division_codes(codes: npt.NDArray[np.object_], missing: int) -> IntArray:
+    """Division codes (6, 9 or 12 digits) as 12-digit integers, right-padded with zeros.
+
+    Each distinct code is converted once.
+    """
+    code, uniques = pd.factorize(codes, use_na_sentinel=False)
+    numbers = [int(c.ljust(12, "0")) if c.isdigit() and len(c) <= 12 else missing for c in uniques.tolist()]
+    found: IntArray = np.array(numbers, dtype=np.int64)[code]
+    return found
+
+
+def _ordinals(days: npt.NDArray[np.object_], missing: int) -> IntArray:
+    """Each date's ordinal day number, ``missing`` for None; each distinct date converted once."""
+    out = np.full(len(days), missing, dtype=np.int64)
+    known = ~pd.isna(days)
+    if known.any():
+        code, uniques = pd.factorize(days[known])
+        out[known] = np.array([d.toordinal() for d in uniques.tolist()], dtype=np.int64)[code]
+    return out

@@ -228,7 +228,7 @@ def normalize_conflicts(conflicts: pd.DataFrame | None, source: str) -> pd.DataF
     typed = _checked(conflicts, "conflicts", source)
     if "party" not in typed.columns:
         typed = typed.assign(party="")
-    return pd.DataFrame({c: typed[c].tolist() for c in ("inspector_id", "uscc", "party", "reason")})
+    return typed[["inspector_id", "uscc", "party", "reason"]].reset_index(drop=True)
 
 
 def normalize_history(history: pd.DataFrame | None, source: str) -> pd.DataFrame:
