@@ -162,35 +162,36 @@ def assign_teams(
     return Assignment(teams, manifest, marginals, tuple(unassigned), explanation)
 
 
-_SPARSE_RULES = {1: "CONFLICT", 2: "ROTATION"}
-
-
 def recusals(eligibility: Eligibility) -> list[dict[str, str]]:
     """Every declared-conflict and rotation recusal that touched a drawn target, sorted.
 
     Rule-wide exclusions (属地, inactive, caps) follow from the published rules and rosters and
-    are not listed one by one.
+    are not listed one by one. Sorted by (uscc, task_id, inspector_id, rule, detail), as target
+    rows, roster rows and ranks (targets and roster are sorted by id), repeats dropped.
     """
-    uscc = eligibility.targets.uscc.to_numpy(dtype=object)
-    tasks = eligibility.targets.task_id.to_numpy(dtype=object)
-    officers = eligibility.roster.inspector_id.to_numpy(dtype=object)
-    rows: list[tuple[str, str, str, str, str]] = []
-    for pool in eligibility.pools:
-        targets = pool.slot_target[pool.sparse_slot]
-        rule = np.where(pool.sparse_rule == 1, "CONFLICT", "ROTATION").astype(object)
-        rows.extend(
-            zip(
-                uscc[targets].tolist(),
-                tasks[targets].tolist(),
-                officers[pool.members[pool.sparse_member]].tolist(),
-                rule.tolist(),
-                pool.sparse_detail.astype(str).tolist(),
-                strict=True,
-            )
-        )
-    rows.sort()
-    unique = [row for k, row in enumerate(rows) if k == 0 or row != rows[k - 1]]
-    return [{"uscc": u, "task_id": t, "inspector_id": i, "rule": r, "detail": d} for u, t, i, r, d in unique]
+    pools = eligibility.pools
+    target = np.concatenate([p.slot_target[p.sparse_slot] for p in pools] or [np.zeros(0, np.int64)])
+    member = np.concatenate([p.members[p.sparse_member] for p in pools] or [np.zeros(0, np.int64)])
+    rule = np.concatenate([p.sparse_rule for p in pools] or [np.zeros(0, np.int8)])
+    detail = np.concatenate([p.sparse_detail for p in pools] or [np.zeros(0, object)]).astype(str)
+    ids = eligibility.roster.inspector_id.to_numpy(dtype=object)
+    id_rank = np.cumsum(np.r_[False, ids[1:] != ids[:-1]]) if len(ids) else np.zeros(0, np.int64)
+    code, texts = pd.factorize(detail)
+    detail_rank = np.argsort(np.argsort(np.asarray(texts, dtype=str), kind="stable"))[code]
+    columns = (detail_rank, rule, id_rank[member], target)
+    order = np.lexsort(columns)
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = np.logical_or.reduce([c[order][1:] != c[order][:-1] for c in columns])
+    kept = order[first]
+    rows = zip(
+        eligibility.targets.uscc.to_numpy(dtype=object)[target[kept]].tolist(),
+        eligibility.targets.task_id.to_numpy(dtype=object)[target[kept]].tolist(),
+        ids[member[kept]].tolist(),
+        np.where(rule[kept] == 1, "CONFLICT", "ROTATION").tolist(),
+        detail[kept].tolist(),
+        strict=True,
+    )
+    return [{"uscc": u, "task_id": t, "inspector_id": i, "rule": r, "detail": d} for u, t, i, r, d in rows]
 
 
 def _certificate_summary(spec: TeamSpec, roster: pd.DataFrame, eligibility: Eligibility) -> dict[str, Any]:
