@@ -174,7 +174,7 @@ def recusals(eligibility: Eligibility) -> list[dict[str, str]]:
     member = np.concatenate([p.members[p.sparse_member] for p in pools] or [np.zeros(0, np.int64)])
     rule = np.concatenate([p.sparse_rule for p in pools] or [np.zeros(0, np.int8)])
     detail = np.concatenate([p.sparse_detail for p in pools] or [np.zeros(0, object)]).astype(str)
-    ids = eligibility.roster.inspector_id.to_numpy(dtype=object)
+    ids = eligibility.roster_column["inspector_id"]
     id_rank = np.cumsum(np.r_[False, ids[1:] != ids[:-1]]) if len(ids) else np.zeros(0, np.int64)
     code, texts = pd.factorize(detail)
     detail_rank = np.argsort(np.argsort(np.asarray(texts, dtype=str), kind="stable"))[code]
@@ -184,8 +184,8 @@ def recusals(eligibility: Eligibility) -> list[dict[str, str]]:
     first[1:] = np.logical_or.reduce([c[order][1:] != c[order][:-1] for c in columns])
     kept = order[first]
     rows = zip(
-        eligibility.targets.uscc.to_numpy(dtype=object)[target[kept]].tolist(),
-        eligibility.targets.task_id.to_numpy(dtype=object)[target[kept]].tolist(),
+        eligibility.target_column["uscc"][target[kept]].tolist(),
+        eligibility.target_column["task_id"][target[kept]].tolist(),
         ids[member[kept]].tolist(),
         np.where(rule[kept] == 1, "CONFLICT", "ROTATION").tolist(),
         detail[kept].tolist(),
@@ -272,12 +272,12 @@ def _cover(eligibility: Eligibility, pool: Pool, arcs: PoolArcs) -> Cover | None
     """The fields an expert pool's seats must cover, when a target has several fields and seats."""
     if pool.role != "expert":
         return None
-    tasks = eligibility.targets.task_id.to_numpy(dtype=object)[pool.slot_target]
+    tasks = eligibility.target_column["task_id"][pool.slot_target]
     fields = {task: tuple(sorted(eligibility.spec.expert_fields(task))) for task in set(tasks.tolist())}
     cover = Cover([fields[task] for task in tasks.tolist()], [])
     if not cover.covering(pool.demand).any():
         return None
-    held = eligibility.roster.qualifications.to_numpy(dtype=object)[pool.members]
+    held = eligibility.roster_column["qualifications"][pool.members]
     holds = [
         tuple(f for f, name in enumerate(cover.slot_fields[s]) if name in held[m])
         for s, m in zip(arcs.slot.tolist(), arcs.member.tolist(), strict=True)
@@ -419,8 +419,8 @@ def _pairs(eligibility: Eligibility, outcome: _PoolOutcome, mask: npt.NDArray[np
     roster = eligibility.roster
     return pd.DataFrame(
         {
-            "uscc": eligibility.targets.uscc.to_numpy(dtype=object)[rows],
-            "task_id": eligibility.targets.task_id.to_numpy(dtype=object)[rows],
+            "uscc": eligibility.target_column["uscc"][rows],
+            "task_id": eligibility.target_column["task_id"][rows],
             "inspector_id": roster.inspector_id.to_numpy(dtype=object)[officers],
             "department": roster.department.to_numpy(dtype=object)[officers],
             "role": pool.role,
@@ -455,8 +455,8 @@ def _teams(eligibility: Eligibility, outcomes: list[_PoolOutcome]) -> pd.DataFra
     rows, officers = rows[order], officers[order]
     return pd.DataFrame(
         {
-            "uscc": eligibility.targets.uscc.to_numpy(dtype=object)[rows],
-            "task_id": eligibility.targets.task_id.to_numpy(dtype=object)[rows],
+            "uscc": eligibility.target_column["uscc"][rows],
+            "task_id": eligibility.target_column["task_id"][rows],
             "inspector_id": roster.inspector_id.to_numpy(dtype=object)[officers],
             "department": department[order],
             "role": np.where(expert[order], "expert", "officer").astype(object),
@@ -480,8 +480,8 @@ def _marginals(eligibility: Eligibility, outcomes: list[_PoolOutcome]) -> pd.Dat
 
 def _pair_counts(teams: pd.DataFrame) -> IntArray:
     """How often each pair of people served in one team together (teams rows grouped by target)."""
-    names = teams.uscc.astype(str) + "\x1f" + teams.task_id.astype(str)
-    target = pd.factorize(names)[0]
+    uscc, tasks = pd.factorize(teams.uscc)[0], pd.factorize(teams.task_id)
+    target = pd.factorize(uscc * max(len(tasks[1]), 1) + tasks[0])[0]
     person, people = pd.factorize(teams.inspector_id)
     order = np.argsort(target, kind="stable")
     target, person = target[order], person[order].astype(np.int64)

@@ -105,6 +105,8 @@ class Eligibility:
         # object columns: repeated to_numpy() on them is free (pandas 3 strings are Arrow-backed)
         self.targets = targets.astype(object)
         self.roster = roster.astype(object)
+        self.target_column = {c: self.targets[c].to_numpy(dtype=object) for c in self.targets.columns}
+        self.roster_column = {c: self.roster[c].to_numpy(dtype=object) for c in self.roster.columns}
         self.spec = spec
         self.on = on
         uscc, tasks = targets.uscc.tolist(), targets.task_id.tolist()
@@ -115,13 +117,13 @@ class Eligibility:
         self._uscc_start = np.flatnonzero(first).astype(np.int64)
         self._uscc_count = np.diff(np.append(self._uscc_start, len(self._uscc))).astype(np.int64)
         self._uscc_index = pd.Index(self._uscc[first])
-        self._division = _division_codes(self.targets.division.to_numpy(), -2)
-        self._home = _division_codes(self.roster.home_division.to_numpy(), -1)
-        self._day = _ordinals(self.targets.scheduled_on.to_numpy(), _NO_DAY)
+        self._division = _division_codes(self.target_column["division"], -2)
+        self._home = _division_codes(self.roster_column["home_division"], -1)
+        self._day = _ordinals(self.target_column["scheduled_on"], _NO_DAY)
         if on is not None:
             self._day[self._day == _NO_DAY] = on.toordinal()
         self.certified = self._certified(roster)
-        self._valid_until = _ordinals(self.roster.certificate_valid_until.to_numpy(), _FOREVER)
+        self._valid_until = _ordinals(self.roster_column["certificate_valid_until"], _FOREVER)
         self._keys: dict[tuple[str, str], npt.NDArray[np.uint64]] = {}
         self._check_dates(history)
         self.rotation_window = self._rotation_window(history)
@@ -190,7 +192,7 @@ class Eligibility:
 
         The quotas are looked up once per distinct (task, departments), in that order.
         """
-        tasks = self.targets.task_id.to_numpy(dtype=object)
+        tasks = self.target_column["task_id"]
         joined = np.array([";".join(d) for d in self.targets.departments.tolist()], dtype=object)
         task_code, task_names = pd.factorize(tasks)
         list_code, list_names = pd.factorize(joined)
@@ -269,7 +271,7 @@ class Eligibility:
         """Declared conflicts and rotation as (target row, roster row, rule code, detail) arrays."""
         parts = [*self._conflict_pairs(conflicts), *self._rotation_pairs(history)]
         ids = np.concatenate([p.inspector for p in parts])
-        officer = pd.Index(self.roster.inspector_id.to_numpy(dtype=object)).get_indexer(ids)
+        officer = pd.Index(self.roster_column["inspector_id"]).get_indexer(ids)
         keep = officer >= 0
         return (
             np.concatenate([p.target for p in parts])[keep],
@@ -360,8 +362,8 @@ class Eligibility:
             entity, home = self._division[targets], self._home[pool.members]
             same = (entity // scale)[:, None] == (home // scale)[None, :]
             out["LOCAL"] = same & (entity >= 0)[:, None] & (home >= 0)[None, :]
-        tasks = self.targets.task_id.to_numpy(dtype=object)[targets]
-        held = self.roster.qualifications.to_numpy(dtype=object)[pool.members]
+        tasks = self.target_column["task_id"][targets]
+        held = self.roster_column["qualifications"][pool.members]
         for task in sorted(set(tasks.tolist())):
             if pool.role == "officer":
                 need = self.spec.required(task, pool.name)
@@ -374,8 +376,8 @@ class Eligibility:
         if pool.role == "officer":
             valid_until = self._valid_until[pool.members]
             out["CERTIFICATE_EXPIRED"] = self._day[targets][:, None] > valid_until[None, :]
-        days = self.targets.scheduled_on.to_numpy(dtype=object)[targets]
-        away = self.roster.unavailable.to_numpy(dtype=object)[pool.members]
+        days = self.target_column["scheduled_on"][targets]
+        away = self.roster_column["unavailable"][pool.members]
         for day in sorted({d for d in days.tolist() if d is not None}):
             out["UNAVAILABLE"][days == day] = np.array([day in a for a in away], dtype=bool)
         return out
@@ -421,7 +423,7 @@ class Eligibility:
 
     def excluded(self, pool: Pool, slot: int) -> dict[str, list[str]]:
         """Which rule removed which officer (ids, with a declared reason when there is one)."""
-        ids = self.roster.inspector_id.to_numpy(dtype=object)[pool.members]
+        ids = self.roster_column["inspector_id"][pool.members]
         masks = self.masks(pool, np.array([slot], dtype=np.int64))
         out: dict[str, list[str]] = {}
         active = self.roster.active.to_numpy(dtype=bool)[pool.members]
