@@ -48,6 +48,13 @@ def frame_digest(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> s
     return "sha256:" + table_digest(table, chosen)
 
 
+def _arrow_text(column: pd.Series) -> pd.Series | None:
+    """An object column of text as Arrow-backed text (the digest reads it without a scan), else None."""
+    if column.dtype != object or pd.api.types.infer_dtype(column, skipna=False) != "string":
+        return None
+    return column.astype("str")
+
+
 def _text_cells(column: pd.Series) -> pd.Series | None:
     """The column with its set and list cells written by `_cell`, or None when it holds none.
 
@@ -55,7 +62,7 @@ def _text_cells(column: pd.Series) -> pd.Series | None:
     of text items are written alike); any other column cell by cell.
     """
     if not _has_collections(column):
-        return None
+        return _arrow_text(column)
     try:
         code, distinct = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=False)
     except TypeError:  # unhashable cells (list, set)
@@ -65,7 +72,7 @@ def _text_cells(column: pd.Series) -> pd.Series | None:
         return column.map(_cell)
     cells = np.empty(len(values), dtype=object)
     cells[:] = [_cell(v) for v in values]
-    return pd.Series(cells[code], index=column.index, dtype=object)
+    return pd.Series(cells[code], index=column.index, dtype="str")
 
 
 def _is_collection(value: object) -> bool:
