@@ -25,6 +25,8 @@ from datetime import date
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import PolicyError
 from ..models import LOCAL_LEVELS
@@ -80,9 +82,9 @@ class PoolArcs:
 
 @dataclass(frozen=True)
 class _Sparse:
-    """Pairs excluded by one rule: officer ids, target rows, the rule code and each detail."""
+    """Pairs excluded by one rule: roster rows, target rows, the rule code and each detail."""
 
-    inspector: npt.NDArray[np.object_]
+    officer: IntArray  # roster rows (-1: not on the roster)
     target: IntArray
     rule: int
     detail: npt.NDArray[np.object_]
@@ -116,7 +118,8 @@ class Eligibility:
         first[1:] = self._uscc[1:] != self._uscc[:-1]  # targets are sorted by uscc
         self._uscc_start = np.flatnonzero(first).astype(np.int64)
         self._uscc_count = np.diff(np.append(self._uscc_start, len(self._uscc))).astype(np.int64)
-        self._uscc_index = pd.Index(self._uscc[first])
+        self._uscc_text = pa.array(self._uscc[first], type=pa.large_string())
+        self._id_text = pa.array(self.roster_column["inspector_id"], type=pa.large_string())
         self._division = _division_codes(self.target_column["division"], -2)
         self._home = _division_codes(self.roster_column["home_division"], -1)
         self._day = _ordinals(self.target_column["scheduled_on"], _NO_DAY)
@@ -193,9 +196,9 @@ class Eligibility:
         The quotas are looked up once per distinct (task, departments), in that order.
         """
         tasks = self.target_column["task_id"]
-        joined = np.array([";".join(d) for d in self.targets.departments.tolist()], dtype=object)
         task_code, task_names = pd.factorize(tasks)
-        list_code, list_names = pd.factorize(joined)
+        list_code, listed = pd.factorize(self.target_column["departments"])
+        list_names = [";".join(d) for d in listed.tolist()]
         combo, code = np.unique(task_code * max(len(list_names), 1) + list_code, return_inverse=True)
         order = np.argsort(code, kind="stable")
         bounds = np.searchsorted(code[order], np.arange(len(combo) + 1))
@@ -223,28 +226,21 @@ class Eligibility:
         roster = self.roster
         demand = self._demand()
         expert = roster.expert.to_numpy(dtype=bool)
-        home_department = roster.department.to_numpy(dtype=object)
+        home_department = self.roster_column["department"]
         caps = roster.max_targets.to_numpy(dtype=np.int64)
         active = roster.active.to_numpy(dtype=bool)
-        pair_target, pair_officer, pair_rule, pair_detail = self._sparse_pairs(conflicts, history)
-        officer_pool = np.full(len(roster), -1, dtype=np.int64)
-        target_slot = np.full(len(self.targets), -1, dtype=np.int64)
+        names = sorted(demand, key=lambda key: (key == EXPERTS, key))
+        teams = [
+            np.flatnonzero(expert if name == EXPERTS else (~expert & (home_department == name))) for name in names
+        ]
+        sparse = self._pool_pairs(teams, [demand[name][0] for name in names], conflicts, history)
         pools = []
-        for name in sorted(demand, key=lambda key: (key == EXPERTS, key)):
-            members = np.flatnonzero(expert if name == EXPERTS else (~expert & (home_department == name)))
+        for name, members, (slot_of, member_of, rule, detail) in zip(names, teams, sparse, strict=True):
             slots, need = demand[name]
             limit = int(need.sum())
             cap = np.where(caps[members] >= 0, caps[members], limit)
             if rules.max_targets_per_officer is not None:
                 cap = np.minimum(cap, rules.max_targets_per_officer)
-            officer_pool[:] = -1
-            officer_pool[members] = np.arange(len(members))
-            target_slot[:] = -1
-            target_slot[slots] = np.arange(len(slots))
-            member_of = officer_pool[pair_officer]
-            slot_of = target_slot[pair_target]
-            mine = np.flatnonzero((member_of >= 0) & (slot_of >= 0))
-            order = mine[np.lexsort((pair_rule[mine], member_of[mine], slot_of[mine]))]
             allowed = active[members] & (cap > 0) & (self.certified[members] | (name == EXPERTS))
             pools.append(
                 Pool(
@@ -255,13 +251,41 @@ class Eligibility:
                     capacity=cap.astype(np.int64),
                     slot_target=slots,
                     demand=need,
-                    sparse_slot=slot_of[order],
-                    sparse_member=member_of[order],
-                    sparse_rule=pair_rule[order],
-                    sparse_detail=pair_detail[order],
+                    sparse_slot=slot_of,
+                    sparse_member=member_of,
+                    sparse_rule=rule,
+                    sparse_detail=detail,
                 )
             )
         return pools
+
+    def _pool_pairs(
+        self, teams: list[IntArray], slots: list[IntArray], conflicts: pd.DataFrame, history: pd.DataFrame
+    ) -> list[tuple[IntArray, IntArray, npt.NDArray[np.int8], npt.NDArray[np.object_]]]:
+        """Each pool's declared conflicts and rotation as (slot, member, rule, detail), sorted.
+
+        An officer belongs to one pool at most, so the pairs are split by pool once.
+        """
+        pair_target, pair_officer, pair_rule, pair_detail = self._sparse_pairs(conflicts, history)
+        pool_of = np.full(len(self.roster), -1, dtype=np.int64)
+        member_index = np.zeros(len(self.roster), dtype=np.int64)
+        for k, members in enumerate(teams):
+            pool_of[members], member_index[members] = k, np.arange(len(members))
+        pair_pool = pool_of[pair_officer]
+        by_pool = np.argsort(pair_pool, kind="stable")
+        bounds = np.searchsorted(pair_pool[by_pool], np.arange(len(teams) + 1))
+        target_slot = np.full(len(self.targets), -1, dtype=np.int64)
+        out = []
+        for k, rows in enumerate(slots):
+            target_slot[rows] = np.arange(len(rows))
+            ours = by_pool[bounds[k] : bounds[k + 1]]
+            slot_of = target_slot[pair_target[ours]]
+            mine = ours[slot_of >= 0]
+            slot_of, member_of = slot_of[slot_of >= 0], member_index[pair_officer[mine]]
+            order = np.lexsort((pair_rule[mine], member_of, slot_of))
+            out.append((slot_of[order], member_of[order], pair_rule[mine][order], pair_detail[mine][order]))
+            target_slot[rows] = -1
+        return out
 
     def _sparse_pairs(
         self,
@@ -270,8 +294,7 @@ class Eligibility:
     ) -> tuple[IntArray, IntArray, npt.NDArray[np.int8], npt.NDArray[np.object_]]:
         """Declared conflicts and rotation as (target row, roster row, rule code, detail) arrays."""
         parts = [*self._conflict_pairs(conflicts), *self._rotation_pairs(history)]
-        ids = np.concatenate([p.inspector for p in parts])
-        officer = pd.Index(self.roster_column["inspector_id"]).get_indexer(ids)
+        officer = np.concatenate([p.officer for p in parts])
         keep = officer >= 0
         return (
             np.concatenate([p.target for p in parts])[keep],
@@ -280,9 +303,9 @@ class Eligibility:
             np.concatenate([p.detail for p in parts])[keep],
         )
 
-    def _expand(self, uscc: npt.NDArray[np.object_]) -> tuple[IntArray, IntArray]:
+    def _expand(self, uscc: pd.Series) -> tuple[IntArray, IntArray]:
         """Every target row of each uscc given: (position in ``uscc``, target row), in order."""
-        position = self._uscc_index.get_indexer(uscc)
+        position = _positions(uscc, self._uscc_text)
         found = np.flatnonzero(position >= 0)
         start, count = self._uscc_start[position[found]], self._uscc_count[position[found]]
         source = np.repeat(found, count)
@@ -292,9 +315,9 @@ class Eligibility:
     def _conflict_pairs(self, conflicts: pd.DataFrame) -> list[_Sparse]:
         """Conflicts with an entity, and with a person (legal representative or related party)."""
         by_entity = conflicts[conflicts.uscc != ""]
-        source, target = self._expand(by_entity.uscc.to_numpy(dtype=object))
+        source, target = self._expand(by_entity.uscc)
         entity = _Sparse(
-            by_entity.inspector_id.to_numpy(dtype=object)[source],
+            _positions(by_entity.inspector_id, self._id_text)[source],
             target,
             _CODE["CONFLICT"],
             by_entity.reason.to_numpy(dtype=object)[source],
@@ -310,7 +333,7 @@ class Eligibility:
         return [
             entity,
             _Sparse(
-                person.inspector_id.to_numpy(dtype=object),
+                _positions(person.inspector_id, self._id_text),
                 person.target.to_numpy(np.int64),
                 _CODE["CONFLICT"],
                 np.array(detail, dtype=object),
@@ -324,11 +347,11 @@ class Eligibility:
             return []
         recent = visits[visits.campaign_id.isin(self.rotation_window)]
         recent = recent.drop_duplicates(["inspector_id", "uscc", "campaign_id"])
-        source, target = self._expand(recent.uscc.to_numpy(dtype=object))
+        source, target = self._expand(recent.uscc)
         campaigns = recent.campaign_id.to_numpy(dtype=object)[source]
         out = [
             _Sparse(
-                recent.inspector_id.to_numpy(dtype=object)[source],
+                _positions(recent.inspector_id, self._id_text)[source],
                 target,
                 _CODE["ROTATION"],
                 np.array([f"inspected it in campaign {c}" for c in campaigns], dtype=object),
@@ -337,12 +360,12 @@ class Eligibility:
         days = self.spec.rules.rotation_days
         if days is None:
             return out
-        source, target = self._expand(visits.uscc.to_numpy(dtype=object))
+        source, target = self._expand(visits.uscc)
         when = visits.inspected_on.to_numpy(dtype=object)[source]
         on = np.array([d.toordinal() for d in when], dtype=np.int64)
         close = np.flatnonzero(self._day[target] - on < days)
         detail = [f"inspected it on {d.isoformat()}" for d in when[close]]
-        ids = visits.inspector_id.to_numpy(dtype=object)[source[close]]
+        ids = _positions(visits.inspector_id, self._id_text)[source[close]]
         return [*out, _Sparse(ids, target[close], _CODE["ROTATION"], np.array(detail, dtype=object))]
 
     def masks(self, pool: Pool, slots: IntArray) -> dict[str, BoolArray]:
@@ -460,6 +483,19 @@ def _division_codes(codes: npt.NDArray[np.object_], missing: int) -> IntArray:
     numbers = [int(c.ljust(12, "0")) if c.isdigit() and len(c) <= 12 else missing for c in uniques.tolist()]
     found: IntArray = np.array(numbers, dtype=np.int64)[code]
     return found
+
+
+def _positions(values: pd.Series, universe: pa.Array) -> IntArray:
+    """The position of each text of ``values`` in ``universe`` (distinct texts), -1 when absent.
+
+    Arrow matches the texts in C, without a Python object per value.
+    """
+    text = pa.array(values.to_numpy(dtype=object) if values.dtype == object else values, from_pandas=True)
+    if text.type != universe.type:
+        text = text.cast(universe.type)
+    found = pc.index_in(text, value_set=universe).fill_null(-1)
+    positions: IntArray = found.to_numpy(zero_copy_only=False).astype(np.int64)
+    return positions
 
 
 def _ordinals(days: npt.NDArray[np.object_], missing: int) -> IntArray:
