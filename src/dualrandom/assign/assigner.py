@@ -448,17 +448,16 @@ def _teams(eligibility: Eligibility, outcomes: list[_PoolOutcome]) -> pd.DataFra
     expert = np.concatenate(
         [np.full(int(o.chosen.sum()), o.pool.role == "expert") for o in outcomes] or [np.zeros(0, bool)]
     )
-    roster = eligibility.roster
-    department = roster.department.to_numpy(dtype=object)[officers]
-    rank = np.unique(department, return_inverse=True)[1] if len(department) else np.zeros(0, np.int64)
-    order = np.lexsort((officers, rank, expert, rows))
+    departments = eligibility.roster_column["department"]
+    rank = np.unique(departments, return_inverse=True)[1].reshape(-1) if len(departments) else np.zeros(0)
+    order = np.lexsort((officers, rank[officers], expert, rows))
     rows, officers = rows[order], officers[order]
     return pd.DataFrame(
         {
             "uscc": eligibility.target_column["uscc"][rows],
             "task_id": eligibility.target_column["task_id"][rows],
-            "inspector_id": roster.inspector_id.to_numpy(dtype=object)[officers],
-            "department": department[order],
+            "inspector_id": eligibility.roster_column["inspector_id"][officers],
+            "department": departments[officers],
             "role": np.where(expert[order], "expert", "officer").astype(object),
         },
         columns=TEAM_COLUMNS,

@@ -197,8 +197,8 @@ class Eligibility:
         """
         tasks = self.target_column["task_id"]
         task_code, task_names = pd.factorize(tasks)
-        list_code, listed = pd.factorize(self.target_column["departments"])
-        list_names = [";".join(d) for d in listed.tolist()]
+        list_code, distinct = pd.factorize(self.target_column["departments"])
+        list_names = [";".join(d) for d in distinct.tolist()]
         combo, code = np.unique(task_code * max(len(list_names), 1) + list_code, return_inverse=True)
         order = np.argsort(code, kind="stable")
         bounds = np.searchsorted(code[order], np.arange(len(combo) + 1))
@@ -230,9 +230,7 @@ class Eligibility:
         caps = roster.max_targets.to_numpy(dtype=np.int64)
         active = roster.active.to_numpy(dtype=bool)
         names = sorted(demand, key=lambda key: (key == EXPERTS, key))
-        teams = [
-            np.flatnonzero(expert if name == EXPERTS else (~expert & (home_department == name))) for name in names
-        ]
+        teams = [np.flatnonzero(expert if n == EXPERTS else ~expert & (home_department == n)) for n in names]
         sparse = self._pool_pairs(teams, [demand[name][0] for name in names], conflicts, history)
         pools = []
         for name, members, (slot_of, member_of, rule, detail) in zip(names, teams, sparse, strict=True):

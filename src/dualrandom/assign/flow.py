@@ -80,8 +80,9 @@ def _officer_arcs(
         (hi - lo).astype(np.int64), np.zeros(members, np.int64),
     )  # fmt: skip
     solver.add_arcs_with_capacity_and_unit_cost(
-        (arc_member + 1).astype(np.int32), heads.astype(np.int32), capacity.astype(np.int64), cost.astype(np.int64)
-    )
+        (arc_member + 1).astype(np.int32), heads.astype(np.int32),
+        capacity.astype(np.int64), cost.astype(np.int64),
+    )  # fmt: skip
 
 
 def _finish(

@@ -77,10 +77,10 @@ def _combos(*columns: pd.Series) -> tuple[npt.NDArray[np.intp], list[tuple[objec
     """Each row's code among the distinct value combinations of ``columns``, and those combinations."""
     codes = np.zeros(len(columns[0]), dtype=np.int64)
     for column in columns:
-        code, uniques = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=False)
+        code, uniques = pd.factorize(column, use_na_sentinel=False)
         codes = codes * max(len(uniques), 1) + code
     _, first_row, code = np.unique(codes, return_index=True, return_inverse=True)
-    values = [column.to_numpy(dtype=object)[first_row].tolist() for column in columns]
+    values = [column.iloc[first_row].tolist() for column in columns]
     return code.astype(np.intp), list(zip(*values, strict=True))
 
 
@@ -133,6 +133,8 @@ def _task_departments(
 
 def _duplicates(typed: pd.DataFrame, source: str) -> list[Problem]:
     """A problem for each repeated (uscc, task_id) row with a code, naming the first one."""
+    if not typed.duplicated(["uscc", "task_id"]).any():
+        return []
     code, _ = _combos(typed["uscc"], typed["task_id"])
     first = np.full(len(code) + 1, len(code), dtype=np.int64)
     np.minimum.at(first, code, np.arange(len(code)))
