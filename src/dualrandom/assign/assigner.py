@@ -162,6 +162,9 @@ def assign_teams(
     return Assignment(teams, manifest, marginals, tuple(unassigned), explanation)
 
 
+_RULE_NAMES = np.array(["CONFLICT", "ROTATION"], dtype=object)
+
+
 def recusals(eligibility: Eligibility) -> list[dict[str, str]]:
     """Every declared-conflict and rotation recusal that touched a drawn target, sorted.
 
@@ -173,11 +176,13 @@ def recusals(eligibility: Eligibility) -> list[dict[str, str]]:
     target = np.concatenate([p.slot_target[p.sparse_slot] for p in pools] or [np.zeros(0, np.int64)])
     member = np.concatenate([p.members[p.sparse_member] for p in pools] or [np.zeros(0, np.int64)])
     rule = np.concatenate([p.sparse_rule for p in pools] or [np.zeros(0, np.int8)])
-    detail = np.concatenate([p.sparse_detail for p in pools] or [np.zeros(0, object)]).astype(str)
+    detail = np.concatenate([p.sparse_detail for p in pools] or [np.zeros(0, object)])
     ids = eligibility.roster_column["inspector_id"]
     id_rank = np.cumsum(np.r_[False, ids[1:] != ids[:-1]]) if len(ids) else np.zeros(0, np.int64)
-    code, texts = pd.factorize(detail)
-    detail_rank = np.argsort(np.argsort(np.asarray(texts, dtype=str), kind="stable"))[code]
+    code, distinct = pd.factorize(detail, use_na_sentinel=False)
+    texts = np.empty(len(distinct), dtype=object)
+    texts[:] = [str(t) for t in distinct.tolist()]  # one object per distinct text, shared by the rows
+    detail_rank = np.argsort(np.argsort(texts.astype(str), kind="stable"))[code]
     columns = (detail_rank, rule, id_rank[member], target)
     order = np.lexsort(columns)
     first = np.ones(len(order), dtype=bool)
@@ -187,8 +192,8 @@ def recusals(eligibility: Eligibility) -> list[dict[str, str]]:
         eligibility.target_column["uscc"][target[kept]].tolist(),
         eligibility.target_column["task_id"][target[kept]].tolist(),
         ids[member[kept]].tolist(),
-        np.where(rule[kept] == 1, "CONFLICT", "ROTATION").tolist(),
-        detail[kept].tolist(),
+        _RULE_NAMES[(rule[kept] != 1).astype(np.int64)].tolist(),
+        texts[code[kept]].tolist(),
         strict=True,
     )
     return [{"uscc": u, "task_id": t, "inspector_id": i, "rule": r, "detail": d} for u, t, i, r, d in rows]

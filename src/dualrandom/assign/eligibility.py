@@ -312,13 +312,14 @@ class Eligibility:
 
     def _conflict_pairs(self, conflicts: pd.DataFrame) -> list[_Sparse]:
         """Conflicts with an entity, and with a person (legal representative or related party)."""
-        by_entity = conflicts[conflicts.uscc != ""]
+        named = (conflicts.uscc != "").to_numpy(dtype=bool)
+        by_entity = conflicts if named.all() else conflicts[named]
         source, target = self._expand(by_entity.uscc)
         entity = _Sparse(
             _positions(by_entity.inspector_id, self._id_text)[source],
             target,
             _CODE["CONFLICT"],
-            by_entity.reason.to_numpy(dtype=object)[source],
+            _shared_texts(by_entity.reason)[source],
         )
         persons = conflicts[conflicts.party != ""]
         if persons.empty:
@@ -481,6 +482,15 @@ def _division_codes(codes: npt.NDArray[np.object_], missing: int) -> IntArray:
     numbers = [int(c.ljust(12, "0")) if c.isdigit() and len(c) <= 12 else missing for c in uniques.tolist()]
     found: IntArray = np.array(numbers, dtype=np.int64)[code]
     return found
+
+
+def _shared_texts(values: pd.Series) -> npt.NDArray[np.object_]:
+    """The column as an object array in which equal texts are one Python object (less memory)."""
+    code, distinct = pd.factorize(values, use_na_sentinel=False)
+    texts = np.empty(len(distinct), dtype=object)
+    texts[:] = distinct.tolist()
+    shared: npt.NDArray[np.object_] = texts[code]
+    return shared
 
 
 def _positions(values: pd.Series, universe: pa.Array) -> IntArray:
