@@ -18,8 +18,6 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from .. import kernel
-
 __all__ = [
     "candidate_scores",
     "costs_from_keys",
@@ -110,14 +108,16 @@ def _kernel_keys(head: bytes, parts: Sequence[str]) -> npt.NDArray[np.uint64] | 
     None when the kernel is off, the head is shorter than a block, or its first block is not
     ASCII or ends inside a UTF-8 character.
     """
-    if not kernel.available() or len(head) < KERNEL_BLOCK or len(parts) < KERNEL_MIN:
+    from ..kernel import available, digests
+
+    if not available() or len(head) < KERNEL_BLOCK or len(parts) < KERNEL_MIN:
         return None
     try:
         prefix, rest = head[:KERNEL_BLOCK].decode("ascii"), head[KERNEL_BLOCK:].decode("utf-8")
     except UnicodeDecodeError:
         return None
-    digests = kernel.digests(prefix, [rest + part for part in parts])
-    words = np.frombuffer(digests, dtype=">u8").reshape(-1, 4)[:, 0]
+    found = digests(prefix, [rest + part for part in parts])
+    words = np.frombuffer(found, dtype=">u8").reshape(-1, 4)[:, 0]
     return words.astype(np.uint64)
 
 
