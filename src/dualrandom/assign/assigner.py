@@ -162,35 +162,41 @@ def assign_teams(
     return Assignment(teams, manifest, marginals, tuple(unassigned), explanation)
 
 
-_SPARSE_RULES = {1: "CONFLICT", 2: "ROTATION"}
+_RULE_NAMES = np.array(["CONFLICT", "ROTATION"], dtype=object)
 
 
 def recusals(eligibility: Eligibility) -> list[dict[str, str]]:
     """Every declared-conflict and rotation recusal that touched a drawn target, sorted.
 
     Rule-wide exclusions (属地, inactive, caps) follow from the published rules and rosters and
-    are not listed one by one.
+    are not listed one by one. Sorted by (uscc, task_id, inspector_id, rule, detail), as target
+    rows, roster rows and ranks (targets and roster are sorted by id), repeats dropped.
     """
-    uscc = eligibility.targets.uscc.to_numpy(dtype=object)
-    tasks = eligibility.targets.task_id.to_numpy(dtype=object)
-    officers = eligibility.roster.inspector_id.to_numpy(dtype=object)
-    rows: list[tuple[str, str, str, str, str]] = []
-    for pool in eligibility.pools:
-        targets = pool.slot_target[pool.sparse_slot]
-        rule = np.where(pool.sparse_rule == 1, "CONFLICT", "ROTATION").astype(object)
-        rows.extend(
-            zip(
-                uscc[targets].tolist(),
-                tasks[targets].tolist(),
-                officers[pool.members[pool.sparse_member]].tolist(),
-                rule.tolist(),
-                pool.sparse_detail.astype(str).tolist(),
-                strict=True,
-            )
-        )
-    rows.sort()
-    unique = [row for k, row in enumerate(rows) if k == 0 or row != rows[k - 1]]
-    return [{"uscc": u, "task_id": t, "inspector_id": i, "rule": r, "detail": d} for u, t, i, r, d in unique]
+    pools = eligibility.pools
+    target = np.concatenate([p.slot_target[p.sparse_slot] for p in pools] or [np.zeros(0, np.int64)])
+    member = np.concatenate([p.members[p.sparse_member] for p in pools] or [np.zeros(0, np.int64)])
+    rule = np.concatenate([p.sparse_rule for p in pools] or [np.zeros(0, np.int8)])
+    detail = np.concatenate([p.sparse_detail for p in pools] or [np.zeros(0, object)])
+    ids = eligibility.roster_column["inspector_id"]
+    id_rank = np.cumsum(np.r_[False, ids[1:] != ids[:-1]]) if len(ids) else np.zeros(0, np.int64)
+    code, distinct = pd.factorize(detail, use_na_sentinel=False)
+    texts = np.empty(len(distinct), dtype=object)
+    texts[:] = [str(t) for t in distinct.tolist()]  # one object per distinct text, shared by the rows
+    detail_rank = np.argsort(np.argsort(texts.astype(str), kind="stable"))[code]
+    columns = (detail_rank, rule, id_rank[member], target)
+    order = np.lexsort(columns)
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = np.logical_or.reduce([c[order][1:] != c[order][:-1] for c in columns])
+    kept = order[first]
+    rows = zip(
+        eligibility.target_column["uscc"][target[kept]].tolist(),
+        eligibility.target_column["task_id"][target[kept]].tolist(),
+        ids[member[kept]].tolist(),
+        _RULE_NAMES[(rule[kept] != 1).astype(np.int64)].tolist(),
+        texts[code[kept]].tolist(),
+        strict=True,
+    )
+    return [{"uscc": u, "task_id": t, "inspector_id": i, "rule": r, "detail": d} for u, t, i, r, d in rows]
 
 
 def _certificate_summary(spec: TeamSpec, roster: pd.DataFrame, eligibility: Eligibility) -> dict[str, Any]:
@@ -232,9 +238,8 @@ def _solve_pool(
     members = len(pool.members)
     degree = np.bincount(arcs.member, minlength=members).astype(np.int64)
     effective = np.where(pool.usable, np.minimum(pool.capacity, degree), 0).astype(np.int64)
-    slot_keys = [eligibility.target_keys[t] for t in pool.slot_target.tolist()]
-    officer_ids = eligibility.roster.inspector_id.to_numpy(dtype=object)[pool.members].tolist()
-    target_key, officer_key = keys.pair_keys(seed, slot_keys, officer_ids)
+    every_target, every_officer = eligibility.pair_keys(seed)
+    target_key, officer_key = every_target[pool.slot_target], every_officer[pool.members]
     cost = keys.costs_from_keys(target_key, arcs.slot, officer_key, arcs.member)
     ones = np.ones(len(arcs.slot), dtype=np.int64)
 
@@ -272,12 +277,12 @@ def _cover(eligibility: Eligibility, pool: Pool, arcs: PoolArcs) -> Cover | None
     """The fields an expert pool's seats must cover, when a target has several fields and seats."""
     if pool.role != "expert":
         return None
-    tasks = eligibility.targets.task_id.to_numpy(dtype=object)[pool.slot_target]
+    tasks = eligibility.target_column["task_id"][pool.slot_target]
     fields = {task: tuple(sorted(eligibility.spec.expert_fields(task))) for task in set(tasks.tolist())}
     cover = Cover([fields[task] for task in tasks.tolist()], [])
     if not cover.covering(pool.demand).any():
         return None
-    held = eligibility.roster.qualifications.to_numpy(dtype=object)[pool.members]
+    held = eligibility.roster_column["qualifications"][pool.members]
     holds = [
         tuple(f for f, name in enumerate(cover.slot_fields[s]) if name in held[m])
         for s, m in zip(arcs.slot.tolist(), arcs.member.tolist(), strict=True)
@@ -419,8 +424,8 @@ def _pairs(eligibility: Eligibility, outcome: _PoolOutcome, mask: npt.NDArray[np
     roster = eligibility.roster
     return pd.DataFrame(
         {
-            "uscc": eligibility.targets.uscc.to_numpy(dtype=object)[rows],
-            "task_id": eligibility.targets.task_id.to_numpy(dtype=object)[rows],
+            "uscc": eligibility.target_column["uscc"][rows],
+            "task_id": eligibility.target_column["task_id"][rows],
             "inspector_id": roster.inspector_id.to_numpy(dtype=object)[officers],
             "department": roster.department.to_numpy(dtype=object)[officers],
             "role": pool.role,
@@ -448,17 +453,16 @@ def _teams(eligibility: Eligibility, outcomes: list[_PoolOutcome]) -> pd.DataFra
     expert = np.concatenate(
         [np.full(int(o.chosen.sum()), o.pool.role == "expert") for o in outcomes] or [np.zeros(0, bool)]
     )
-    roster = eligibility.roster
-    department = roster.department.to_numpy(dtype=object)[officers]
-    rank = np.unique(department, return_inverse=True)[1] if len(department) else np.zeros(0, np.int64)
-    order = np.lexsort((officers, rank, expert, rows))
+    departments = eligibility.roster_column["department"]
+    rank = np.unique(departments, return_inverse=True)[1].reshape(-1) if len(departments) else np.zeros(0)
+    order = np.lexsort((officers, rank[officers], expert, rows))
     rows, officers = rows[order], officers[order]
     return pd.DataFrame(
         {
-            "uscc": eligibility.targets.uscc.to_numpy(dtype=object)[rows],
-            "task_id": eligibility.targets.task_id.to_numpy(dtype=object)[rows],
-            "inspector_id": roster.inspector_id.to_numpy(dtype=object)[officers],
-            "department": department[order],
+            "uscc": eligibility.target_column["uscc"][rows],
+            "task_id": eligibility.target_column["task_id"][rows],
+            "inspector_id": eligibility.roster_column["inspector_id"][officers],
+            "department": departments[officers],
             "role": np.where(expert[order], "expert", "officer").astype(object),
         },
         columns=TEAM_COLUMNS,
@@ -480,8 +484,8 @@ def _marginals(eligibility: Eligibility, outcomes: list[_PoolOutcome]) -> pd.Dat
 
 def _pair_counts(teams: pd.DataFrame) -> IntArray:
     """How often each pair of people served in one team together (teams rows grouped by target)."""
-    names = teams.uscc.astype(str) + "\x1f" + teams.task_id.astype(str)
-    target = pd.factorize(names)[0]
+    uscc, tasks = pd.factorize(teams.uscc)[0], pd.factorize(teams.task_id)
+    target = pd.factorize(uscc * max(len(tasks[1]), 1) + tasks[0])[0]
     person, people = pd.factorize(teams.inspector_id)
     order = np.argsort(target, kind="stable")
     target, person = target[order], person[order].astype(np.int64)

@@ -25,6 +25,8 @@ from datetime import date
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import PolicyError
 from ..models import LOCAL_LEVELS
@@ -80,9 +82,9 @@ class PoolArcs:
 
 @dataclass(frozen=True)
 class _Sparse:
-    """Pairs excluded by one rule: officer ids, target rows, the rule code and each detail."""
+    """Pairs excluded by one rule: roster rows, target rows, the rule code and each detail."""
 
-    inspector: npt.NDArray[np.object_]
+    officer: IntArray  # roster rows (-1: not on the roster)
     target: IntArray
     rule: int
     detail: npt.NDArray[np.object_]
@@ -105,26 +107,45 @@ class Eligibility:
         # object columns: repeated to_numpy() on them is free (pandas 3 strings are Arrow-backed)
         self.targets = targets.astype(object)
         self.roster = roster.astype(object)
+        self.target_column = {c: self.targets[c].to_numpy(dtype=object) for c in self.targets.columns}
+        self.roster_column = {c: self.roster[c].to_numpy(dtype=object) for c in self.roster.columns}
         self.spec = spec
         self.on = on
-        self.target_keys = [keys.target_key(u, t) for u, t in zip(targets.uscc, targets.task_id, strict=True)]
+        uscc, tasks = targets.uscc.tolist(), targets.task_id.tolist()
+        self.target_keys = [keys.target_key(u, t) for u, t in zip(uscc, tasks, strict=True)]
         self._uscc = targets.uscc.to_numpy(dtype=object)
         first = np.ones(len(self._uscc), dtype=bool)
         first[1:] = self._uscc[1:] != self._uscc[:-1]  # targets are sorted by uscc
         self._uscc_start = np.flatnonzero(first).astype(np.int64)
         self._uscc_count = np.diff(np.append(self._uscc_start, len(self._uscc))).astype(np.int64)
-        self._uscc_index = pd.Index(self._uscc[first])
-        self._division = _division_codes(targets.division.tolist(), -2)
-        self._home = _division_codes(roster.home_division.tolist(), -1)
-        visits: list[date | None] = [d or on for d in targets.scheduled_on]
-        self._day = np.array([_NO_DAY if d is None else d.toordinal() for d in visits], dtype=np.int64)
+        self._uscc_text = pa.array(self._uscc[first], type=pa.large_string())
+        self._id_text = pa.array(self.roster_column["inspector_id"], type=pa.large_string())
+        self._division = _division_codes(self.target_column["division"], -2)
+        self._home = _division_codes(self.roster_column["home_division"], -1)
+        self._day = _ordinals(self.target_column["scheduled_on"], _NO_DAY)
+        if on is not None:
+            self._day[self._day == _NO_DAY] = on.toordinal()
         self.certified = self._certified(roster)
-        self._valid_until = np.array(
-            [_FOREVER if d is None else d.toordinal() for d in roster.certificate_valid_until], dtype=np.int64
-        )
+        self._valid_until = _ordinals(self.roster_column["certificate_valid_until"], _FOREVER)
+        self._keys: dict[tuple[str, str], npt.NDArray[np.uint64]] = {}
         self._check_dates(history)
         self.rotation_window = self._rotation_window(history)
         self.pools = self._pools(conflicts, history)
+
+    def pair_keys(self, seed: str) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+        """The pair-cost keys K_t of every target and K_o of every roster row (hashed once per seed)."""
+        if (seed, "target") not in self._keys:
+            officers = self.roster.inspector_id.tolist()
+            target, officer = keys.pair_keys(seed, self.target_keys, officers)
+            self._keys[(seed, "target")], self._keys[(seed, "officer")] = target, officer
+        return self._keys[(seed, "target")], self._keys[(seed, "officer")]
+
+    def candidate_keys(self, seed: str) -> npt.NDArray[np.uint64]:
+        """The candidate keys of every roster row (hashed once per seed)."""
+        if (seed, "candidate") not in self._keys:
+            ids = self.roster.inspector_id.tolist()
+            self._keys[(seed, "candidate")] = keys.key64(seed, [f"officer\x1f{i}" for i in ids])
+        return self._keys[(seed, "candidate")]
 
     def _certified(self, roster: pd.DataFrame) -> BoolArray:
         """Who may count as an enforcement officer: holds a 执法证 number (per the rules)."""
@@ -170,26 +191,34 @@ class Eligibility:
         return range(left, right)
 
     def _demand(self) -> dict[str, tuple[IntArray, IntArray]]:
-        """Per pool: the target rows it staffs (ascending) and the seats each needs."""
-        combos = pd.DataFrame(
-            {"task": self.targets.task_id, "departments": self.targets.departments.map(";".join)}
-        )
+        """Per pool: the target rows it staffs (ascending) and the seats each needs.
+
+        The quotas are looked up once per distinct (task, departments), in that order.
+        """
+        tasks = self.target_column["task_id"]
+        task_code, task_names = pd.factorize(tasks)
+        list_code, distinct = pd.factorize(self.target_column["departments"])
+        list_names = [";".join(d) for d in distinct.tolist()]
+        combo, code = np.unique(task_code * max(len(list_names), 1) + list_code, return_inverse=True)
+        order = np.argsort(code, kind="stable")
+        bounds = np.searchsorted(code[order], np.arange(len(combo) + 1))
+        named = [(str(task_names[c // max(len(list_names), 1)]), str(list_names[c % max(len(list_names), 1)]))
+                 for c in combo.tolist()]  # fmt: skip
         parts: dict[str, list[tuple[IntArray, int]]] = {}
-        groups: dict[tuple[str, str], npt.NDArray[np.intp]] = combos.groupby(
-            ["task", "departments"], sort=True
-        ).indices  # type: ignore[assignment]
-        for (task, listed), members in groups.items():
+        for k in sorted(range(len(combo)), key=lambda k: named[k]):
+            task, listed = named[k]
+            rows = order[bounds[k] : bounds[k + 1]].astype(np.int64)
             seats = dict(self.spec.quotas(task, tuple(listed.split(";"))))
             if self.spec.experts(task):
                 seats[EXPERTS] = self.spec.experts(task)
             for pool, need in seats.items():
-                parts.setdefault(pool, []).append((np.asarray(members, dtype=np.int64), need))
+                parts.setdefault(pool, []).append((rows, need))
         demand: dict[str, tuple[IntArray, IntArray]] = {}
         for pool, chunks in parts.items():
             rows = np.concatenate([r for r, _ in chunks])
             per_row = np.concatenate([np.full(len(r), n, dtype=np.int64) for r, n in chunks])
-            order = np.argsort(rows, kind="stable")
-            demand[pool] = (rows[order], per_row[order])
+            ranked = np.argsort(rows, kind="stable")
+            demand[pool] = (rows[ranked], per_row[ranked])
         return demand
 
     def _pools(self, conflicts: pd.DataFrame, history: pd.DataFrame) -> list[Pool]:
@@ -197,28 +226,19 @@ class Eligibility:
         roster = self.roster
         demand = self._demand()
         expert = roster.expert.to_numpy(dtype=bool)
-        home_department = roster.department.to_numpy(dtype=object)
+        home_department = self.roster_column["department"]
         caps = roster.max_targets.to_numpy(dtype=np.int64)
         active = roster.active.to_numpy(dtype=bool)
-        pair_target, pair_officer, pair_rule, pair_detail = self._sparse_pairs(conflicts, history)
-        officer_pool = np.full(len(roster), -1, dtype=np.int64)
-        target_slot = np.full(len(self.targets), -1, dtype=np.int64)
+        names = sorted(demand, key=lambda key: (key == EXPERTS, key))
+        teams = [np.flatnonzero(expert if n == EXPERTS else ~expert & (home_department == n)) for n in names]
+        sparse = self._pool_pairs(teams, [demand[name][0] for name in names], conflicts, history)
         pools = []
-        for name in sorted(demand, key=lambda key: (key == EXPERTS, key)):
-            members = np.flatnonzero(expert if name == EXPERTS else (~expert & (home_department == name)))
+        for name, members, (slot_of, member_of, rule, detail) in zip(names, teams, sparse, strict=True):
             slots, need = demand[name]
             limit = int(need.sum())
             cap = np.where(caps[members] >= 0, caps[members], limit)
             if rules.max_targets_per_officer is not None:
                 cap = np.minimum(cap, rules.max_targets_per_officer)
-            officer_pool[:] = -1
-            officer_pool[members] = np.arange(len(members))
-            target_slot[:] = -1
-            target_slot[slots] = np.arange(len(slots))
-            member_of = officer_pool[pair_officer]
-            slot_of = target_slot[pair_target]
-            mine = np.flatnonzero((member_of >= 0) & (slot_of >= 0))
-            order = mine[np.lexsort((pair_rule[mine], member_of[mine], slot_of[mine]))]
             allowed = active[members] & (cap > 0) & (self.certified[members] | (name == EXPERTS))
             pools.append(
                 Pool(
@@ -229,13 +249,41 @@ class Eligibility:
                     capacity=cap.astype(np.int64),
                     slot_target=slots,
                     demand=need,
-                    sparse_slot=slot_of[order],
-                    sparse_member=member_of[order],
-                    sparse_rule=pair_rule[order],
-                    sparse_detail=pair_detail[order],
+                    sparse_slot=slot_of,
+                    sparse_member=member_of,
+                    sparse_rule=rule,
+                    sparse_detail=detail,
                 )
             )
         return pools
+
+    def _pool_pairs(
+        self, teams: list[IntArray], slots: list[IntArray], conflicts: pd.DataFrame, history: pd.DataFrame
+    ) -> list[tuple[IntArray, IntArray, npt.NDArray[np.int8], npt.NDArray[np.object_]]]:
+        """Each pool's declared conflicts and rotation as (slot, member, rule, detail), sorted.
+
+        An officer belongs to one pool at most, so the pairs are split by pool once.
+        """
+        pair_target, pair_officer, pair_rule, pair_detail = self._sparse_pairs(conflicts, history)
+        pool_of = np.full(len(self.roster), -1, dtype=np.int64)
+        member_index = np.zeros(len(self.roster), dtype=np.int64)
+        for k, members in enumerate(teams):
+            pool_of[members], member_index[members] = k, np.arange(len(members))
+        pair_pool = pool_of[pair_officer]
+        by_pool = np.argsort(pair_pool, kind="stable")
+        bounds = np.searchsorted(pair_pool[by_pool], np.arange(len(teams) + 1))
+        target_slot = np.full(len(self.targets), -1, dtype=np.int64)
+        out = []
+        for k, rows in enumerate(slots):
+            target_slot[rows] = np.arange(len(rows))
+            ours = by_pool[bounds[k] : bounds[k + 1]]
+            slot_of = target_slot[pair_target[ours]]
+            mine = ours[slot_of >= 0]
+            slot_of, member_of = slot_of[slot_of >= 0], member_index[pair_officer[mine]]
+            order = np.lexsort((pair_rule[mine], member_of, slot_of))
+            out.append((slot_of[order], member_of[order], pair_rule[mine][order], pair_detail[mine][order]))
+            target_slot[rows] = -1
+        return out
 
     def _sparse_pairs(
         self,
@@ -244,8 +292,7 @@ class Eligibility:
     ) -> tuple[IntArray, IntArray, npt.NDArray[np.int8], npt.NDArray[np.object_]]:
         """Declared conflicts and rotation as (target row, roster row, rule code, detail) arrays."""
         parts = [*self._conflict_pairs(conflicts), *self._rotation_pairs(history)]
-        ids = np.concatenate([p.inspector for p in parts])
-        officer = pd.Index(self.roster.inspector_id.to_numpy(dtype=object)).get_indexer(ids)
+        officer = np.concatenate([p.officer for p in parts])
         keep = officer >= 0
         return (
             np.concatenate([p.target for p in parts])[keep],
@@ -254,9 +301,9 @@ class Eligibility:
             np.concatenate([p.detail for p in parts])[keep],
         )
 
-    def _expand(self, uscc: npt.NDArray[np.object_]) -> tuple[IntArray, IntArray]:
+    def _expand(self, uscc: pd.Series) -> tuple[IntArray, IntArray]:
         """Every target row of each uscc given: (position in ``uscc``, target row), in order."""
-        position = self._uscc_index.get_indexer(uscc)
+        position = _positions(uscc, self._uscc_text)
         found = np.flatnonzero(position >= 0)
         start, count = self._uscc_start[position[found]], self._uscc_count[position[found]]
         source = np.repeat(found, count)
@@ -265,13 +312,14 @@ class Eligibility:
 
     def _conflict_pairs(self, conflicts: pd.DataFrame) -> list[_Sparse]:
         """Conflicts with an entity, and with a person (legal representative or related party)."""
-        by_entity = conflicts[conflicts.uscc != ""]
-        source, target = self._expand(by_entity.uscc.to_numpy(dtype=object))
+        named = (conflicts.uscc != "").to_numpy(dtype=bool)
+        by_entity = conflicts if named.all() else conflicts[named]
+        source, target = self._expand(by_entity.uscc)
         entity = _Sparse(
-            by_entity.inspector_id.to_numpy(dtype=object)[source],
+            _positions(by_entity.inspector_id, self._id_text)[source],
             target,
             _CODE["CONFLICT"],
-            by_entity.reason.to_numpy(dtype=object)[source],
+            _shared_texts(by_entity.reason)[source],
         )
         persons = conflicts[conflicts.party != ""]
         if persons.empty:
@@ -284,7 +332,7 @@ class Eligibility:
         return [
             entity,
             _Sparse(
-                person.inspector_id.to_numpy(dtype=object),
+                _positions(person.inspector_id, self._id_text),
                 person.target.to_numpy(np.int64),
                 _CODE["CONFLICT"],
                 np.array(detail, dtype=object),
@@ -298,11 +346,11 @@ class Eligibility:
             return []
         recent = visits[visits.campaign_id.isin(self.rotation_window)]
         recent = recent.drop_duplicates(["inspector_id", "uscc", "campaign_id"])
-        source, target = self._expand(recent.uscc.to_numpy(dtype=object))
+        source, target = self._expand(recent.uscc)
         campaigns = recent.campaign_id.to_numpy(dtype=object)[source]
         out = [
             _Sparse(
-                recent.inspector_id.to_numpy(dtype=object)[source],
+                _positions(recent.inspector_id, self._id_text)[source],
                 target,
                 _CODE["ROTATION"],
                 np.array([f"inspected it in campaign {c}" for c in campaigns], dtype=object),
@@ -311,12 +359,12 @@ class Eligibility:
         days = self.spec.rules.rotation_days
         if days is None:
             return out
-        source, target = self._expand(visits.uscc.to_numpy(dtype=object))
+        source, target = self._expand(visits.uscc)
         when = visits.inspected_on.to_numpy(dtype=object)[source]
         on = np.array([d.toordinal() for d in when], dtype=np.int64)
         close = np.flatnonzero(self._day[target] - on < days)
         detail = [f"inspected it on {d.isoformat()}" for d in when[close]]
-        ids = visits.inspector_id.to_numpy(dtype=object)[source[close]]
+        ids = _positions(visits.inspector_id, self._id_text)[source[close]]
         return [*out, _Sparse(ids, target[close], _CODE["ROTATION"], np.array(detail, dtype=object))]
 
     def masks(self, pool: Pool, slots: IntArray) -> dict[str, BoolArray]:
@@ -336,8 +384,8 @@ class Eligibility:
             entity, home = self._division[targets], self._home[pool.members]
             same = (entity // scale)[:, None] == (home // scale)[None, :]
             out["LOCAL"] = same & (entity >= 0)[:, None] & (home >= 0)[None, :]
-        tasks = self.targets.task_id.to_numpy(dtype=object)[targets]
-        held = self.roster.qualifications.to_numpy(dtype=object)[pool.members]
+        tasks = self.target_column["task_id"][targets]
+        held = self.roster_column["qualifications"][pool.members]
         for task in sorted(set(tasks.tolist())):
             if pool.role == "officer":
                 need = self.spec.required(task, pool.name)
@@ -350,8 +398,8 @@ class Eligibility:
         if pool.role == "officer":
             valid_until = self._valid_until[pool.members]
             out["CERTIFICATE_EXPIRED"] = self._day[targets][:, None] > valid_until[None, :]
-        days = self.targets.scheduled_on.to_numpy(dtype=object)[targets]
-        away = self.roster.unavailable.to_numpy(dtype=object)[pool.members]
+        days = self.target_column["scheduled_on"][targets]
+        away = self.roster_column["unavailable"][pool.members]
         for day in sorted({d for d in days.tolist() if d is not None}):
             out["UNAVAILABLE"][days == day] = np.array([day in a for a in away], dtype=bool)
         return out
@@ -377,9 +425,7 @@ class Eligibility:
             eligible[slots] = counts
             if candidates is not None and (counts > candidates).any():
                 if member_keys is None:
-                    member_keys = keys.key64(
-                        seed, [f"officer\x1f{self.roster.inspector_id.iat[m]}" for m in pool.members]
-                    )
+                    member_keys = self.candidate_keys(seed)[pool.members]
                 wide = np.flatnonzero(counts > candidates)
                 slot_keys = keys.key64(
                     seed, [f"{self.target_keys[pool.slot_target[slots[w]]]}\x1f{pool.name}" for w in wide]
@@ -399,7 +445,7 @@ class Eligibility:
 
     def excluded(self, pool: Pool, slot: int) -> dict[str, list[str]]:
         """Which rule removed which officer (ids, with a declared reason when there is one)."""
-        ids = self.roster.inspector_id.to_numpy(dtype=object)[pool.members]
+        ids = self.roster_column["inspector_id"][pool.members]
         masks = self.masks(pool, np.array([slot], dtype=np.int64))
         out: dict[str, list[str]] = {}
         active = self.roster.active.to_numpy(dtype=bool)[pool.members]
@@ -427,8 +473,44 @@ class Eligibility:
         return out
 
 
-def _division_codes(codes: list[str], missing: int) -> IntArray:
-    """Division codes (6, 9 or 12 digits) as 12-digit integers, right-padded with zeros."""
-    return np.array(
-        [int(c.ljust(12, "0")) if c.isdigit() and len(c) <= 12 else missing for c in codes], dtype=np.int64
-    )
+def _division_codes(codes: npt.NDArray[np.object_], missing: int) -> IntArray:
+    """Division codes (6, 9 or 12 digits) as 12-digit integers, right-padded with zeros.
+
+    Each distinct code is converted once.
+    """
+    code, uniques = pd.factorize(codes, use_na_sentinel=False)
+    numbers = [int(c.ljust(12, "0")) if c.isdigit() and len(c) <= 12 else missing for c in uniques.tolist()]
+    found: IntArray = np.array(numbers, dtype=np.int64)[code]
+    return found
+
+
+def _shared_texts(values: pd.Series) -> npt.NDArray[np.object_]:
+    """The column as an object array in which equal texts are one Python object (less memory)."""
+    code, distinct = pd.factorize(values, use_na_sentinel=False)
+    texts = np.empty(len(distinct), dtype=object)
+    texts[:] = distinct.tolist()
+    shared: npt.NDArray[np.object_] = texts[code]
+    return shared
+
+
+def _positions(values: pd.Series, universe: pa.Array) -> IntArray:
+    """The position of each text of ``values`` in ``universe`` (distinct texts), -1 when absent.
+
+    Arrow matches the texts in C, without a Python object per value.
+    """
+    text = pa.array(values.to_numpy(dtype=object) if values.dtype == object else values, from_pandas=True)
+    if text.type != universe.type:
+        text = text.cast(universe.type)
+    found = pc.index_in(text, value_set=universe).fill_null(-1)
+    positions: IntArray = found.to_numpy(zero_copy_only=False).astype(np.int64)
+    return positions
+
+
+def _ordinals(days: npt.NDArray[np.object_], missing: int) -> IntArray:
+    """Each date's ordinal day number, ``missing`` for None; each distinct date converted once."""
+    out = np.full(len(days), missing, dtype=np.int64)
+    known = ~pd.isna(days)
+    if known.any():
+        code, uniques = pd.factorize(days[known])
+        out[known] = np.array([d.toordinal() for d in uniques.tolist()], dtype=np.int64)[code]
+    return out

@@ -58,26 +58,36 @@ def solve_network(
 ) -> Solved:
     """Solve one pool network; ``max_flow`` sends as much as possible (for explanations)."""
     solver = min_cost_flow.SimpleMinCostFlow()
-    officer_nodes = np.arange(1, members + 1, dtype=np.int32)
-    solver.add_arcs_with_capacity_and_unit_cost(
-        np.zeros(members, dtype=np.int32),
-        officer_nodes,
-        (hi - lo).astype(np.int64),
-        np.zeros(members, np.int64),
-    )
-    solver.add_arcs_with_capacity_and_unit_cost(
-        (arc_member + 1).astype(np.int32),
-        (arc_slot + 1 + members).astype(np.int32),
-        capacity.astype(np.int64),
-        cost.astype(np.int64),
-    )
+    _officer_arcs(solver, lo, hi, arc_member, arc_slot.astype(np.int64) + 1 + members, capacity, cost)
     supplies = np.concatenate(([int(demand.sum() - lo.sum())], lo, -demand)).astype(np.int64)
-    return _finish(solver, supplies.tolist(), members, len(arc_slot), max_flow, lo, hi)
+    return _finish(solver, supplies, members, len(arc_slot), max_flow, lo, hi)
+
+
+def _officer_arcs(
+    solver: min_cost_flow.SimpleMinCostFlow,
+    lo: IntArray,
+    hi: IntArray,
+    arc_member: npt.NDArray[np.int32],
+    heads: IntArray,
+    capacity: IntArray,
+    cost: IntArray,
+) -> None:
+    """The arcs every pool network starts with, through the array API: source (node 0) → officer
+    m (node m + 1) with capacity hi − lo, then one arc per pair from its officer to ``heads``."""
+    members = len(lo)
+    solver.add_arcs_with_capacity_and_unit_cost(
+        np.zeros(members, dtype=np.int32), np.arange(1, members + 1, dtype=np.int32),
+        (hi - lo).astype(np.int64), np.zeros(members, np.int64),
+    )  # fmt: skip
+    solver.add_arcs_with_capacity_and_unit_cost(
+        (arc_member + 1).astype(np.int32), heads.astype(np.int32),
+        capacity.astype(np.int64), cost.astype(np.int64),
+    )  # fmt: skip
 
 
 def _finish(
     solver: min_cost_flow.SimpleMinCostFlow,
-    supply: list[int],
+    supply: list[int] | IntArray,
     members: int,
     pairs: int,
     max_flow: bool,
@@ -186,14 +196,7 @@ def solve_covering(
     pair_node = np.full(len(arc_slot), -1, dtype=np.int64)
     pair_node[through] = first_pair + np.arange(int(through.sum()))
     heads = np.where(through, pair_node, arc_slot.astype(np.int64) + 1 + members)
-    solver.add_arcs_with_capacity_and_unit_cost(
-        np.zeros(members, dtype=np.int32), np.arange(1, members + 1, dtype=np.int32),
-        (hi - lo).astype(np.int64), np.zeros(members, np.int64),
-    )  # fmt: skip
-    solver.add_arcs_with_capacity_and_unit_cost(
-        (arc_member + 1).astype(np.int32), heads.astype(np.int32),
-        np.ones(len(arc_slot), np.int64), cost.astype(np.int64),
-    )  # fmt: skip
+    _officer_arcs(solver, lo, hi, arc_member, heads, np.ones(len(arc_slot), np.int64), cost)
     supply = [int(demand.sum() - lo.sum()), *lo.tolist()]
     supply += [0 if c else -int(d) for c, d in zip(covering.tolist(), demand.tolist(), strict=True)]
     supply += [0] * int(through.sum())

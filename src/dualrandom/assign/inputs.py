@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from ..errors import InputError, Problem
@@ -49,14 +51,6 @@ def _checked(frame: pd.DataFrame, kind: str, source: str) -> pd.DataFrame:
     return checked.frame
 
 
-def _days(values: pd.Series) -> list[date | None]:
-    return [None if pd.isna(v) else v.date() for v in values.tolist()]
-
-
-def _listed(text: pd.Series) -> list[tuple[str, ...]]:
-    return [tuple(part for part in t.split(";") if part) for t in text.tolist()]
-
-
 def _once(source: str, rows: list[int], n_rows: int, rule: str, message: str) -> list[Problem]:
     """One problem per row, or one for the whole table when every row has the same cause."""
     if len(rows) >= WHOLE_COLUMN and len(rows) == n_rows:
@@ -64,42 +58,102 @@ def _once(source: str, rows: list[int], n_rows: int, rule: str, message: str) ->
     return [Problem(source, row, "departments", "", rule, message) for row in rows]
 
 
+def _days(values: pd.Series) -> list[date | None]:
+    """Each timestamp as a `date`, missing values as None (without a Python call per row)."""
+    missing = values.isna().to_numpy(dtype=bool)
+    if missing.all():
+        return [None] * len(values)
+    days = np.array(values.dt.date.to_numpy(dtype=object), dtype=object)
+    days[missing] = None
+    out: list[date | None] = days.tolist()
+    return out
+
+
+def _listed(text: str) -> tuple[str, ...]:
+    return tuple(part for part in text.split(";") if part)
+
+
+def _combos(*columns: pd.Series) -> tuple[npt.NDArray[np.intp], list[tuple[object, ...]]]:
+    """Each row's code among the distinct value combinations of ``columns``, and those combinations."""
+    codes = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        code, uniques = pd.factorize(column, use_na_sentinel=False)
+        codes = codes * max(len(uniques), 1) + code
+    _, first_row, code = np.unique(codes, return_index=True, return_inverse=True)
+    values = [column.iloc[first_row].tolist() for column in columns]
+    return code.astype(np.intp), list(zip(*values, strict=True))
+
+
+def _combo_problems(
+    task: str, listed: tuple[str, ...], task_departments: Mapping[str, tuple[str, ...]] | None
+) -> tuple[tuple[str, ...], list[tuple[str, str, str, str]], bool]:
+    """One (task, departments) combination: its departments, its problems, whether it is empty."""
+    found: list[tuple[str, str, str, str]] = []
+    if task_departments is not None:
+        if task not in task_departments:
+            message = f"the campaign has no such task; allowed: {sorted(task_departments)}"
+            found.append(("task_id", task, "TASK_UNKNOWN", message))
+        elif not listed:
+            listed = task_departments[task]
+        elif listed != task_departments[task]:
+            message = f"task {task!r} lists {';'.join(task_departments[task])!r}"
+            found.append(("departments", ";".join(listed), "DEPARTMENTS_MISMATCH", message))
+    empty = not listed and (task_departments is None or task in task_departments)
+    if not empty and len(set(listed)) != len(listed):
+        message = "a department may take part only once"
+        found.append(("departments", ";".join(listed), "DEPARTMENTS_REPEATED", message))
+    return listed, found, empty
+
+
 def _task_departments(
     typed: pd.DataFrame, source: str, task_departments: Mapping[str, tuple[str, ...]] | None
 ) -> tuple[list[tuple[str, ...]], list[Problem]]:
-    """Each target's departments (from the sample, or the campaign's task), and what is wrong."""
-    problems: list[Problem] = []
-    departments: list[tuple[str, ...]] = []
-    empty_rows: list[int] = []
-    tasks = typed["task_id"].tolist()
-    for position, (task, listed) in enumerate(zip(tasks, _listed(typed["departments"]), strict=True)):
-        row = position + 2
-        if task_departments is not None:
-            if task not in task_departments:
-                message = f"the campaign has no such task; allowed: {sorted(task_departments)}"
-                problems.append(Problem(source, row, "task_id", task, "TASK_UNKNOWN", message))
-            elif not listed:
-                listed = task_departments[task]
-            elif listed != task_departments[task]:
-                message = f"task {task!r} lists {';'.join(task_departments[task])!r}"
-                problems.append(
-                    Problem(source, row, "departments", ";".join(listed), "DEPARTMENTS_MISMATCH", message)
-                )
-        if not listed and (task_departments is None or task in task_departments):
-            empty_rows.append(row)
-        elif len(set(listed)) != len(listed):
-            message = "a department may take part only once"
-            problems.append(
-                Problem(source, row, "departments", ";".join(listed), "DEPARTMENTS_REPEATED", message)
-            )
-        departments.append(listed)
+    """Each target's departments (from the sample, or the campaign's task), and what is wrong.
+
+    Each distinct (task, departments) combination is judged once.
+    """
+    code, combos = _combos(typed["task_id"], typed["departments"])
+    judged = [_combo_problems(str(task), _listed(str(text)), task_departments) for task, text in combos]
+    listed = np.empty(len(judged), dtype=object)
+    listed[:] = [j[0] for j in judged]
+    problems = [
+        Problem(source, int(row) + 2, column, value, rule, message)
+        for row in np.flatnonzero(np.array([bool(j[1]) for j in judged], dtype=bool)[code]).tolist()
+        for column, value, rule, message in judged[code[row]][1]
+    ]
+    empty_rows = (np.flatnonzero(np.array([j[2] for j in judged], dtype=bool)[code]) + 2).tolist()
     if empty_rows:
         message = (
             "list the participating departments, ';'-separated, initiating first: in the sample's "
             "'departments' column, or pass assign_teams a campaign whose tasks name them"
         )
         problems += _once(source, empty_rows, len(typed), "DEPARTMENTS_EMPTY", message)
-    return departments, problems
+    return listed[code].tolist(), problems
+
+
+def _duplicates(typed: pd.DataFrame, source: str) -> list[Problem]:
+    """A problem for each repeated (uscc, task_id) row with a code, naming the first one."""
+    if not typed.duplicated(["uscc", "task_id"]).any():
+        return []
+    code, _ = _combos(typed["uscc"], typed["task_id"])
+    first = np.full(len(code) + 1, len(code), dtype=np.int64)
+    np.minimum.at(first, code, np.arange(len(code)))
+    uscc = typed["uscc"].to_numpy(dtype=object)
+    return [
+        Problem(source, row + 2, "uscc", uscc[row], "TARGET_DUPLICATE",
+                f"repeats row {int(first[code[row]]) + 2}; each must appear once")
+        for row in np.flatnonzero(first[code] != np.arange(len(code))).tolist()
+        if uscc[row]
+    ]  # fmt: skip
+
+
+def _parties(typed: pd.DataFrame) -> list[frozenset[str]]:
+    """The persons behind each target (legal representative and related parties), as sets."""
+    code, combos = _combos(typed["legal_rep"], typed["related_parties"])
+    sets = np.empty(len(combos), dtype=object)
+    sets[:] = [frozenset(p for p in (rep, *str(others).split(";")) if p) for rep, others in combos]
+    out: list[frozenset[str]] = sets[code].tolist()
+    return out
 
 
 def normalize_sample(
@@ -119,15 +173,7 @@ def normalize_sample(
         raise InputError(found, summary=f"{source}: cannot assign teams")
     typed = checked.frame
     departments, problems = _task_departments(typed, source, task_departments)
-    problems = [*found, *problems]
-    keys = pd.Series(list(zip(typed["uscc"], typed["task_id"], strict=True)), dtype=object)
-    first: dict[object, int] = {}
-    for position, key in enumerate(keys.tolist()):
-        if key in first:
-            message = f"repeats row {first[key] + 2}; each must appear once"
-            if key[0]:
-                problems.append(Problem(source, position + 2, "uscc", key[0], "TARGET_DUPLICATE", message))
-        first.setdefault(key, position)
+    problems = [*found, *problems, *_duplicates(typed, source)]
     if any(p.severity == "error" for p in problems):
         ordered = sorted(problems, key=lambda p: (p.row or 0, p.column or ""))
         raise InputError(ordered, summary=f"{source}: cannot assign teams")
@@ -138,10 +184,7 @@ def normalize_sample(
             "departments": departments,
             "division": typed["division"].tolist(),
             "scheduled_on": _days(typed["scheduled_on"]),
-            "parties": [
-                frozenset(p for p in (rep, *others.split(";")) if p)
-                for rep, others in zip(typed["legal_rep"], typed["related_parties"], strict=True)
-            ],
+            "parties": _parties(typed),
         }
     )
     return frame.sort_values(["uscc", "task_id"], kind="stable", ignore_index=True)
@@ -187,7 +230,7 @@ def normalize_conflicts(conflicts: pd.DataFrame | None, source: str) -> pd.DataF
     typed = _checked(conflicts, "conflicts", source)
     if "party" not in typed.columns:
         typed = typed.assign(party="")
-    return pd.DataFrame({c: typed[c].tolist() for c in ("inspector_id", "uscc", "party", "reason")})
+    return typed[["inspector_id", "uscc", "party", "reason"]].reset_index(drop=True)
 
 
 def normalize_history(history: pd.DataFrame | None, source: str) -> pd.DataFrame:

@@ -33,6 +33,10 @@ CANDIDATE = b"dualrandom-assign-candidate/2\x1f"
 ROUND = b"dualrandom-assign-round/2\x1f"
 SEP = b"\x1f"
 COST_BITS = 40
+KERNEL_BLOCK = 64
+"""The batch kernel's prefix: one SHA-256 block."""
+KERNEL_MIN = 16
+"""Fewer parts than this are hashed by hashlib (a kernel call is not worth it)."""
 
 
 def target_key(uscc: str, task_id: str) -> str:
@@ -79,14 +83,42 @@ def pair_keys(
 
 
 def _keys(domain: bytes, seed: str, parts: Sequence[str]) -> npt.NDArray[np.uint64]:
-    """The first 8 bytes (big-endian) of SHA-256(domain ‖ seed ‖ 0x1F ‖ part) for each part."""
-    base = hashlib.sha256(domain + seed.encode("utf-8") + SEP)
+    """The first 8 bytes (big-endian) of SHA-256(domain ‖ seed ‖ 0x1F ‖ part) for each part.
+
+    With the batch kernel and a head (domain ‖ seed ‖ 0x1F) of at least one block, the
+    kernel hashes the parts in one call; otherwise hashlib does, from the head's state.
+    """
+    head = domain + seed.encode("utf-8") + SEP
+    found = _kernel_keys(head, parts)
+    if found is not None:
+        return found
+    base = hashlib.sha256(head)
     digests = []
     for part in parts:
         digest = base.copy()
         digest.update(part.encode("utf-8"))
         digests.append(digest.digest()[:8])
     return np.frombuffer(b"".join(digests), dtype=">u8").astype(np.uint64)
+
+
+def _kernel_keys(head: bytes, parts: Sequence[str]) -> npt.NDArray[np.uint64] | None:
+    """`_keys` by the batch kernel when it can take the head's first block as its prefix.
+
+    The kernel's prefix is one 64-byte ASCII block; the rest of the head goes before each part.
+    None when the kernel is off, the head is shorter than a block, or its first block is not
+    ASCII or ends inside a UTF-8 character.
+    """
+    from ..kernel import available, digests
+
+    if not available() or len(head) < KERNEL_BLOCK or len(parts) < KERNEL_MIN:
+        return None
+    try:
+        prefix, rest = head[:KERNEL_BLOCK].decode("ascii"), head[KERNEL_BLOCK:].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    found = digests(prefix, [rest + part for part in parts])
+    words = np.frombuffer(found, dtype=">u8").reshape(-1, 4)[:, 0]
+    return words.astype(np.uint64)
 
 
 def _splitmix64(z: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from importlib import metadata
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..draw.commitment import COMMITMENT_VERSION, table_digest
@@ -40,10 +41,38 @@ def frame_digest(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> s
     if not chosen:
         return "sha256:" + hashlib.sha256(f"{COMMITMENT_VERSION}\n\n".encode()).hexdigest()
     table = frame[chosen]
-    listed = [c for c in chosen if _has_collections(table[c])]
+    written = {c: _text_cells(table[c]) for c in chosen}
+    listed = {c: cells for c, cells in written.items() if cells is not None}
     if listed:
-        table = table.assign(**{c: table[c].map(_cell) for c in listed})
+        table = table.assign(**listed)
     return "sha256:" + table_digest(table, chosen)
+
+
+def _arrow_text(column: pd.Series) -> pd.Series | None:
+    """An object column of text as Arrow-backed text (the digest reads it without a scan), else None."""
+    if column.dtype != object or pd.api.types.infer_dtype(column, skipna=False) != "string":
+        return None
+    return column.astype("str")
+
+
+def _text_cells(column: pd.Series) -> pd.Series | None:
+    """The column with its set and list cells written by `_cell`, or None when it holds none.
+
+    A column of tuples and frozensets of text is written once per distinct cell (equal cells
+    of text items are written alike); any other column cell by cell.
+    """
+    if not _has_collections(column):
+        return _arrow_text(column)
+    try:
+        code, distinct = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=False)
+    except TypeError:  # unhashable cells (list, set)
+        return column.map(_cell)
+    values = distinct.tolist()
+    if not all(isinstance(v, tuple | frozenset) and all(isinstance(i, str) for i in v) for v in values):
+        return column.map(_cell)
+    cells = np.empty(len(values), dtype=object)
+    cells[:] = [_cell(v) for v in values]
+    return pd.Series(cells[code], index=column.index, dtype="str")
 
 
 def _is_collection(value: object) -> bool:
@@ -52,8 +81,11 @@ def _is_collection(value: object) -> bool:
 
 def _has_collections(column: pd.Series) -> bool:
     """Whether an object column holds a set or list cell (a text column is told apart in C)."""
-    if column.dtype != object or pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):
+    kind = "" if column.dtype != object else pd.api.types.infer_dtype(column, skipna=True)
+    if kind in ("", "string", "empty"):
         return False
+    if _is_collection(column.iat[0]):  # the usual case: a column of sets or lists
+        return True
     return bool(column.map(_is_collection).any())
 
 

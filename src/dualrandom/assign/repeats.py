@@ -44,13 +44,17 @@ def spread_pairs(
         arc_member = member_rank[arc_member].astype(np.int32)
     index = _Arcs(arc_slot, arc_member)
     teams: dict[int, set[int]] = {}
-    for k in np.flatnonzero(chosen).tolist():
-        teams.setdefault(int(arc_slot[k]), set()).add(int(arc_member[k]))
+    picked = np.flatnonzero(chosen)
+    for slot, member in zip(arc_slot[picked].tolist(), arc_member[picked].tolist(), strict=True):
+        teams.setdefault(slot, set()).add(member)
     pairs: Counter[tuple[int, int]] = Counter()
     for team in teams.values():
-        pairs.update(combinations(sorted(team), 2))
+        if len(team) > 1:
+            pairs.update(combinations(sorted(team), 2))
     slots = sorted(teams)
     for position, t in enumerate(slots):
+        if len(teams[t]) < 2:
+            continue
         for a, b in combinations(sorted(teams[t]), 2):
             if pairs[(a, b)] > 1 and b in teams[t] and a in teams[t]:
                 _swap_out(b, t, position, slots, teams, pairs, index)
