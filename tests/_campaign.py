@@ -125,3 +125,23 @@ def ledger_kinds(files: CampaignFiles) -> list[str]:
 
     with Ledger.open(files.ledger, create=False, read_only=True) as ledger:
         return [r.kind for r in ledger.records()]
+
+
+EXAMPLE_CAMPAIGN = Path(__file__).parents[1] / "examples" / "campaign.toml"
+
+
+def annual_plan(folder: Path, batches: dict[str, str], *, disclosure: str | None = None) -> Path:
+    """The example joint campaign as an annual plan with ``batches`` (id → drawn_on).
+
+    Its tiers' ratios differ (A 5 %, B 10 %), so it is sealed unless ``disclosure`` says otherwise.
+    """
+    declared = "".join(f'\n[[plan.batches]]\nid = "{b}"\ndrawn_on = {day}\n' for b, day in batches.items())
+    text = EXAMPLE_CAMPAIGN.read_text(encoding="utf-8")
+    authority = 'authority = "襄阳市市场监督管理局"\n'
+    text = text.replace(authority, authority + declared)
+    text = text.replace("A = 0.01\nB = 0.03", "A = 0.05\nB = 0.10")
+    if disclosure is not None:
+        text = text.replace("[publication]\n", f'[publication]\ndisclosure = "{disclosure}"\n')
+    path = folder / "year.toml"
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -10,37 +10,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from _campaign import Operator, campaign_files, ledger_kinds
+from _campaign import Operator, annual_plan, campaign_files, ledger_kinds
 from dualrandom.publish.bundle import file_digests
-
-EXAMPLE = Path(__file__).parents[1] / "examples" / "campaign.toml"
-BATCHES = """
-[[plan.batches]]
-id = "B1"
-drawn_on = 2026-03-02
-
-[[plan.batches]]
-id = "B2"
-drawn_on = 2026-06-01
-"""
-
-
-def sealed_year(folder: Path) -> Path:
-    """The example joint campaign as a plan of two batches; its tiers' ratios differ: sealed."""
-    text = EXAMPLE.read_text(encoding="utf-8")
-    text = text.replace(
-        'authority = "襄阳市市场监督管理局"\n', 'authority = "襄阳市市场监督管理局"\n' + BATCHES
-    )
-    text = text.replace("A = 0.01\nB = 0.03", "A = 0.05\nB = 0.10")
-    path = folder / "year.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 @pytest.fixture(scope="module")
 def year(tmp_path_factory: pytest.TempPathFactory) -> tuple[Operator, Path]:
     files = campaign_files(tmp_path_factory.mktemp("sealed-year"), entities=3_000)
-    return Operator(files), sealed_year(files.folder)
+    return Operator(files), annual_plan(files.folder, {"B1": "2026-03-02", "B2": "2026-06-01"})
 
 
 def _seal(op: Operator, plan: Path, batch: str, history: Path | None = None) -> object:

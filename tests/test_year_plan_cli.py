@@ -10,41 +10,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from _campaign import Operator, campaign_files, ledger_kinds
+from _campaign import Operator, annual_plan, campaign_files, ledger_kinds
 
-EXAMPLE = Path(__file__).parents[1] / "examples" / "campaign.toml"
-BATCHES = """
-[[plan.batches]]
-id = "B1"
-drawn_on = 2026-03-02
-
-[[plan.batches]]
-id = "B2"
-drawn_on = 2026-06-01
-
-[[plan.batches]]
-id = "B3"
-drawn_on = 2026-09-01
-"""
-
-
-def year_file(folder: Path) -> Path:
-    """The example joint campaign as an annual plan of three batches with open tickets."""
-    text = EXAMPLE.read_text(encoding="utf-8")
-    text = text.replace(
-        'authority = "襄阳市市场监督管理局"\n', 'authority = "襄阳市市场监督管理局"\n' + BATCHES
-    )
-    text = text.replace("A = 0.01\nB = 0.03", "A = 0.05\nB = 0.10")
-    text = text.replace("[publication]\n", '[publication]\ndisclosure = "open"\n')
-    path = folder / "year.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
+DATES = {"B1": "2026-03-02", "B2": "2026-06-01", "B3": "2026-09-01"}
 
 
 @pytest.fixture(scope="module")
 def year(tmp_path_factory: pytest.TempPathFactory) -> tuple[Operator, Path]:
     files = campaign_files(tmp_path_factory.mktemp("year"), entities=3_000)
-    return Operator(files), year_file(files.folder)
+    return Operator(files), annual_plan(files.folder, DATES, disclosure="open")
 
 
 def test_an_operator_runs_the_year(year: tuple[Operator, Path]) -> None:

@@ -93,6 +93,11 @@ def text_parts(series: pd.Series) -> tuple[bytes, bytes]:
     array = pa.array(series, from_pandas=True)
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
+    return text_chunk(array)
+
+
+def text_chunk(array: pa.Array) -> tuple[bytes, bytes]:
+    """An Arrow text array's UTF-8 byte lengths (uint32 little-endian) and its values' bytes."""
     if pa.types.is_dictionary(array.type):
         array = array.dictionary_decode()
     array = array.cast(pa.large_string())

@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..classify.snapshot import TEXT_COLUMNS
+from ..classify.snapshot import TEXT_COLUMNS, text_chunk
 
 __all__ = ["KEEP_BYTES", "Unit", "dataset_digest", "fingerprint", "text_chunk", "units_of"]
 
@@ -57,19 +57,6 @@ def _read(unit: Unit, column: str) -> pa.Array:
     table = pq.ParquetFile(unit.path).read_row_group(unit.group, columns=[column])
     array = table.column(0)
     return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
-
-
-def text_chunk(array: pa.Array) -> tuple[bytes, bytes]:
-    """A text chunk's UTF-8 byte lengths (uint32 LE) and its bytes, as `text_parts` makes them."""
-    if pa.types.is_dictionary(array.type):
-        array = array.dictionary_decode()
-    array = array.cast(pa.large_string())
-    if len(array) == 0:
-        return b"", b""
-    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset : array.offset + len(array) + 1]
-    data = array.buffers()[2]
-    body = b"" if data is None else data.to_pybytes()[offsets[0] : offsets[-1]]
-    return np.diff(offsets).astype("<u4").tobytes(), body
 
 
 def fingerprint(array: pa.Array) -> str:
