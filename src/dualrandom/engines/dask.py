@@ -274,6 +274,92 @@ def _select(
     return merged
 
 
+def _recorded_digest(lookup: TierLookup | SnapshotRanges, given: str | None) -> str:
+    """The snapshot's content digest, recorded in the manifest.
+
+    Raises `DrawError` when ``given`` (``--snapshot-digest``) is another one.
+    """
+    if given is not None and given != lookup.content_digest:
+        raise DrawError(
+            f"--snapshot-digest {given} is not the digest of the snapshot {lookup.source} "
+            f"({lookup.content_digest}); leave it out, the snapshot's digest is recorded"
+        )
+    return lookup.content_digest
+
+
+def _with_tiers(
+    client: Any, parts: list[Any], lookup: TierLookup | SnapshotRanges | None, progress: Progress | None
+) -> list[Any]:
+    """The roster's delayed partitions, each given its snapshot tiers: an in-memory snapshot is
+    broadcast once and joined in every stage; a stored one is joined range by range once, its
+    tiers kept on the workers per partition (`join_ranges`)."""
+    if isinstance(lookup, TierLookup):
+        tiers_future = client.scatter(lookup, broadcast=True)
+        return [delayed(attach_tiers)(p, tiers_future) for p in parts]
+    if lookup is not None:
+        placed = join_ranges(client, parts, lookup, progress)
+        return [delayed(attach_ranges)(p, t, lookup) for p, t in zip(parts, placed, strict=True)]
+    return parts
+
+
+def _history_inputs(
+    history: pd.DataFrame | None, as_of: date | None, source: str
+) -> tuple[pd.Series | None, str | None, InputError | None]:
+    """The history's recent checks and digest (the in-memory draw's: headers, dates and kinds as
+    the schema reads them), or the error listing its bad rows, raised after the roster's own.
+
+    Raises `DrawError` for a history without the draw date.
+    """
+    if history is None:
+        return None, None, None
+    if as_of is None:
+        raise DrawError("frequency caps need the draw date: pass as_of with the history")
+    try:
+        checks = recent_checks(history, as_of, source=source)
+    except InputError as error:
+        return None, None, error
+    return checks, history_table_digest(history), None
+
+
+def _bernoulli_limits(sampling: Sampling, specs: Sequence[TaskSpec]) -> dict[tuple[int, str], int]:
+    """Per (task position, tier), the ticket-key limit of its ratio (Bernoulli mode only)."""
+    if sampling.mode != "bernoulli":
+        return {}
+    return {
+        (i, t): ratio_key(r)
+        for i, spec in enumerate(specs)
+        for t, r in task_sampling(sampling, spec).ratios.items()
+    }
+
+
+def _selecting(
+    plan: DrawPlan, plans: Sequence[TaskCells], scans: Sequence[Scan], limits: Mapping[tuple[int, str], int]
+) -> DrawPlan:
+    """``plan`` with what every cell keeps (quota + reserve), its Bernoulli limit or its key bound."""
+    keep: dict[CellKey, int] = {}
+    cut: dict[CellKey, int] = {}
+    for index, cells in enumerate(plans):
+        for cell in cells.cells:
+            keep[(index, *cell)] = cells.quotas[cell] + plan.sampling.reserve
+            if cells.bernoulli:
+                cut[(index, *cell)] = limits[(index, cell[1])]
+    sizes = {cell: sum(s.sizes.get(cell, 0) for s in scans) for cell in keep if cell not in cut}
+    return replace(plan, keep=keep, limits=cut, bounds=key_bounds(keep, sizes))
+
+
+def _select_exact(
+    client: Any, parts: Sequence[Any], plan: DrawPlan, split_every: int, progress: Progress | None
+) -> pd.DataFrame:
+    """`_select` under the plan's key bounds, and again without the bound of any cell it cut short
+    (about 10^-9 a cell): the candidates never depend on the bounds."""
+    merged = _select(client, parts, plan, split_every, progress)
+    short = short_cells(merged, plan)
+    if short:
+        bounds = {cell: b for cell, b in plan.bounds.items() if cell not in short}
+        merged = _select(client, parts, replace(plan, bounds=bounds), split_every, progress)
+    return merged
+
+
 def draw_dask(
     roster: Any,
     policy: Campaign | Mapping[str, float],
@@ -328,12 +414,7 @@ def draw_dask(
     name = source or name
     lookup = _lookup(snapshot if snapshot is not None else getattr(roster, "snapshot", None))
     if lookup is not None:
-        if snapshot_digest is not None and snapshot_digest != lookup.content_digest:
-            raise DrawError(
-                f"--snapshot-digest {snapshot_digest} is not the digest of the snapshot {lookup.source} "
-                f"({lookup.content_digest}); leave it out, the snapshot's digest is recorded"
-            )
-        snapshot_digest = lookup.content_digest
+        snapshot_digest = _recorded_digest(lookup, snapshot_digest)
         frame = frame[[c for c in frame.columns if c not in ("tier", "score")]]
     meta = frame._meta if lookup is None else attach_tiers(frame._meta, _EMPTY)
     missing = [p for p in check_frame(meta, None, source=name)[1] if p.rule == "COLUMN_MISSING"]
@@ -344,39 +425,14 @@ def draw_dask(
     columns = commitment_columns(meta, sampling.strata)
     wanted = {"uscc", "tier", *_FILTER_COLUMNS, *columns}
     frame = frame[[c for c in frame.columns if c in wanted]]
-    checks, history_digest, history_error = None, None, None
-    if history is not None:
-        if as_of is None:
-            raise DrawError("frequency caps need the draw date: pass as_of with the history")
-        try:
-            checks = recent_checks(history, as_of, source=history_source)
-        except InputError as error:
-            history_error = error
-        if (
-            history_error is None
-        ):  # the in-memory draw's digest: headers, dates and kinds as the schema reads them
-            history_digest = history_table_digest(history)
+    checks, history_digest, history_error = _history_inputs(history, as_of, history_source)
     for spec in specs:  # a task filtering on a missing column fails before any work
         if spec.task is not None:
             filter_task(clean(meta), spec.task, source=name)
-    limits = (
-        {
-            (i, t): ratio_key(r)
-            for i, spec in enumerate(specs)
-            for t, r in task_sampling(sampling, spec).ratios.items()
-        }
-        if sampling.mode == "bernoulli"
-        else {}
-    )
+    limits = _bernoulli_limits(sampling, specs)
     plan = DrawPlan(sampling, tuple(specs), name, checks, snapshot=lookup.source if lookup else None)
     with _refusing_tampered(), dask_client(scheduler) as client:
-        parts = frame.to_delayed()
-        if isinstance(lookup, TierLookup):  # in memory already: broadcast once, joined in every stage
-            tiers_future = client.scatter(lookup, broadcast=True)
-            parts = [delayed(attach_tiers)(p, tiers_future) for p in parts]
-        elif lookup is not None:  # a snapshot dataset: joined range by range, tiers kept per partition
-            placed = join_ranges(client, parts, lookup, progress)
-            parts = [delayed(attach_ranges)(p, t, lookup) for p, t in zip(parts, placed, strict=True)]
+        parts = _with_tiers(client, frame.to_delayed(), lookup, progress)
         plan_future = client.scatter(plan, broadcast=True)
         scans: list[Scan] = gather(
             client, [delayed(scan)(p, plan_future, limits) for p in parts], "scan", progress
@@ -391,20 +447,7 @@ def draw_dask(
         if history_error is not None:
             raise history_error
         plans = _task_cells(scans, specs, sampling, residents, seed)
-        keep: dict[CellKey, int] = {}
-        cut: dict[CellKey, int] = {}
-        for index, cells in enumerate(plans):
-            for cell in cells.cells:
-                keep[(index, *cell)] = cells.quotas[cell] + sampling.reserve
-                if cells.bernoulli:
-                    cut[(index, *cell)] = limits[(index, cell[1])]
-        sizes = {cell: sum(s.sizes.get(cell, 0) for s in scans) for cell in keep if cell not in cut}
-        selecting = replace(plan, keep=keep, limits=cut, bounds=key_bounds(keep, sizes))
-        merged = _select(client, parts, selecting, split_every, progress)
-        short = short_cells(merged, selecting)
-        if short:  # a bound cut below a cell's smallest keys (about 10^-9 a cell): select again without it
-            bounds = {cell: b for cell, b in selecting.bounds.items() if cell not in short}
-            merged = _select(client, parts, replace(selecting, bounds=bounds), split_every, progress)
+        merged = _select_exact(client, parts, _selecting(plan, plans, scans, limits), split_every, progress)
     has_division = "division" in meta.columns
     sample, reserve_table, counts = assemble(merged, plans, specs, sampling, has_division=has_division)
     manifest = build_manifest(
