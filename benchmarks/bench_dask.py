@@ -80,8 +80,10 @@ def generate(directory: Path, entities: int, partition_rows: int, seed: int) -> 
 class RssSampler:
     """Polls every worker's resident memory; keeps the peak per worker."""
 
-    def __init__(self, client: Any, every: float = 0.25) -> None:
+    def __init__(self, client: Any, every: float = 0.25, stage: Any = None) -> None:
         self.client, self.every, self.peak = client, every, {}  # type: dict[str, int]
+        self.stage = stage  # a callable naming the stage running now: peaks are also kept per stage
+        self.stage_peak: dict[tuple[str, str], int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -94,8 +96,10 @@ class RssSampler:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
+                now = self.stage() if self.stage is not None else ""
                 for worker, rss in self.client.run(self._rss).items():
                     self.peak[worker] = max(self.peak.get(worker, 0), rss)
+                    self.stage_peak[now, worker] = max(self.stage_peak.get((now, worker), 0), rss)
             except Exception:  # the cluster is shutting down
                 return
             self._stop.wait(self.every)

@@ -84,8 +84,14 @@ class Stages:
         self.began = time.perf_counter()
         self.ends: dict[str, float] = {}
         self.starts: dict[str, float] = {}
+        self.running = "start"
+
+    def now(self) -> str:
+        """The stage running now: the last one heard of until it is done, then the one after it."""
+        return self.running
 
     def __call__(self, stage: str, done: int, total: int) -> None:
+        self.running = stage if done < total else f"after {stage}"
         self.starts.setdefault(stage, time.perf_counter() - self.began)
         self.ends[stage] = time.perf_counter() - self.began
         if done == total:
@@ -100,8 +106,9 @@ class Stages:
         return out
 
 
-def report(label: str, entities: int, workers: int, seconds: float, stages: Stages, peaks: Any) -> None:
-    """Print a phase's time, throughput, stages and peak RSS per worker."""
+def report(label: str, entities: int, workers: int, seconds: float, stages: Stages, sampler: Any) -> None:
+    """Print a phase's time, throughput, stages, peak RSS per worker, and per stage and worker."""
+    peaks = sampler.peak
     print(f"{label}: {seconds:.1f} s, {entities / seconds:,.0f} entities/s, "
           f"{entities / seconds / workers:,.0f} entities/s per worker")  # fmt: skip
     for stage, spent in stages.durations(seconds).items():
@@ -110,6 +117,8 @@ def report(label: str, entities: int, workers: int, seconds: float, stages: Stag
         print(f"  {stage:8s} {spent:8.1f} s {start:16s} {rate}")
     for worker, rss in sorted(peaks.items()):
         print(f"  peak RSS {rss / 2**30:6.2f} GiB  {worker}")
+    for (stage, worker), rss in sorted(sampler.stage_peak.items()):
+        print(f"    {stage:14s} {rss / 2**30:6.2f} GiB  {worker}")
 
 
 def main() -> None:
@@ -144,21 +153,21 @@ def main() -> None:
             memory_limit=args.memory_limit, dashboard_address=":0",
         )  # fmt: skip
         with Client(cluster) as client:
-            with RssSampler(client) as sampler:
-                stages = Stages()
+            stages = Stages()
+            with RssSampler(client, stage=stages.now) as sampler:
                 made = classify_dask(str(roster), records, load_policy(POLICY), as_of=AS_OF,
                                      output=snapshot, scheduler=client, progress=stages)  # fmt: skip
                 seconds = time.perf_counter() - stages.began
-            report("classify", args.entities, args.workers, seconds, stages, sampler.peak)
+            report("classify", args.entities, args.workers, seconds, stages, sampler)
             digest = made.content_digest
             print(f"  tiers {made.tier_counts}; {len(made.parts())} parts; digest {digest[:16]}...")
             del records
-            with RssSampler(client) as sampler:
-                stages = Stages()
+            stages = Stages()
+            with RssSampler(client, stage=stages.now) as sampler:
                 drawn = draw_dask(str(roster), RATIOS, args.seed, snapshot=snapshot, scheduler=client,
                                   progress=stages)  # fmt: skip
                 seconds = time.perf_counter() - stages.began
-            report("draw", args.entities, args.workers, seconds, stages, sampler.peak)
+            report("draw", args.entities, args.workers, seconds, stages, sampler)
             recorded = drawn.manifest["snapshot_digest"] == digest
             print(f"  drawn {len(drawn.sample):,}; roster digest {drawn.manifest['roster_digest'][:16]}...; "
                   f"snapshot digest recorded: {recorded}")  # fmt: skip
