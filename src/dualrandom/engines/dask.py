@@ -247,30 +247,29 @@ def _local_problems(scans: Sequence[Scan], offsets: Sequence[int]) -> list[Probl
     ]
 
 
-def _tree(client: Any, leaves: list[Any], plan: Any, split_every: int) -> Any:
-    """Merge candidate futures ``split_every`` at a time, level by level, into one."""
-    level = leaves
-    while len(level) > 1:
-        level = [
-            client.submit(trim, level[i : i + split_every], plan, pure=False)
-            for i in range(0, len(level), split_every)
-        ]
-    return client.submit(trim, level, plan, pure=False)
-
-
 def _select(
     client: Any, parts: Sequence[Any], plan: DrawPlan, split_every: int, progress: Progress | None
 ) -> pd.DataFrame:
-    """Every partition's candidates (`candidates`), merged ``split_every`` at a time into one table."""
+    """Every partition's candidates (`candidates`), merged on the client as they arrive,
+    ``split_every`` at a time (`trim`).
+
+    Key-bounded candidates are about what the draw needs, so merging them on a worker would only
+    gather the whole sample into one worker's memory; the client holds the sample anyway (it is
+    the output). The merge keeps, per cell, a set that does not depend on the arrival order.
+    """
+    _, distributed = require_dask()
     select_future = client.scatter(plan, broadcast=True)
     leaves = client.compute([delayed(candidates)(p, select_future) for p in parts])
-    root = _tree(client, leaves, select_future, split_every)
     if progress is not None:
-        _, distributed = require_dask()
         progress("select", 0, len(leaves))
-        for done, _ in enumerate(distributed.as_completed(leaves), start=1):
+    merged, batch = trim([], plan), []
+    for done, future in enumerate(distributed.as_completed(leaves), start=1):
+        batch.append(future.result())
+        future.release()
+        if len(batch) == split_every or done == len(leaves):
+            merged, batch = trim([merged, *batch], plan), []
+        if progress is not None:
             progress("select", done, len(leaves))
-    merged: pd.DataFrame = root.result()
     return merged
 
 
