@@ -179,18 +179,30 @@ def save_snapshot(snapshot: ClassificationSnapshot, path: str | Path) -> Path:
     return target
 
 
-def load_snapshot(path: str | Path) -> ClassificationSnapshot:
-    """Read a snapshot and check both digests; raises `VerificationError` on any mismatch."""
-    target = Path(path)
+def read_sidecar(path: str | Path) -> tuple[dict[str, Any], ClassificationPolicy]:
+    """The JSON sidecar of the snapshot at ``path`` and the policy it holds (digests not checked).
+
+    Raises `InputError` when the sidecar is missing and `PolicyError` for another format.
+    """
+    sidecar = sidecar_path(Path(path))
     try:
-        meta = json.loads(sidecar_path(target).read_text(encoding="utf-8"))
-        table = pq.read_table(target).to_pandas()
+        meta: dict[str, Any] = json.loads(sidecar.read_text(encoding="utf-8"))
     except FileNotFoundError as error:
         raise InputError([Problem(str(error.filename), None, None, None, "FILE", "file not found")]) from None
     if meta.get("format") != FORMAT:
         hint = "; classify the roster again to write it" if meta.get("format") == _FORMAT_1 else ""
-        raise PolicyError(f"{sidecar_path(target)}: format {meta.get('format')!r} is not {FORMAT!r}{hint}")
-    policy = parse_policy(meta["policy"], source=f"{sidecar_path(target)} policy")
+        raise PolicyError(f"{sidecar}: format {meta.get('format')!r} is not {FORMAT!r}{hint}")
+    return meta, parse_policy(meta["policy"], source=f"{sidecar} policy")
+
+
+def load_snapshot(path: str | Path) -> ClassificationSnapshot:
+    """Read a snapshot and check both digests; raises `VerificationError` on any mismatch."""
+    target = Path(path)
+    meta, policy = read_sidecar(target)
+    try:
+        table = pq.read_table(target).to_pandas()
+    except FileNotFoundError as error:
+        raise InputError([Problem(str(error.filename), None, None, None, "FILE", "file not found")]) from None
     table["uscc"] = table["uscc"].astype(str)
     for column, categories in policy.categories().items():
         table[column] = pd.Categorical(table[column].astype(str), categories=categories)

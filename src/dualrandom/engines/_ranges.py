@@ -21,7 +21,6 @@ No task holds more than a partition and one unit; nothing the size of the nation
 from __future__ import annotations
 
 import hashlib
-import json
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,10 +33,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..errors import InputError, PolicyError, Problem, VerificationError
+from ..errors import InputError, Problem, VerificationError
 from ..ids import normalize_ids
 from ._runtime import Progress, delayed, require_dask
 from ._snapdigest import Unit, dataset_digest, fingerprint, units_of
+from .tiers import with_tiers
 
 __all__ = [
     "MISSING",
@@ -87,16 +87,12 @@ def _files(target: Path) -> list[Path]:
 
 
 def _sidecar(target: Path) -> tuple[dict[str, Any], tuple[str, ...]]:
-    from ..classify import parse_policy, policy_digest
-    from ..classify.snapshot import FORMAT, sidecar_path
+    """The sidecar (`read_sidecar`) and its policy's tier names; `VerificationError` for a policy
+    that is not the one its digest names."""
+    from ..classify import policy_digest
+    from ..classify.snapshot import read_sidecar
 
-    try:
-        meta: dict[str, Any] = json.loads(sidecar_path(target).read_text(encoding="utf-8"))
-    except FileNotFoundError as error:
-        raise InputError([Problem(str(error.filename), None, None, None, "FILE", "file not found")]) from None
-    if meta.get("format") != FORMAT:
-        raise PolicyError(f"{sidecar_path(target)}: format {meta.get('format')!r} is not {FORMAT!r}")
-    policy = parse_policy(meta["policy"], source=f"{sidecar_path(target)} policy")
+    meta, policy = read_sidecar(target)
     if policy_digest(policy) != meta["policy_digest"]:
         raise VerificationError(["the policy in the sidecar does not match its policy_digest"])
     return meta, tuple(policy.tiers.names)
@@ -265,8 +261,7 @@ def attach_ranges(part: pd.DataFrame, placed: Placed, ranges: SnapshotRanges) ->
         tiers = _alone(part, ranges)
     names = np.asarray([*ranges.labels, None], dtype=object)
     index = np.where(tiers == MISSING, len(ranges.labels), tiers)
-    keyed = part.drop(columns=[c for c in ("tier", "score") if c in part.columns])
-    return keyed.assign(tier=pd.Series(names[index], index=part.index, dtype=object))
+    return with_tiers(part, names[index])
 
 
 def join_ranges(

@@ -25,7 +25,7 @@ from ..ids import normalize_ids
 if TYPE_CHECKING:
     from ..classify import ClassificationSnapshot
 
-__all__ = ["NOT_CLASSIFIED", "TierLookup", "attach_tiers", "read_tiered", "unclassified"]
+__all__ = ["NOT_CLASSIFIED", "TierLookup", "attach_tiers", "read_tiered", "unclassified", "with_tiers"]
 
 NOT_CLASSIFIED = "NOT_CLASSIFIED"
 """The rule of a roster row whose code the snapshot does not classify."""
@@ -76,10 +76,15 @@ class TierLookup:
         return out
 
 
+def with_tiers(part: pd.DataFrame, tiers: npt.NDArray[np.object_]) -> pd.DataFrame:
+    """``part`` with ``tiers`` (one per row, None where unclassified) in place of its own tier and score."""
+    keyed = part.drop(columns=[c for c in ("tier", "score") if c in part.columns])
+    return keyed.assign(tier=pd.Series(tiers, index=part.index, dtype=object))
+
+
 def attach_tiers(part: pd.DataFrame, lookup: TierLookup) -> pd.DataFrame:
     """``part`` with the snapshot's ``tier`` (None where unclassified) in place of its own tier and score."""
-    keyed = part.drop(columns=[c for c in ("tier", "score") if c in part.columns])
-    return keyed.assign(tier=pd.Series(lookup.tier_of(part["uscc"]), index=part.index, dtype=object))
+    return with_tiers(part, lookup.tier_of(part["uscc"]))
 
 
 def unclassified(frame: pd.DataFrame, source: str, snapshot: str, *, first_row: int = 2) -> list[Problem]:
